@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# hack/env.sh — hermetic test environment for mstage.
+#
+#   hack/env.sh up          build/cache tools, start registry + buildkitd (+ second node
+#                           if MSTAGE_SECOND_NODE=1), create the buildx builder, push base images
+#   hack/env.sh up-second   start the second buildkitd node (and the two-node builder)
+#   hack/env.sh env         print shell exports:  eval "$(hack/env.sh env)"
+#   hack/env.sh status      show what is running
+#   hack/env.sh down        stop everything started by `up`, remove the buildx builders
+#   hack/env.sh clean       down + delete the state dir (registry data, buildkit cache)
+#
+# See hack/README.md.
+set -euo pipefail
+
+# ---------------------------------------------------------------------------
+# Pinned versions: the only place versions live.
+# ---------------------------------------------------------------------------
+BUILDKIT_VERSION=v0.34.2            # github.com/moby/buildkit (buildkitd, buildctl)
+BUILDX_VERSION=v0.38.2              # github.com/docker/buildx
+GGCR_VERSION=v0.22.1                # github.com/google/go-containerregistry (crane)
+GO_IMAGE_VERSION=1.26.8             # Go toolchain inside library/golang images
+DEBIAN_SUITE=bookworm               # library/debian image (and source of .debs)
+IMAGE_PLATFORMS="amd64 arm64"       # linux/<arch> of every base image
+IMAGE_RECIPE=1                      # bump to force rebuilding cached image layers
+
+# ---------------------------------------------------------------------------
+# Locations (overridable through the environment).
+# ---------------------------------------------------------------------------
+HACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STATE=${MSTAGE_ENV_DIR:-/tmp/mstage-env}
+REGISTRY_PORT=${MSTAGE_REGISTRY_PORT:-5000}
+REGISTRY=127.0.0.1:${REGISTRY_PORT}
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/mstage
+TOOLS=$CACHE/tools
+BUILDKIT_DIR=$TOOLS/buildkit-$BUILDKIT_VERSION
+BUILDX_DIR=$TOOLS/buildx-$BUILDX_VERSION
+CRANE_DIR=$TOOLS/crane-$GGCR_VERSION
+BUILDX_PLUGIN_DIR=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
+BUILDER=mstage                      # buildx builder on node 1
+BUILDER_2NODE=mstage-2node          # buildx builder with both nodes (when node 2 runs)
+
+# shellcheck source=lib/common.sh
+source "$HACK_DIR/lib/common.sh"
+# shellcheck source=lib/tools.sh
+source "$HACK_DIR/lib/tools.sh"
+# shellcheck source=lib/daemons.sh
+source "$HACK_DIR/lib/daemons.sh"
+# shellcheck source=lib/images.sh
+source "$HACK_DIR/lib/images.sh"
+
+cmd_up() {
+  local t0=$SECONDS
+  mkdir -p "$STATE"
+  ensure_apt_packages
+  ensure_binfmt
+  ensure_tools
+  write_buildkitd_config
+  start_registry
+  start_buildkitd 1
+  if [[ "${MSTAGE_SECOND_NODE:-0}" == 1 ]]; then start_buildkitd 2; fi
+  ensure_builders
+  ensure_images
+  log "environment up in $((SECONDS - t0))s — run: eval \"\$($0 env)\""
+}
+
+cmd_up_second() {
+  mkdir -p "$STATE"
+  ensure_binfmt
+  ensure_tools
+  write_buildkitd_config
+  start_buildkitd 2
+  ensure_builders
+}
+
+cmd_env() {
+  local dirs="" d
+  for d in "$BUILDKIT_DIR" "$BUILDX_DIR" "$CRANE_DIR"; do
+    case ":$PATH:" in *":$d:"*) ;; *) dirs="${dirs:+$dirs:}$d" ;; esac
+  done
+  printf 'export BUILDKIT_HOST=%q\n' "unix://$(node_sock 1)"
+  printf 'export MSTAGE_BUILDKIT_HOST=%q\n' "unix://$(node_sock 1)"
+  printf 'export MSTAGE_BUILDER=%q\n' "$BUILDER"
+  printf 'export MSTAGE_REGISTRY=%q\n' "$REGISTRY"
+  printf 'export MSTAGE_ENV_DIR=%q\n' "$STATE"
+  if node_running 2; then
+    printf 'export MSTAGE_BUILDKIT_HOST_2=%q\n' "unix://$(node_sock 2)"
+    printf 'export MSTAGE_BUILDER_2NODE=%q\n' "$BUILDER_2NODE"
+  else
+    printf 'unset MSTAGE_BUILDKIT_HOST_2 MSTAGE_BUILDER_2NODE\n'
+  fi
+  if [[ -n "$dirs" ]]; then
+    printf 'export PATH=%q"${PATH:+:$PATH}"\n' "$dirs"
+  fi
+}
+
+cmd_status() {
+  local n
+  if pid_alive "$STATE/registry.pid"; then echo "registry:  running (pid $(cat "$STATE/registry.pid")) on $REGISTRY"; else echo "registry:  stopped"; fi
+  for n in 1 2; do
+    if node_running "$n"; then echo "buildkitd$n: running (pid $(cat "$(node_pidfile "$n")")) unix://$(node_sock "$n")"; else echo "buildkitd$n: stopped"; fi
+  done
+}
+
+cmd_down() {
+  remove_builders
+  stop_buildkitd 2
+  stop_buildkitd 1
+  stop_pidfile registry "$STATE/registry.pid"
+  log "environment down"
+}
+
+cmd_clean() {
+  cmd_down
+  log "removing $STATE"
+  rm -rf "$STATE"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  up-second) cmd_up_second ;;
+  env) cmd_env ;;
+  status) cmd_status ;;
+  down) cmd_down ;;
+  clean) cmd_clean ;;
+  *) echo "usage: $0 {up|up-second|env|status|down|clean}" >&2; exit 2 ;;
+esac

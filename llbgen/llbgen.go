@@ -1,0 +1,83 @@
+// Package llbgen compiles a validated spec, a target stage and one target
+// platform into an LLB graph and, for runtimes, an image config.
+package llbgen
+
+import (
+	"context"
+	"time"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/client/llb/sourceresolver"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/spec"
+)
+
+// Contexts gives the compiler the build contexts the client sent.
+type Contexts interface {
+	// Main returns the main build context, with .dockerignore applied.
+	Main(ctx context.Context) (llb.State, error)
+	// Named returns the named context NAME (--build-context NAME=...) for
+	// platform, or nil when the client did not set it. Image references in
+	// the spec are looked up here first, so a named context can replace an
+	// image, as it does for a Dockerfile's FROM.
+	Named(ctx context.Context, name string, platform ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, error)
+}
+
+// RunDefaults are the client's options that apply to every run step.
+type RunDefaults struct {
+	NetworkMode    pb.NetMode // force-network-mode
+	ExtraHosts     []llb.HostIP
+	Ulimits        []*pb.Ulimit
+	ShmSize        int64
+	CgroupParent   string
+	Hostname       string
+	LinuxResources *pb.LinuxResources
+}
+
+// Options selects what to compile.
+type Options struct {
+	Target         string // stage name; empty means the spec's default
+	TargetPlatform ocispecs.Platform
+	BuildPlatform  ocispecs.Platform
+	BuildArgs      map[string]string
+	Labels         map[string]string // --label, merged into a runtime's labels
+	Contexts       Contexts
+	MetaResolver   sourceresolver.MetaResolver // resolves image configs; nil means images have no config
+	ResolveMode    llb.ResolveMode
+	SourceMap      *llb.SourceMap // the spec file, for op locations
+	Epoch          *time.Time     // SOURCE_DATE_EPOCH
+	CacheNamespace string         // BUILDKIT_CACHE_MOUNT_NS
+	Run            RunDefaults
+	Warn           func(pos spec.Pos, msg string)
+}
+
+// Result is the compiled target for one platform.
+type Result struct {
+	Stage     *spec.Stage
+	State     llb.State                  // the target's filesystem
+	Image     *dockerspec.DockerOCIImage // config to export; never nil
+	BaseImage *dockerspec.DockerOCIImage // the base image's config, when there is one
+	Epoch     *time.Time
+	// Gates must all solve successfully before State is exported (needs).
+	Gates []Gate
+	// Guards are artifact outputs whose ELF machine must match Platform.
+	Guards []ArchGuard
+}
+
+// Gate is a stage that must succeed before the target is exported.
+type Gate struct {
+	Stage string
+	State llb.State
+}
+
+// ArchGuard asks the caller to check the ELF headers of Paths in State.
+type ArchGuard struct {
+	Stage    string
+	Pos      spec.Pos
+	State    llb.State
+	Paths    []string
+	Platform ocispecs.Platform
+}

@@ -1,0 +1,16 @@
+package spec
+
+// The functions below are the package's contract with llbgen, frontend and
+// cmd/mstage. Their implementations live in parse.go, validate.go,
+// expand.go and graph.go.
+//
+//	Parse(filename string, data []byte) (*Spec, error)
+//	    Decodes and validates. The error is an *ErrorList of *Error, each
+//	    with file, line, column, message, expectation and suggestion.
+//	(s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string, undeclared []string)
+//	PlatformVars(target, build ocispecs.Platform) map[string]string
+//	Expand(s *Spec, vars map[string]string) (*Spec, error)
+//	    Returns a deep copy with ${VAR} expanded in every expandable field
+//	    and the expanded values checked (image references, paths, platforms).
+//	(s *Spec) Deps(st *Stage) []*Stage       // direct dependencies
+//	(s *Spec) Reachable(target string) []*Stage // target and its transitive deps, dependencies first
