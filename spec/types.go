@@ -58,17 +58,17 @@ const (
 // Spec is one mstage.yaml file.
 type Spec struct {
 	Node
-	Filename    string `json:"-"`
-	Version     int
-	Name        string // project name; namespaces cache mounts
-	Description string
-	Args        []*Arg // in file order
-	Platforms   []String
-	Default     string
-	Lint        *LintConfig
-	Builders    []*Stage // in file order
-	Artifacts   []*Stage
-	Runtimes    []*Stage
+	Filename    string      `json:"-" yaml:"-"`
+	Version     int         `yaml:"version"`
+	Name        string      `yaml:"name"` // project name; namespaces cache mounts
+	Description string      `yaml:"description"`
+	Args        []*Arg      `yaml:"args"` // in file order
+	Platforms   []String    `yaml:"platforms"`
+	Default     string      `yaml:"default"`
+	Lint        *LintConfig `yaml:"lint"`
+	Builders    []*Stage    `yaml:"builders"` // in file order
+	Artifacts   []*Stage    `yaml:"artifacts"`
+	Runtimes    []*Stage    `yaml:"runtimes"`
 }
 
 // String is a scalar with its position, for list items that are reported
@@ -88,50 +88,50 @@ type KV struct {
 // Arg is a declared build argument.
 type Arg struct {
 	Node
-	Name        string
-	Default     string
-	Description string
+	Name        string `yaml:"-"`
+	Default     string `yaml:"default"`
+	Description string `yaml:"description"`
 }
 
 // LintConfig tunes the lint rules of --check and `mstage lint`.
 type LintConfig struct {
 	Node
-	Skip           []String // rule names to turn off
-	RequireDigests bool     // image references without a digest are warnings, not info
+	Skip           []String `yaml:"skip"`            // rule names to turn off
+	RequireDigests bool     `yaml:"require-digests"` // image references without a digest are warnings, not info
 }
 
 // Stage is a builder, an artifact or a runtime. Which fields are allowed
 // depends on Kind; the parser rejects the others.
 type Stage struct {
 	Node
-	Kind        Kind
-	Name        string
-	Description string
+	Kind        Kind   `yaml:"-"`
+	Name        string `yaml:"-"`
+	Description string `yaml:"description"`
 
-	Image    string // builder, runtime: base image reference
-	From     string // builder: builder to extend; runtime: runtime to extend
-	Builder  string // artifact: builder its steps run in
-	Preset   string // builder: name of a preset (see package preset)
-	Platform string // builder, artifact: "", build, target or os/arch[/variant]
+	Image    string `yaml:"image" kinds:"builder,runtime"`     // builder, runtime: base image reference
+	From     string `yaml:"from" kinds:"builder,runtime"`      // builder: builder to extend; runtime: runtime to extend
+	Builder  string `yaml:"builder" kinds:"artifact"`          // artifact: builder its steps run in
+	Preset   string `yaml:"preset" kinds:"builder"`            // builder: name of a preset (see package preset)
+	Platform string `yaml:"platform" kinds:"builder,artifact"` // builder, artifact: "", build, target or os/arch[/variant]
 
-	Workdir string
-	User    string
-	Env     []KV
-	Steps   []*Step
+	Workdir string  `yaml:"workdir"`
+	User    string  `yaml:"user"`
+	Env     []KV    `yaml:"env"`
+	Steps   []*Step `yaml:"steps"`
 
-	Outputs   []String // artifact: absolute paths of the files it produces
-	ArchGuard *bool    // artifact: check ELF machines of outputs; default true
-	Needs     []String // artifact, runtime: stages that must succeed first
+	Outputs   []String `yaml:"outputs" kinds:"artifact"`       // artifact: absolute paths of the files it produces
+	ArchGuard *bool    `yaml:"arch-guard" kinds:"artifact"`    // artifact: check ELF machines of outputs; default true
+	Needs     []String `yaml:"needs" kinds:"artifact,runtime"` // artifact, runtime: stages that must succeed first
 
 	// runtime only
-	Copy        []*Copy
-	Entrypoint  *Command
-	Cmd         *Command
-	Expose      []String
-	Volumes     []String
-	Labels      []KV
-	StopSignal  string
-	Healthcheck *Healthcheck
+	Copy        []*Copy      `yaml:"copy" kinds:"runtime"`
+	Entrypoint  *Command     `yaml:"entrypoint" kinds:"runtime"`
+	Cmd         *Command     `yaml:"cmd" kinds:"runtime"`
+	Expose      []String     `yaml:"expose" kinds:"runtime"`
+	Volumes     []String     `yaml:"volumes" kinds:"runtime"`
+	Labels      []KV         `yaml:"labels" kinds:"runtime"`
+	StopSignal  string       `yaml:"stop-signal" kinds:"runtime"`
+	Healthcheck *Healthcheck `yaml:"healthcheck" kinds:"runtime"`
 }
 
 // Command is a shell string or an argv list; exactly one is set.
@@ -147,31 +147,31 @@ func (c *Command) IsShell() bool { return c != nil && c.Args == nil }
 // Step is one entry of a stage's steps: a run or a copy.
 type Step struct {
 	Node
-	Run  *Command // set for run steps
-	Copy *Copy    // set for copy steps
+	Run  *Command `yaml:"run" kinds:"run"`   // set for run steps
+	Copy *Copy    `yaml:"copy" kinds:"copy"` // set for copy steps
 
 	// run options
-	Env     []KV
-	Workdir string
-	User    string
-	Network string // "", default, none or host
-	Mounts  []*Mount
+	Env     []KV     `yaml:"env" kinds:"run"`
+	Workdir string   `yaml:"workdir" kinds:"run"`
+	User    string   `yaml:"user" kinds:"run"`
+	Network string   `yaml:"network" kinds:"run"` // "", default, none or host
+	Mounts  []*Mount `yaml:"mounts" kinds:"run"`
 }
 
 // Copy copies files from a source into a stage. The source is the main build
 // context unless exactly one of Artifact, Stage, Image or Context is set.
 type Copy struct {
 	Node
-	Src      []String // paths in the source; empty means the whole source (or all outputs of an artifact)
-	Artifact string
-	Stage    string
-	Image    string
-	Context  string // a named context (--build-context NAME=...)
-	To       string
-	Chown    string
-	Chmod    string
-	Exclude  []String
-	Link     *bool
+	Src      []String `yaml:"src"` // paths in the source; empty means the whole source (or all outputs of an artifact)
+	Artifact string   `yaml:"artifact"`
+	Stage    string   `yaml:"stage"`
+	Image    string   `yaml:"image"`
+	Context  string   `yaml:"context"` // a named context (--build-context NAME=...)
+	To       string   `yaml:"to"`
+	Chown    string   `yaml:"chown"`
+	Chmod    string   `yaml:"chmod"`
+	Exclude  []String `yaml:"exclude"`
+	Link     *bool    `yaml:"link"`
 }
 
 // MountType is the kind of a run mount.
@@ -189,35 +189,35 @@ const (
 // the target (cache, tmpfs, bind) or the id (secret, ssh).
 type Mount struct {
 	Node
-	Type     MountType
-	Target   string // cache, tmpfs, bind: mount point; secret: file path (default /run/secrets/<id>); ssh: socket path
-	ID       string // cache (default: target), secret, ssh (default "default")
-	Sharing  string // cache: shared, private or locked
-	Env      string // secret: expose as this environment variable instead of a file
-	Required bool   // secret, ssh: fail when the client does not provide it
-	Mode     string // octal file mode for secret, ssh, cache
-	UID      *int
-	GID      *int
-	Size     string // tmpfs: size such as 64m
+	Type     MountType `yaml:"-"`
+	Target   string    `yaml:"target" kinds:"secret,ssh"`     // cache, tmpfs, bind: mount point; secret: file path (default /run/secrets/<id>); ssh: socket path
+	ID       string    `yaml:"id" kinds:"cache"`              // cache (default: target), secret, ssh (default "default")
+	Sharing  string    `yaml:"sharing" kinds:"cache"`         // cache: shared, private or locked
+	Env      string    `yaml:"env" kinds:"secret"`            // secret: expose as this environment variable instead of a file
+	Required bool      `yaml:"required" kinds:"secret,ssh"`   // secret, ssh: fail when the client does not provide it
+	Mode     string    `yaml:"mode" kinds:"cache,secret,ssh"` // octal file mode for secret, ssh, cache
+	UID      *int      `yaml:"uid" kinds:"cache,secret,ssh"`
+	GID      *int      `yaml:"gid" kinds:"cache,secret,ssh"`
+	Size     string    `yaml:"size" kinds:"tmpfs"` // tmpfs: size such as 64m
 
 	// bind source: the main context unless one of these is set
-	Artifact  string
-	Stage     string
-	Context   string
-	Src       string // path in the source
-	ReadWrite bool
+	Artifact  string `yaml:"artifact" kinds:"bind"`
+	Stage     string `yaml:"stage" kinds:"bind"`
+	Context   string `yaml:"context" kinds:"bind"`
+	Src       string `yaml:"src" kinds:"bind"` // path in the source
+	ReadWrite bool   `yaml:"rw" kinds:"bind"`
 }
 
 // Healthcheck is a runtime's HEALTHCHECK.
 type Healthcheck struct {
 	Node
-	Test          *Command // a shell string becomes CMD-SHELL, argv becomes CMD
-	None          bool     // disable the base image's healthcheck
-	Interval      string
-	Timeout       string
-	StartPeriod   string
-	StartInterval string
-	Retries       int
+	Test          *Command `yaml:"test"` // a shell string becomes CMD-SHELL, argv becomes CMD
+	None          bool     `yaml:"none"` // disable the base image's healthcheck
+	Interval      string   `yaml:"interval"`
+	Timeout       string   `yaml:"timeout"`
+	StartPeriod   string   `yaml:"start-period"`
+	StartInterval string   `yaml:"start-interval"`
+	Retries       int      `yaml:"retries"`
 }
 
 // Stages returns every stage in file order: builders, artifacts, runtimes.

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/mstage/mstage/llbgen"
+	"github.com/mstage/mstage/spec"
+)
+
+func runLLB(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("llb", "FILE [--target T] [--platform P] [--build-platform P] [--build-arg K=V]...", stderr)
+	target := fs.String("target", "", "stage to compile (default: the spec's default target)")
+	platform := fs.String("platform", "", "target platform (default: the build platform)")
+	buildPlatform := fs.String("build-platform", "", "platform buildkitd runs on (default: this machine's)")
+	var buildArgs multiFlag
+	fs.Var(&buildArgs, "build-arg", "build arg K=V (repeatable)")
+	pos, err := parseArgs(fs, args, 1, 1, "FILE")
+	if err != nil {
+		return usageExit(err)
+	}
+	bp := platforms.Normalize(platforms.DefaultSpec())
+	if *buildPlatform != "" {
+		if bp, err = parsePlatform(*buildPlatform); err != nil {
+			fmt.Fprintf(stderr, "mstage llb: --build-platform: %v\n", err)
+			return exitUsage
+		}
+	}
+	tp := bp
+	if *platform != "" {
+		if tp, err = parsePlatform(*platform); err != nil {
+			fmt.Fprintf(stderr, "mstage llb: --platform: %v\n", err)
+			return exitUsage
+		}
+	}
+	s, src, ok := loadSpec(pos[0], stderr)
+	if !ok {
+		return exitFail
+	}
+	ctx := context.Background()
+	sm := llb.NewSourceMap(nil, pos[0], "mstage", src)
+	res, err := llbgen.Compile(ctx, s, llbgen.Options{
+		Target:         *target,
+		TargetPlatform: tp,
+		BuildPlatform:  bp,
+		BuildArgs:      keyValues(buildArgs),
+		Contexts:       localContexts{names: contextNames(s)},
+		SourceMap:      sm,
+		Warn: func(p spec.Pos, msg string) {
+			fmt.Fprintf(stderr, "%s:%s: warning: %s\n", pos[0], p, msg)
+		},
+	})
+	if err != nil {
+		printError(stderr, src, err)
+		return exitFail
+	}
+	// A fixed local id instead of llb's random one keeps the output the same
+	// from run to run, so it can be diffed.
+	def, err := res.State.Marshal(ctx, llb.Platform(tp), llb.LocalUniqueID("mstage"))
+	if err != nil {
+		fmt.Fprintf(stderr, "mstage llb: %v\n", err)
+		return exitFail
+	}
+	// The bytes llb.WriteTo writes, but with the metadata map in a fixed
+	// order so that the same spec always gives the same file.
+	out, err := proto.MarshalOptions{Deterministic: true}.Marshal(def.ToPB())
+	if err != nil {
+		fmt.Fprintf(stderr, "mstage llb: %v\n", err)
+		return exitFail
+	}
+	if _, err := stdout.Write(out); err != nil {
+		fmt.Fprintf(stderr, "mstage llb: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func parsePlatform(s string) (ocispecs.Platform, error) {
+	p, err := platforms.Parse(s)
+	if err != nil {
+		return p, err
+	}
+	return platforms.Normalize(p), nil
+}
+
+// localContexts stands in for the contexts a client would send: the main
+// context is the local "context", and a named context NAME that the spec
+// copies from is the local NAME. Other names, such as image references, are
+// not overridden.
+type localContexts struct {
+	names map[string]bool
+}
+
+func (localContexts) Main(context.Context) (llb.State, error) {
+	return llb.Local("context"), nil
+}
+
+func (c localContexts) Named(_ context.Context, name string, _ ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, error) {
+	if !c.names[name] {
+		return nil, nil, nil
+	}
+	st := llb.Local(name)
+	return &st, nil, nil
+}
+
+// contextNames returns the named contexts a spec uses.
+func contextNames(s *spec.Spec) map[string]bool {
+	names := map[string]bool{}
+	for _, st := range s.Stages() {
+		for _, c := range stageCopies(st) {
+			if c.Context != "" {
+				names[c.Context] = true
+			}
+		}
+		for _, step := range st.Steps {
+			for _, m := range step.Mounts {
+				if m.Context != "" {
+					names[m.Context] = true
+				}
+			}
+		}
+	}
+	return names
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+func decodeOps(t *testing.T, out []byte) []*pb.Op {
+	t.Helper()
+	def, err := llb.ReadFrom(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("output is not a marshalled definition: %v", err)
+	}
+	var ops []*pb.Op
+	for _, dt := range def.Def {
+		var op pb.Op
+		if err := op.UnmarshalVT(dt); err != nil {
+			t.Fatal(err)
+		}
+		ops = append(ops, &op)
+	}
+	return ops
+}
+
+func TestLLB(t *testing.T) {
+	args := []string{"llb", goService, "--target", "server", "--platform", "linux/arm64", "--build-platform", "linux/amd64"}
+	code, out, errOut := mstage(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	ops := decodeOps(t, []byte(out))
+	var sources []string
+	var goarch []string
+	for _, op := range ops {
+		if src := op.GetSource(); src != nil {
+			p := ""
+			if op.Platform != nil {
+				p = op.Platform.OS + "/" + op.Platform.Architecture
+			}
+			sources = append(sources, src.Identifier+" "+p)
+		}
+		if ex := op.GetExec(); ex != nil {
+			for _, e := range ex.Meta.Env {
+				if strings.HasPrefix(e, "GOARCH=") {
+					goarch = append(goarch, e)
+				}
+			}
+		}
+	}
+	if !slices.Contains(sources, "local://context ") && !slices.ContainsFunc(sources, func(s string) bool { return strings.HasPrefix(s, "local://context") }) {
+		t.Errorf("no local context source in %q", sources)
+	}
+	if !slices.ContainsFunc(sources, func(s string) bool { return strings.Contains(s, "golang:1.26") && strings.HasSuffix(s, "linux/amd64") }) {
+		t.Errorf("the go builder must run on the build platform (linux/amd64); sources %q", sources)
+	}
+	if len(goarch) == 0 || !slices.Contains(goarch, "GOARCH=arm64") {
+		t.Errorf("the build step must cross-compile for arm64; GOARCH env %q", goarch)
+	}
+
+	for range 5 {
+		if _, again, _ := mstage(t, args...); again != out {
+			t.Fatal("two runs of mstage llb differ")
+		}
+	}
+	if code, _, errOut := mstage(t, "llb", goService, "--platform", "linux/nope/x/y"); code != exitUsage {
+		t.Errorf("bad platform: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mstage/mstage/schema"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// mstage runs the CLI in-process and returns its exit code and output.
+func mstage(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/mstage -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test ./cmd/mstage -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+const goService = "../../examples/go-service/mstage.yaml"
+
+func TestLintGolden(t *testing.T) {
+	code, out, errOut := mstage(t, "lint", "testdata/lint_bad.yaml", "--build-arg", "NPM_TOKN=x")
+	if code != exitOK {
+		t.Fatalf("exit %d without --strict; stderr: %s", code, errOut)
+	}
+	golden(t, "lint_bad", out)
+
+	code, _, _ = mstage(t, "lint", "--strict", "testdata/lint_bad.yaml")
+	if code != exitFail {
+		t.Errorf("lint --strict with warnings: exit %d, want %d", code, exitFail)
+	}
+}
+
+func TestLintExamplesStrict(t *testing.T) {
+	code, out, errOut := mstage(t, "lint", "--strict", goService)
+	if code != exitOK {
+		t.Errorf("go-service should have no warnings; exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestParseErrorGolden(t *testing.T) {
+	for _, cmd := range []string{"lint", "targets", "graph", "outline"} {
+		code, out, errOut := mstage(t, cmd, "testdata/parse_error.yaml")
+		if code != exitFail {
+			t.Errorf("%s: exit %d on a parse error, want %d", cmd, code, exitFail)
+		}
+		if out != "" {
+			t.Errorf("%s: wrote to stdout on a parse error: %q", cmd, out)
+		}
+		if cmd == "lint" {
+			golden(t, "parse_error", errOut)
+		}
+	}
+}
+
+func TestTargetsGolden(t *testing.T) {
+	code, out, errOut := mstage(t, "targets", goService)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "targets_go_service", out)
+}
+
+func TestGraphGolden(t *testing.T) {
+	code, out, errOut := mstage(t, "graph", goService)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "graph_go_service.mermaid", out)
+
+	code, out, errOut = mstage(t, "graph", goService, "--format", "dot")
+	if code != exitOK {
+		t.Fatalf("dot: exit %d: %s", code, errOut)
+	}
+	golden(t, "graph_go_service.dot", out)
+
+	if code, _, _ := mstage(t, "graph", goService, "--format", "svg"); code != exitUsage {
+		t.Errorf("unknown format: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestOutline(t *testing.T) {
+	code, out, errOut := mstage(t, "outline", goService, "--target", "server")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "outline_go_service", out)
+
+	code, _, errOut = mstage(t, "outline", goService, "--target", "servr")
+	if code != exitFail || !strings.Contains(errOut, `did you mean "server"?`) {
+		t.Errorf("unknown target: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInitGo(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "testdata/init-go", dir)
+	code, _, errOut := mstage(t, "init", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	written, err := os.ReadFile(filepath.Join(dir, "mstage.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "init_go.yaml", string(written))
+
+	// The starter spec must parse and be free of lint warnings.
+	code, out, errOut := mstage(t, "lint", "--strict", filepath.Join(dir, "mstage.yaml"))
+	if code != exitOK {
+		t.Errorf("lint --strict of the init output: exit %d\n%s%s", code, out, errOut)
+	}
+
+	code, _, errOut = mstage(t, "init", dir)
+	if code != exitFail || !strings.Contains(errOut, "already exists") {
+		t.Errorf("second init must refuse to overwrite: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestInitOtherProjects(t *testing.T) {
+	tests := []struct {
+		files map[string]string
+		want  []string
+	}{
+		{map[string]string{"package.json": `{"name": "@acme/web", "main": "server.js"}`, "package-lock.json": "{}"},
+			[]string{"name: web", "npm ci", "[package.json, package-lock.json]", "cmd: [node, server.js]", "user: node"}},
+		{map[string]string{"package.json": `{"name": "x"}`},
+			[]string{"npm install", "copy: package.json\n", "cmd: [node, index.js]"}},
+		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\n", "main.cpp": ""},
+			[]string{"image: debian:bookworm", "cmake --build", "/out/calc", "g++"}},
+		{map[string]string{"main.cpp": ""}, []string{"g++ -O2 -static -o /out/"}},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		for name, data := range tt.files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		code, _, errOut := mstage(t, "init", dir)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", tt.files, code, errOut)
+		}
+		written, _ := os.ReadFile(filepath.Join(dir, "mstage.yaml"))
+		for _, w := range tt.want {
+			if !strings.Contains(string(written), w) {
+				t.Errorf("%v: output lacks %q:\n%s", tt.files, w, written)
+			}
+		}
+		if !strings.HasPrefix(string(written), syntaxLine+"\n# yaml-language-server: $schema=") {
+			t.Errorf("output must start with the syntax and schema lines:\n%s", written)
+		}
+		if code, out, errOut := mstage(t, "lint", "--strict", filepath.Join(dir, "mstage.yaml")); code != exitOK {
+			t.Errorf("%v: lint --strict: exit %d\n%s%s", tt.files, code, out, errOut)
+		}
+	}
+
+	if code, _, errOut := mstage(t, "init", t.TempDir()); code != exitFail || !strings.Contains(errOut, "found no go.mod") {
+		t.Errorf("empty dir: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestSchemaCommand(t *testing.T) {
+	code, out, _ := mstage(t, "schema")
+	want, err := schema.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != exitOK || out != string(want) {
+		t.Errorf("mstage schema: exit %d, output differs from schema.Generate", code)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if code, _, _ := mstage(t); code != exitUsage {
+		t.Errorf("no args: exit %d", code)
+	}
+	code, _, errOut := mstage(t, "lintt")
+	if code != exitUsage || !strings.Contains(errOut, `did you mean "lint"?`) {
+		t.Errorf("typo: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, _ := mstage(t, "lint"); code != exitUsage {
+		t.Errorf("lint without FILE: exit %d", code)
+	}
+	if code, _, _ := mstage(t, "lint", "a.yaml", "b.yaml"); code != exitUsage {
+		t.Errorf("lint with two files: exit %d", code)
+	}
+	if code, _, _ := mstage(t, "lint", "-h"); code != exitOK {
+		t.Errorf("lint -h: exit %d", code)
+	}
+	if code, _, errOut := mstage(t, "lint", "testdata/missing.yaml"); code != exitFail || !strings.Contains(errOut, "missing.yaml") {
+		t.Errorf("missing file: exit %d, stderr %q", code, errOut)
+	}
+}

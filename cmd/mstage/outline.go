@@ -1,0 +1,236 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mstage/mstage/preset"
+	"github.com/mstage/mstage/spec"
+)
+
+func runOutline(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("outline", "FILE [--target T]", stderr)
+	target := fs.String("target", "", "stage to outline (default: the spec's default target)")
+	pos, err := parseArgs(fs, args, 1, 1, "FILE")
+	if err != nil {
+		return usageExit(err)
+	}
+	s, _, ok := loadSpec(pos[0], stderr)
+	if !ok {
+		return exitFail
+	}
+	name := *target
+	if name == "" {
+		name = defaultTarget(s)
+	}
+	st := s.Stage(name)
+	if st == nil {
+		var names []string
+		for _, st := range s.Stages() {
+			names = append(names, st.Name)
+		}
+		fmt.Fprintf(stderr, "mstage outline: target %q not found; stages: %s\n", name, strings.Join(names, ", "))
+		if c := closest(name, names); c != "" {
+			fmt.Fprintf(stderr, "did you mean %q?\n", c)
+		}
+		return exitFail
+	}
+	writeOutline(stdout, s, st)
+	return exitOK
+}
+
+func writeOutline(w io.Writer, s *spec.Spec, target *spec.Stage) {
+	stages := s.Reachable(target.Name)
+	fmt.Fprintf(w, "TARGET:      %s (%s)\n", target.Name, target.Kind)
+	if target.Description != "" {
+		fmt.Fprintf(w, "DESCRIPTION: %s\n", oneLine(target.Description))
+	}
+	var plats []string
+	for _, p := range s.Platforms {
+		plats = append(plats, p.Value)
+	}
+	if len(plats) == 0 {
+		plats = []string{"(the build platform)"}
+	}
+	fmt.Fprintf(w, "PLATFORMS:   %s\n", strings.Join(plats, ", "))
+
+	used := argsUsedBy(s, stages)
+	section(w, "ARGS", []string{"NAME", "DEFAULT", "DESCRIPTION"}, func(row func(...string)) {
+		for _, a := range s.Args {
+			if used[a.Name] {
+				row(a.Name, a.Default, oneLine(a.Description))
+			}
+		}
+	})
+	section(w, "SECRETS", []string{"ID", "REQUIRED", "AS", "STAGE"}, func(row func(...string)) {
+		eachMount(stages, spec.MountSecret, func(st *spec.Stage, m *spec.Mount) {
+			as := m.Target
+			if m.Env != "" {
+				as = "env " + m.Env
+			} else if as == "" {
+				as = "/run/secrets/" + m.ID
+			}
+			row(m.ID, yesNo(m.Required), as, st.Name)
+		})
+	})
+	section(w, "SSH", []string{"ID", "REQUIRED", "STAGE"}, func(row func(...string)) {
+		eachMount(stages, spec.MountSSH, func(st *spec.Stage, m *spec.Mount) {
+			id := m.ID
+			if id == "" {
+				id = "default"
+			}
+			row(id, yesNo(m.Required), st.Name)
+		})
+	})
+	section(w, "CACHES", []string{"ID", "TARGET", "SHARING", "STAGES"}, func(row func(...string)) {
+		type cache struct{ id, target, sharing string }
+		var order []cache
+		users := map[cache][]string{}
+		add := func(c cache, stage string) {
+			if _, ok := users[c]; !ok {
+				order = append(order, c)
+			}
+			if !slices.Contains(users[c], stage) {
+				users[c] = append(users[c], stage)
+			}
+		}
+		for _, st := range stages {
+			if p := stagePreset(s, st); p != nil {
+				for _, c := range p.Caches {
+					add(cache{c.Name + " (preset " + p.Name + ")", c.Target, c.Sharing}, st.Name)
+				}
+			}
+		}
+		eachMount(stages, spec.MountCache, func(st *spec.Stage, m *spec.Mount) {
+			c := cache{m.ID, m.Target, m.Sharing}
+			if c.id == "" {
+				c.id = m.Target
+			}
+			if c.sharing == "" {
+				c.sharing = "shared"
+			}
+			add(c, st.Name)
+		})
+		for _, c := range order {
+			row(c.id, c.target, c.sharing, strings.Join(users[c], ", "))
+		}
+	})
+}
+
+// section prints a titled table, or nothing when it has no rows.
+func section(w io.Writer, title string, header []string, rows func(row func(...string))) {
+	var lines [][]string
+	seen := map[string]bool{}
+	rows(func(cells ...string) {
+		key := strings.Join(cells, "\x00")
+		if !seen[key] {
+			seen[key] = true
+			lines = append(lines, cells)
+		}
+	})
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s:\n", title)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, l := range lines {
+		fmt.Fprintln(tw, strings.Join(l, "\t"))
+	}
+	tw.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func eachMount(stages []*spec.Stage, typ spec.MountType, fn func(*spec.Stage, *spec.Mount)) {
+	for _, st := range stages {
+		for _, step := range st.Steps {
+			for _, m := range step.Mounts {
+				if m.Type == typ {
+					fn(st, m)
+				}
+			}
+		}
+	}
+}
+
+// stagePreset returns the preset whose caches a stage's run steps get: a
+// builder's own (inherited through from), an artifact's builder's.
+func stagePreset(s *spec.Spec, st *spec.Stage) *preset.Preset {
+	b := st
+	if st.Kind == spec.KindArtifact {
+		b = s.Stage(st.Builder)
+	}
+	if b == nil || b.Kind != spec.KindBuilder {
+		return nil
+	}
+	for _, c := range builderChain(s, b) {
+		if c.Preset != "" {
+			p, _ := preset.Lookup(c.Preset)
+			return p
+		}
+	}
+	return nil
+}
+
+var varRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// argsUsedBy returns the args referenced by the given stages, directly or
+// through the defaults of other args.
+func argsUsedBy(s *spec.Spec, stages []*spec.Stage) map[string]bool {
+	used := map[string]bool{}
+	var pending []string
+	note := func(str string) {
+		for _, m := range varRef.FindAllStringSubmatch(str, -1) {
+			if !used[m[1]] {
+				used[m[1]] = true
+				pending = append(pending, m[1])
+			}
+		}
+	}
+	for _, st := range stages {
+		eachString(reflect.ValueOf(st), note)
+	}
+	defaults := map[string]string{}
+	for _, a := range s.Args {
+		defaults[a.Name] = a.Default
+	}
+	for len(pending) > 0 {
+		name := pending[0]
+		pending = pending[1:]
+		note(defaults[name])
+	}
+	return used
+}
+
+// eachString calls fn with every string held in v.
+func eachString(v reflect.Value, fn func(string)) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			eachString(v.Elem(), fn)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				eachString(v.Field(i), fn)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			eachString(v.Index(i), fn)
+		}
+	case reflect.String:
+		fn(v.String())
+	}
+}

@@ -1,0 +1,99 @@
+# Builds the mstage frontend image, its binaries and runs its checks.
+#
+#   docker buildx bake                    # image for the build platform
+#   docker buildx bake image-cross --push # all platforms, with attestations
+#   docker buildx bake binaries           # ./bin/mstage-frontend
+#   docker buildx bake test validate      # unit tests, gofmt + go vet
+#
+# Variables left null do not set their build arg, so the Dockerfile's ARG
+# default applies.
+
+variable "GO_IMAGE" {
+  # e.g. 127.0.0.1:5000/library/golang:1.26 for the hack/ registry
+  default = null
+}
+variable "BUILD_TAGS" {
+  default = null
+}
+variable "IMAGE_NAME" {
+  default = "mstage/mstage"
+}
+# A release version such as 1.2.3 (a leading v is dropped). Release versions
+# are tagged :1.2.3, :1.2 and :1, as docker/dockerfile is, so that
+# "# syntax=mstage/mstage:1" follows the newest 1.x. Other versions (such as
+# 1.3.0-rc1) get only their own tag; without a version the tag is :local.
+variable "VERSION" {
+  default = ""
+}
+variable "DESTDIR" {
+  default = "./bin"
+}
+
+function "release_tags" {
+  params = [name, version]
+  result = version == "" ? ["${name}:local"] : (
+    length(regexall("^[0-9]+\\.[0-9]+\\.[0-9]+$", version)) > 0 ? [
+      "${name}:${version}",
+      "${name}:${join(".", slice(split(".", version), 0, 2))}",
+      "${name}:${split(".", version)[0]}",
+    ] : ["${name}:${version}"]
+  )
+}
+
+target "_common" {
+  args = {
+    GO_IMAGE   = GO_IMAGE
+    BUILD_TAGS = BUILD_TAGS
+  }
+}
+
+group "default" {
+  targets = ["image"]
+}
+
+# The frontend image. --push sends it to IMAGE_NAME's registry.
+target "image" {
+  inherits = ["_common"]
+  target   = "image"
+  tags     = release_tags(IMAGE_NAME, trimprefix(VERSION, "v"))
+  output   = ["type=image"]
+}
+
+# The image for every platform a frontend may run on, as released.
+target "image-cross" {
+  inherits = ["image"]
+  platforms = [
+    "linux/amd64",
+    "linux/arm64",
+    "linux/arm/v7",
+    "linux/riscv64",
+    "linux/ppc64le",
+    "linux/s390x",
+  ]
+  attest = [
+    "type=provenance,mode=max",
+    "type=sbom",
+  ]
+}
+
+target "binaries" {
+  inherits = ["_common"]
+  target   = "binaries"
+  output   = [DESTDIR]
+}
+
+target "test" {
+  inherits = ["_common"]
+  target   = "test"
+  output   = ["type=cacheonly"]
+}
+
+group "validate" {
+  targets = ["lint"]
+}
+
+target "lint" {
+  inherits = ["_common"]
+  target   = "lint"
+  output   = ["type=cacheonly"]
+}

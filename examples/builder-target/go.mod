@@ -1,0 +1,3 @@
+module example.com/builder-target
+
+go 1.26

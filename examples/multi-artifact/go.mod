@@ -1,0 +1,3 @@
+module example.com/multi-artifact
+
+go 1.26

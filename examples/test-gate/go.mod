@@ -1,0 +1,3 @@
+module example.com/test-gate
+
+go 1.26

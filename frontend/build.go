@@ -1,0 +1,182 @@
+// Package frontend is the BuildKit gateway entry point of mstage: it reads
+// the spec through dockerui, answers the --call and --check subrequests, and
+// builds the target once per platform with llbgen, running the target's
+// gates and arch guards before the result is exported.
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/llbgen"
+	"github.com/mstage/mstage/spec"
+)
+
+// Build is the gateway BuildFunc of the mstage frontend.
+func Build(ctx context.Context, c client.Client) (*client.Result, error) {
+	bc, err := dockerui.NewClient(defaultFilenameClient{c})
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCaps(bc.BuildOpts().Opts[optFrontendCaps]); err != nil {
+		return nil, err
+	}
+	// A "# syntax=" first line is a YAML comment here: the file has already
+	// been routed to this frontend, so it is never forwarded again.
+	src, err := bc.ReadEntrypoint(ctx, "yaml")
+	if err != nil {
+		return nil, err
+	}
+	s, parseErr := spec.Parse(src.Filename, src.Data)
+	parseErr = withSpecSource(parseErr, src.SourceMap)
+
+	res, handled, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
+		ListTargets: func(context.Context) (*targets.List, error) {
+			if parseErr != nil {
+				return nil, parseErr
+			}
+			return listTargets(s, src.Data), nil
+		},
+		Outline: func(context.Context) (*outline.Outline, error) {
+			if parseErr != nil {
+				return nil, parseErr
+			}
+			return outlineOf(s, bc.Target, bc.BuildArgs, src.Data)
+		},
+		Lint: func(context.Context) (*lint.LintResults, error) {
+			return lintSpec(s, parseErr, bc.BuildArgs, src.SourceMap), nil
+		},
+	})
+	if err != nil || handled {
+		return res, err
+	}
+	if parseErr != nil {
+		return nil, parseErr
+	}
+	if _, err := targetStage(s, bc.Target); err != nil {
+		return nil, err
+	}
+	if err := useSpecPlatforms(bc, s, src); err != nil {
+		return nil, err
+	}
+	epoch, err := sourceDateEpoch(ctx, bc)
+	if err != nil {
+		return nil, err
+	}
+
+	builder := &platformBuilder{c: c, bc: bc, src: src, spec: s, epoch: epoch}
+	rb, err := bc.Build(ctx, builder.build)
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+// useSpecPlatforms builds for the spec's platforms list when the client did
+// not ask for platforms.
+func useSpecPlatforms(bc *dockerui.Client, s *spec.Spec, src *dockerui.Source) error {
+	if len(bc.TargetPlatforms) > 0 || len(s.Platforms) == 0 {
+		return nil
+	}
+	var ps []ocispecs.Platform
+	for _, v := range s.Platforms {
+		p, err := platforms.Parse(v.Value)
+		if err != nil {
+			err = fmt.Errorf("%s:%s: platforms: %q is not a platform; expected os/arch[/variant] such as linux/arm64",
+				src.Filename, v.Pos, v.Value)
+			return withSourceAt(err, src.SourceMap, v.Pos)
+		}
+		ps = append(ps, platforms.Normalize(p))
+	}
+	bc.TargetPlatforms = ps
+	if len(ps) > 1 {
+		bc.MultiPlatformRequested = true
+	}
+	return nil
+}
+
+// platformBuilder compiles and solves the target for one platform at a time.
+type platformBuilder struct {
+	c     client.Client
+	bc    *dockerui.Client
+	src   *dockerui.Source
+	spec  *spec.Spec
+	epoch *time.Time
+}
+
+func (b *platformBuilder) build(ctx context.Context, platform *ocispecs.Platform, idx int) (res *dockerui.BuildResult, err error) {
+	target := b.bc.BuildPlatforms[0]
+	if platform != nil {
+		target = *platform
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mstage: internal error while building for %s: %v\n%s",
+				platforms.Format(target), r, debug.Stack())
+		}
+	}()
+
+	opt := llbgen.Options{
+		Target:         b.bc.Target,
+		TargetPlatform: target,
+		BuildPlatform:  b.bc.BuildPlatforms[0],
+		BuildArgs:      b.bc.BuildArgs,
+		Labels:         b.bc.Labels,
+		Contexts:       buildContexts{bc: b.bc},
+		MetaResolver:   b.c,
+		ResolveMode:    b.bc.ImageResolveMode,
+		SourceMap:      b.src.SourceMap,
+		Epoch:          b.epoch,
+		CacheNamespace: b.bc.CacheIDNamespace,
+		Run: llbgen.RunDefaults{
+			NetworkMode:    b.bc.NetworkMode,
+			ExtraHosts:     b.bc.ExtraHosts,
+			Ulimits:        b.bc.Ulimits,
+			ShmSize:        b.bc.ShmSize,
+			CgroupParent:   b.bc.CgroupParent,
+			Hostname:       b.bc.Hostname,
+			LinuxResources: b.bc.LinuxResources,
+		},
+	}
+	// Every platform compiles the same spec; warn once.
+	if idx == 0 {
+		opt.Warn = func(pos spec.Pos, msg string) {
+			var ranges []*pb.Range
+			if pos.IsValid() {
+				ranges = []*pb.Range{posRange(pos)}
+			}
+			b.src.Warn(ctx, msg, client.WarnOpts{Range: ranges})
+		}
+	}
+	r, err := llbgen.Compile(ctx, b.spec, opt)
+	if err != nil {
+		return nil, withSpecSource(err, b.src.SourceMap)
+	}
+
+	s := solver{c: b.c, cacheImports: b.bc.CacheImports, sourceMap: b.src.SourceMap}
+	ref, err := s.solveVerified(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	epoch := r.Epoch
+	if epoch == nil {
+		epoch = b.epoch
+	}
+	return &dockerui.BuildResult{
+		Reference: ref,
+		Image:     r.Image,
+		BaseImage: r.BaseImage,
+		Epoch:     epoch,
+	}, nil
+}

@@ -1,0 +1,20 @@
+// Command mstage-frontend is the BuildKit frontend image's entrypoint: it
+// serves frontend.Build over the gateway API on stdin and stdout.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/moby/buildkit/frontend/gateway/grpcclient"
+	"github.com/moby/buildkit/util/appcontext"
+
+	"github.com/mstage/mstage/frontend"
+)
+
+func main() {
+	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {
+		fmt.Fprintf(os.Stderr, "mstage-frontend: %v\n", err)
+		os.Exit(1)
+	}
+}

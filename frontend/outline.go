@@ -1,0 +1,101 @@
+package frontend
+
+import (
+	"encoding/json"
+	"regexp"
+
+	"github.com/moby/buildkit/frontend/subrequests/outline"
+
+	"github.com/mstage/mstage/spec"
+)
+
+// outlineOf answers --call=outline for the target: the build args its
+// stages reference, with the values they would get, and the secrets, SSH
+// sockets and cache mounts its run steps use.
+func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, data []byte) (*outline.Outline, error) {
+	st, err := targetStage(s, target)
+	if err != nil {
+		return nil, err
+	}
+	stages := s.Reachable(st.Name)
+	o := &outline.Outline{
+		Name:        st.Name,
+		Description: st.Description,
+		Sources:     [][]byte{data},
+	}
+
+	values, _ := s.ArgValues(buildArgs)
+	for _, a := range s.Args {
+		used, err := referencesVar(stages, a.Name)
+		if err != nil {
+			return nil, err
+		}
+		if !used {
+			continue
+		}
+		o.Args = append(o.Args, outline.Arg{
+			Name:        a.Name,
+			Description: a.Description,
+			Value:       values[a.Name],
+			Location:    location(a.Pos),
+		})
+	}
+
+	secrets := map[string]int{}
+	ssh := map[string]int{}
+	caches := map[string]bool{}
+	for _, stage := range stages {
+		for _, step := range stage.Steps {
+			for _, m := range step.Mounts {
+				switch m.Type {
+				case spec.MountSecret:
+					if i, ok := secrets[m.ID]; ok {
+						o.Secrets[i].Required = o.Secrets[i].Required || m.Required
+						continue
+					}
+					secrets[m.ID] = len(o.Secrets)
+					o.Secrets = append(o.Secrets, outline.Secret{Name: m.ID, Required: m.Required, Location: location(m.Pos)})
+				case spec.MountSSH:
+					id := m.ID
+					if id == "" {
+						id = "default"
+					}
+					if i, ok := ssh[id]; ok {
+						o.SSH[i].Required = o.SSH[i].Required || m.Required
+						continue
+					}
+					ssh[id] = len(o.SSH)
+					o.SSH = append(o.SSH, outline.SSH{Name: id, Required: m.Required, Location: location(m.Pos)})
+				case spec.MountCache:
+					id := m.ID
+					if id == "" {
+						id = m.Target
+					}
+					if caches[id] {
+						continue
+					}
+					caches[id] = true
+					o.Cache = append(o.Cache, outline.CacheMount{ID: id, Location: location(m.Pos)})
+				}
+			}
+		}
+	}
+	return o, nil
+}
+
+// referencesVar reports whether any field of the stages mentions $name or
+// ${name...}. The stages are searched in their JSON form so that every
+// field, present and future, is covered.
+func referencesVar(stages []*spec.Stage, name string) (bool, error) {
+	ref := regexp.MustCompile(`\$\{?` + regexp.QuoteMeta(name) + `\b`)
+	for _, st := range stages {
+		dt, err := json.Marshal(st)
+		if err != nil {
+			return false, err
+		}
+		if ref.Match(dt) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

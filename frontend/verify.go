@@ -1,0 +1,156 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	fstypes "github.com/tonistiigi/fsutil/types"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mstage/mstage/archguard"
+	"github.com/mstage/mstage/llbgen"
+)
+
+// maxGuardedFiles bounds how many files one arch guard reads, so that an
+// artifact with a huge output tree does not stall the build.
+const maxGuardedFiles = 1000
+
+// headerBytes is how much of each file an arch guard reads; more than
+// archguard needs, so that a truncated read still tells ELF from not-ELF.
+const headerBytes = 64
+
+// solver solves LLB states through the gateway.
+type solver struct {
+	c            client.Client
+	cacheImports []client.CacheOptionsEntry
+	sourceMap    *llb.SourceMap // the spec file, to point errors at it
+}
+
+// solve solves a marshalled state. With evaluate, the state is built
+// before solve returns instead of when the result is first used.
+func (s solver) solve(ctx context.Context, def *llb.Definition, evaluate bool) (client.Reference, error) {
+	res, err := s.c.Solve(ctx, client.SolveRequest{
+		Definition:   def.ToPB(),
+		CacheImports: s.cacheImports,
+		Evaluate:     evaluate,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res.SingleRef()
+}
+
+// checkGate builds a stage the target needs and reports its failure under
+// the stage's name.
+func (s solver) checkGate(ctx context.Context, target string, g llbgen.Gate, def *llb.Definition) error {
+	if _, err := s.solve(ctx, def, true); err != nil {
+		return fmt.Errorf("stage %q (needed by %s) failed: %w", g.Stage, target, err)
+	}
+	return nil
+}
+
+// checkArchGuard reads the first bytes of every file under the guarded
+// paths and fails on the first ELF file built for another architecture.
+func (s solver) checkArchGuard(ctx context.Context, g llbgen.ArchGuard, def *llb.Definition) error {
+	ref, err := s.solve(ctx, def, true)
+	if err != nil {
+		return fmt.Errorf("stage %q failed: %w", g.Stage, err)
+	}
+	w := &guardWalker{ref: ref, platform: g.Platform, budget: maxGuardedFiles}
+	for _, p := range g.Paths {
+		st, err := ref.StatFile(ctx, client.StatRequest{Path: p})
+		if err != nil {
+			return fmt.Errorf("arch guard: stage %q: output %s: %w", g.Stage, p, err)
+		}
+		if err := w.check(ctx, p, st); err != nil {
+			err = fmt.Errorf("stage %q: %w (cross-compile it for $TARGETOS/$TARGETARCH, build it with platform: target, or turn the check off with arch-guard: false)",
+				g.Stage, err)
+			return withSourceAt(err, s.sourceMap, g.Pos)
+		}
+	}
+	return nil
+}
+
+// guardWalker checks files of one reference until its budget runs out.
+type guardWalker struct {
+	ref      client.Reference
+	platform ocispecs.Platform
+	budget   int
+}
+
+func (w *guardWalker) check(ctx context.Context, p string, st *fstypes.Stat) error {
+	mode := os.FileMode(st.Mode)
+	switch {
+	case w.budget <= 0:
+		return nil
+	case mode.IsDir():
+		entries, err := w.ref.ReadDir(ctx, client.ReadDirRequest{Path: p})
+		if err != nil {
+			return fmt.Errorf("arch guard: read %s: %w", p, err)
+		}
+		for _, e := range entries {
+			if err := w.check(ctx, path.Join(p, path.Base(e.Path)), e); err != nil {
+				return err
+			}
+		}
+		return nil
+	case !mode.IsRegular() || st.Size < archguard.HeaderSize:
+		return nil
+	}
+	w.budget--
+	header, err := w.ref.ReadFile(ctx, client.ReadRequest{
+		Filename: p,
+		Range:    &client.FileRange{Length: headerBytes},
+	})
+	if err != nil {
+		return fmt.Errorf("arch guard: read %s: %w", p, err)
+	}
+	return archguard.Check(p, header, w.platform)
+}
+
+// solveVerified solves the target of r together with its gates and arch
+// guards; the first failure cancels the others. With gates or guards to wait
+// for, the target is built alongside them rather than after them.
+func (s solver) solveVerified(ctx context.Context, r *llbgen.Result) (client.Reference, error) {
+	// The states share vertices, and marshalling the same vertex from two
+	// goroutines races inside llb, so marshal them all first.
+	target, err := r.State.Marshal(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("marshal LLB of %s: %w", r.Stage.Name, err)
+	}
+	gates := make([]*llb.Definition, len(r.Gates))
+	for i, g := range r.Gates {
+		if gates[i], err = g.State.Marshal(ctx); err != nil {
+			return nil, fmt.Errorf("marshal LLB of %s: %w", g.Stage, err)
+		}
+	}
+	guards := make([]*llb.Definition, len(r.Guards))
+	for i, g := range r.Guards {
+		if guards[i], err = g.State.Marshal(ctx); err != nil {
+			return nil, fmt.Errorf("marshal LLB of %s: %w", g.Stage, err)
+		}
+	}
+
+	var ref client.Reference
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.Go(func() error {
+		var err error
+		ref, err = s.solve(ctx, target, len(gates)+len(guards) > 0)
+		return err
+	})
+	for i, g := range r.Gates {
+		eg.Go(func() error { return s.checkGate(ctx, r.Stage.Name, g, gates[i]) })
+	}
+	for i, g := range r.Guards {
+		eg.Go(func() error { return s.checkArchGuard(ctx, g, guards[i]) })
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	return ref, nil
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# hack/build-frontend.sh — build the mstage frontend image from the working tree
+# and push it to the test registry.
+#
+#   eval "$(hack/env.sh env)"
+#   ref=$(hack/build-frontend.sh)      # 127.0.0.1:5000/mstage/mstage@sha256:...
+#
+# Pushes $MSTAGE_REGISTRY/mstage/mstage:test and :1 (the registry mirrors
+# docker.io, so `# syntax=docker.io/mstage/mstage:1` resolves to this build) and
+# prints the pushed image as a digest reference on stdout; everything else goes
+# to stderr.
+#
+# Environment:
+#   MSTAGE_REGISTRY            registry to push to (required)
+#   MSTAGE_BUILDER             buildx builder; when unset, buildctl is used with BUILDKIT_HOST
+#   MSTAGE_FRONTEND_PLATFORMS  platforms of the image (default: linux/amd64)
+#   GO_IMAGE                   passed as the GO_IMAGE build arg when set
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() { printf 'build-frontend: %s\n' "$*" >&2; exit 1; }
+
+[[ -n "${MSTAGE_REGISTRY:-}" ]] || die 'MSTAGE_REGISTRY is not set (run: eval "$(hack/env.sh env)")'
+[[ -f "$ROOT/Dockerfile" ]] || die "no Dockerfile at $ROOT/Dockerfile"
+
+repo="$MSTAGE_REGISTRY/mstage/mstage"
+platforms=${MSTAGE_FRONTEND_PLATFORMS:-linux/amd64}
+work=$(mktemp -d "${TMPDIR:-/tmp}/mstage-build-frontend.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+meta="$work/metadata.json"
+
+build_args=()
+if [[ -n "${GO_IMAGE:-}" ]]; then build_args+=(--build-arg "GO_IMAGE=$GO_IMAGE"); fi
+
+if [[ -n "${MSTAGE_BUILDER:-}" ]]; then
+  printf 'build-frontend: docker buildx build --builder %s (%s) -> %s:test, %s:1\n' \
+    "$MSTAGE_BUILDER" "$platforms" "$repo" "$repo" >&2
+  docker buildx build --builder "$MSTAGE_BUILDER" \
+    --file "$ROOT/Dockerfile" \
+    --platform "$platforms" \
+    --provenance=false \
+    "${build_args[@]}" \
+    --output "type=image,\"name=$repo:test,$repo:1\",push=true,registry.insecure=true" \
+    --metadata-file "$meta" \
+    --progress "${MSTAGE_PROGRESS:-plain}" \
+    "$ROOT" >&2
+else
+  [[ -n "${BUILDKIT_HOST:-}" ]] || die 'neither MSTAGE_BUILDER nor BUILDKIT_HOST is set (run: eval "$(hack/env.sh env)")'
+  printf 'build-frontend: buildctl build (%s) -> %s:test, %s:1\n' "$platforms" "$repo" "$repo" >&2
+  opts=()
+  if [[ -n "${GO_IMAGE:-}" ]]; then opts+=(--opt "build-arg:GO_IMAGE=$GO_IMAGE"); fi
+  buildctl build --frontend dockerfile.v0 \
+    --local "context=$ROOT" --local "dockerfile=$ROOT" \
+    --opt filename=Dockerfile \
+    --opt "platform=$platforms" \
+    "${opts[@]}" \
+    --output "type=image,\"name=$repo:test,$repo:1\",push=true,registry.insecure=true" \
+    --metadata-file "$meta" \
+    --progress "${MSTAGE_PROGRESS:-plain}" >&2
+fi
+
+digest=$(sed -n 's/.*"containerimage\.digest": *"\(sha256:[0-9a-f]\{64\}\)".*/\1/p' "$meta" | head -n 1)
+[[ -n "$digest" ]] || die "no containerimage.digest in the build metadata: $(cat "$meta")"
+printf '%s@%s\n' "$repo" "$digest"

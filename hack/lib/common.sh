@@ -1,0 +1,66 @@
+# shellcheck shell=bash
+# Small helpers shared by hack/env.sh. Sourced, not executed.
+
+log() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# show_log FILE [N]: print the last N lines of a log to stderr.
+show_log() {
+  local f=$1 n=${2:-40}
+  if [[ -s "$f" ]]; then
+    printf -- '--- last %s lines of %s ---\n' "$n" "$f" >&2
+    tail -n "$n" "$f" >&2
+    printf -- '---\n' >&2
+  fi
+}
+
+# run_logged LOG CMD...: run CMD with output appended to LOG; on failure show the log and exit.
+run_logged() {
+  local logf=$1; shift
+  mkdir -p "$(dirname "$logf")"
+  printf '+ %s\n' "$*" >>"$logf"
+  if ! "$@" >>"$logf" 2>&1; then
+    show_log "$logf"
+    die "command failed: $* (full log: $logf)"
+  fi
+}
+
+# pid_alive PIDFILE: true when the file names a live process.
+pid_alive() {
+  local pf=$1 pid
+  [[ -s "$pf" ]] || return 1
+  pid=$(cat "$pf")
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# stop_pidfile NAME PIDFILE: TERM the process group, wait, then KILL; remove the pid file.
+stop_pidfile() {
+  local name=$1 pf=$2 pid i
+  if ! pid_alive "$pf"; then
+    rm -f "$pf"
+    return 0
+  fi
+  pid=$(cat "$pf")
+  log "stopping $name (pid $pid)"
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    warn "$name did not stop after 10s; killing"
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.5
+  fi
+  rm -f "$pf"
+}
+
+# spawn PIDFILE LOG CMD...: start CMD in its own session (process group == pid).
+spawn() {
+  local pf=$1 logf=$2; shift 2
+  mkdir -p "$(dirname "$logf")"
+  printf '\n=== %s: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$logf"
+  setsid "$@" </dev/null >>"$logf" 2>&1 &
+  echo $! >"$pf"
+}

@@ -1,0 +1,230 @@
+# shellcheck shell=bash
+# Base images, built without Docker: rootfs trees -> gzip'd tar layers (cached in
+# $CACHE/layers) -> `crane append` + `crane mutate` per platform -> `crane index append`.
+# They are pushed under Docker Hub / gcr.io mirror names, e.g. docker.io/library/busybox
+# is served as $REGISTRY/library/busybox.
+
+LAYERS=$CACHE/layers
+DEBS=$CACHE/debs
+GO_IMAGE_MINOR=${GO_IMAGE_VERSION%.*}
+IMAGE_LOG=""   # set in ensure_images
+
+# make_layer DIR OUT.tar.gz: reproducible gzip'd tar of DIR's contents (owners kept, numeric).
+make_layer() {
+  local dir=$1 out=$2
+  local entries=()
+  mapfile -t entries < <(cd "$dir" && ls -A)
+  tar -C "$dir" --numeric-owner --sort=name --mtime=@946684800 -cf - "${entries[@]}" | gzip -n -6 >"$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
+# deb_file PKG ARCH: path of the cached .deb (downloaded with apt-get download when missing).
+deb_file() {
+  local pkg=$1 arch=$2 f
+  mkdir -p "$DEBS"
+  f=$(ls "$DEBS/${pkg}_"*"_${arch}.deb" 2>/dev/null | head -n1 || true)
+  if [[ -z "$f" ]]; then
+    local spec=$pkg
+    [[ $arch != all ]] && spec="$pkg:$arch"
+    (cd "$DEBS" && run_logged "$IMAGE_LOG" apt-get download "$spec")
+    f=$(ls "$DEBS/${pkg}_"*"_${arch}.deb" 2>/dev/null | head -n1 || true)
+    [[ -n "$f" ]] || die "apt-get download $spec produced no file"
+  fi
+  printf '%s\n' "$f"
+}
+
+# --- layer recipes: each prints the path of a cached .tar.gz ---
+
+busybox_layer() {
+  local arch=$1 out="$LAYERS/busybox-r$IMAGE_RECIPE-$arch.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building busybox rootfs layer ($arch)"
+  local tmp; tmp=$(mktemp -d "$LAYERS/.busybox.XXXXXX")
+  local x="$tmp/x" r="$tmp/rootfs" p
+  mkdir -p "$x" "$tmp/host"
+  dpkg-deb -x "$(deb_file busybox-static "$arch")" "$x"
+  # The applet list is the same for both arches; take it from the host's (amd64) binary.
+  dpkg-deb -x "$(deb_file busybox-static amd64)" "$tmp/host"
+  mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,var/www,home/nonroot}
+  install -m 0755 "$x/bin/busybox" "$r/bin/busybox"
+  while read -r p; do
+    [[ -z "$p" || -e "$r/$p" || -L "$r/$p" ]] && continue
+    mkdir -p "$r/$(dirname "$p")"
+    ln -s /bin/busybox "$r/$p"
+  done < <("$tmp/host/bin/busybox" --list-full)
+  [[ -L "$r/bin/sh" ]] || die "busybox has no sh applet"
+  cat >"$r/etc/passwd" <<'P'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+nonroot:x:65532:65532:nonroot:/home/nonroot:/bin/sh
+P
+  cat >"$r/etc/group" <<'G'
+root:x:0:
+nobody:x:65534:
+nonroot:x:65532:
+G
+  printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
+  chmod 1777 "$r/tmp"; chmod 0700 "$r/root"
+  chown 65532:65532 "$r/home/nonroot"
+  make_layer "$r" "$out"
+  rm -rf "$tmp"
+  echo "$out"
+}
+
+golang_layer() {
+  local arch=$1 out="$LAYERS/golang-$GO_IMAGE_VERSION-r$IMAGE_RECIPE-$arch.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building Go $GO_IMAGE_VERSION toolchain layer ($arch)"
+  local src; src=$(mod_dir "golang.org/toolchain@v0.0.1-go$GO_IMAGE_VERSION.linux-$arch")
+  local tmp; tmp=$(mktemp -d "$LAYERS/.golang.XXXXXX")
+  local r="$tmp/rootfs"
+  mkdir -p "$r/usr/local" "$r/go/bin" "$r/go/src" "$r/etc/ssl/certs"
+  cp -a "$src" "$r/usr/local/go"
+  chmod -R u+w,a+rX "$r/usr/local/go"
+  # Module zips lose the exec bits.
+  chmod +x "$r/usr/local/go/bin/"* "$r/usr/local/go/pkg/tool/"*/*
+  chmod 0777 "$r/go" "$r/go/bin" "$r/go/src"
+  install -m 0644 /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
+  make_layer "$r" "$out"
+  rm -rf "$tmp"
+  echo "$out"
+}
+
+certs_layer() {
+  local out="$LAYERS/certs-r$IMAGE_RECIPE.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  local tmp; tmp=$(mktemp -d "$LAYERS/.certs.XXXXXX")
+  mkdir -p "$tmp/etc/ssl/certs"
+  install -m 0644 /etc/ssl/certs/ca-certificates.crt "$tmp/etc/ssl/certs/ca-certificates.crt"
+  make_layer "$tmp" "$out"
+  rm -rf "$tmp"
+  echo "$out"
+}
+
+nginx_layer() {
+  local out="$LAYERS/nginx-files-r$IMAGE_RECIPE.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building nginx files layer"
+  local tmp; tmp=$(mktemp -d "$LAYERS/.nginx.XXXXXX")
+  dpkg-deb -x "$(deb_file nginx-common all)" "$tmp/x"
+  mkdir -p "$tmp/r/etc/nginx" "$tmp/r/usr/share/nginx/html" "$tmp/r/var/log/nginx" "$tmp/r/var/cache/nginx"
+  install -m 0644 "$tmp/x/etc/nginx/mime.types" "$tmp/r/etc/nginx/mime.types"
+  if [[ -f "$tmp/x/usr/share/nginx/html/index.html" ]]; then
+    install -m 0644 "$tmp/x/usr/share/nginx/html/index.html" "$tmp/r/usr/share/nginx/html/index.html"
+  else
+    printf '<!DOCTYPE html>\n<title>Welcome to nginx!</title>\n<h1>Welcome to nginx!</h1>\n' >"$tmp/r/usr/share/nginx/html/index.html"
+  fi
+  make_layer "$tmp/r" "$out"
+  rm -rf "$tmp"
+  echo "$out"
+}
+
+distroless_layer() {
+  local out="$LAYERS/distroless-static-r$IMAGE_RECIPE.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building distroless/static layer"
+  local tmp; tmp=$(mktemp -d "$LAYERS/.distroless.XXXXXX")
+  local r="$tmp/r"
+  mkdir -p "$r/etc/ssl/certs" "$r/tmp" "$r/root" "$r/home/nonroot"
+  install -m 0644 /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
+  cat >"$r/etc/passwd" <<'P'
+root:x:0:0:root:/root:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
+P
+  cat >"$r/etc/group" <<'G'
+root:x:0:
+nobody:x:65534:
+nonroot:x:65532:
+G
+  printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
+  chmod 1777 "$r/tmp"; chmod 0700 "$r/root"
+  chown 65532:65532 "$r/home/nonroot"
+  make_layer "$r" "$out"
+  rm -rf "$tmp"
+  echo "$out"
+}
+
+# apt_sources_file: the host's Debian apt sources (read from /etc/apt at run time), as one
+# deb822 or one-line-style file that mmdebstrap copies into the image.
+# Override with MSTAGE_APT_SOURCES=/path/to/file.{sources,list}.
+apt_sources_file() {
+  if [[ -n "${MSTAGE_APT_SOURCES:-}" ]]; then echo "$MSTAGE_APT_SOURCES"; return; fi
+  local f
+  for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
+    [[ -f "$f" ]] && grep -q "^Suites:.*\b$DEBIAN_SUITE\b" "$f" && { echo "$f"; return; }
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [[ -f "$f" ]] && grep -qE "^deb[[:space:]].*[[:space:]]$DEBIAN_SUITE[[:space:]]" "$f" && { echo "$f"; return; }
+  done
+  die "no apt sources for $DEBIAN_SUITE found in /etc/apt (set MSTAGE_APT_SOURCES)"
+}
+
+debian_layer() {
+  local arch=$1 out="$LAYERS/debian-$DEBIAN_SUITE-r$IMAGE_RECIPE-$arch.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  local src; src=$(apt_sources_file)
+  local extra=()
+  grep -q 'https://' "$src" && extra+=(--include=ca-certificates)
+  log "building debian:$DEBIAN_SUITE rootfs with mmdebstrap ($arch; arm64 runs under qemu, a few minutes)"
+  local t0=$SECONDS logf="$STATE/logs/mmdebstrap-$arch.log"
+  rm -f "$out.tmp.tar.gz"
+  if ! mmdebstrap --mode=root --variant=minbase --architectures="$arch" --format=tar \
+      --skip=output/dev --dpkgopt=force-unsafe-io \
+      --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr "${extra[@]}" \
+      "$DEBIAN_SUITE" "$out.tmp.tar.gz" "$src" >"$logf" 2>&1; then
+    show_log "$logf"; rm -f "$out.tmp.tar.gz"; die "mmdebstrap $arch failed (log: $logf)"
+  fi
+  mv "$out.tmp.tar.gz" "$out"
+  log "debian:$DEBIAN_SUITE ($arch) rootfs took $((SECONDS - t0))s"
+  echo "$out"
+}
+
+# publish REPO "TAG..." LAYERFN [crane mutate flags...]: build one image per platform from the
+# layers LAYERFN prints for it, then push a multi-arch index tagged with every TAG.
+publish() {
+  local repo=$1 tags=$2 layerfn=$3; shift 3
+  local -a tagv; read -r -a tagv <<<"$tags"
+  local last="$REGISTRY/$repo:${tagv[-1]}"
+  if crane digest "$last" >/dev/null 2>&1; then return 0; fi
+  log "pushing $repo:{${tags// /,}} (linux/{${IMAGE_PLATFORMS// /,}})"
+  local -a manifests=()
+  local arch l ref dig
+  for arch in $IMAGE_PLATFORMS; do
+    local -a lf=()
+    local layers
+    layers=$("$layerfn" "$arch") || die "$layerfn $arch failed"
+    for l in $layers; do lf+=(-f "$l"); done
+    ref="$REGISTRY/$repo:mstage-build-$arch"
+    run_logged "$IMAGE_LOG" crane append --oci-empty-base "${lf[@]}" -t "$ref"
+    run_logged "$IMAGE_LOG" crane mutate --set-platform "linux/$arch" "$@" -t "$ref" "$ref"
+    dig=$(crane digest "$ref")
+    manifests+=(-m "$REGISTRY/$repo@$dig")
+  done
+  run_logged "$IMAGE_LOG" crane index append "${manifests[@]}" -t "$REGISTRY/$repo:${tagv[0]}"
+  local t
+  for t in "${tagv[@]:1}"; do
+    run_logged "$IMAGE_LOG" crane tag "$REGISTRY/$repo:${tagv[0]}" "$t"
+  done
+}
+
+layers_busybox() { busybox_layer "$1"; }
+layers_golang() { busybox_layer "$1"; golang_layer "$1"; }
+layers_nginx() { busybox_layer "$1"; nginx_layer; }
+layers_debian() { debian_layer "$1"; }
+layers_distroless() { distroless_layer; }
+
+ensure_images() {
+  mkdir -p "$LAYERS"
+  IMAGE_LOG="$STATE/logs/images.log"
+  local path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  publish library/busybox "1.36 stable latest" layers_busybox --cmd sh
+  publish library/golang "$GO_IMAGE_VERSION $GO_IMAGE_MINOR-bookworm $GO_IMAGE_VERSION-bookworm latest $GO_IMAGE_MINOR" layers_golang \
+    -e "PATH=/go/bin:/usr/local/go/bin:$path" -e GOLANG_VERSION="$GO_IMAGE_VERSION" \
+    -e GOPATH=/go -e GOTOOLCHAIN=local -w /go --cmd sh
+  publish library/nginx "1.27 latest" layers_nginx -e "PATH=$path" \
+    --exposed-ports 8080/tcp --cmd httpd,-f,-p,8080,-h,/usr/share/nginx/html
+  publish distroless/static "latest nonroot" layers_distroless -u 65532:65532 -w /home/nonroot
+  publish library/debian "$DEBIAN_SUITE-slim 12 latest $DEBIAN_SUITE" layers_debian \
+    -e "PATH=$path" --cmd bash
+}

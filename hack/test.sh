@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# hack/test.sh — the one command that runs every test.
+#
+#   1. gofmt check, go vet
+#   2. unit tests: go test -race -short ./...   (e2e skips itself under -short)
+#   3. end-to-end: brings the environment up unless BUILDKIT_HOST is already set
+#      (and takes it down again at exit, even on failure), builds and pushes the
+#      frontend image from the working tree, then runs ./e2e/... against it.
+#
+# Environment:
+#   MSTAGE_SKIP_E2E=1         stop after the unit tests
+#   MSTAGE_FRONTEND_IMAGE     use this frontend image instead of building one
+#   MSTAGE_E2E_RUN            passed to go test -run for the e2e tests
+#   MSTAGE_TEST_LOGS          directory for the e2e log (default /tmp/mstage-test-logs)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf 'test.sh: FAIL: %s\n' "$*" >&2; exit 1; }
+
+started_env=0
+e2e_pid_dir=""
+cleanup() {
+  local rc=$? pf pid
+  # Daemons the e2e tests started and could not stop themselves (e.g. after a timeout panic).
+  if [[ -n "$e2e_pid_dir" && -d "$e2e_pid_dir" ]]; then
+    for pf in "$e2e_pid_dir"/*.pid; do
+      [[ -e "$pf" ]] || continue
+      pid=$(cat "$pf")
+      if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+        printf 'test.sh: stopping leftover e2e process %s (%s)\n' "$pid" "$(basename "$pf")" >&2
+        kill -TERM "$pid" 2>/dev/null || true
+        sleep 2
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    done
+    rm -rf "$e2e_pid_dir"
+  fi
+  if [[ $started_env == 1 ]]; then
+    step "stopping the test environment"
+    hack/env.sh down || rc=1
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step "gofmt"
+unformatted=$(gofmt -l . 2>&1 || true)
+if [[ -n "$unformatted" ]]; then
+  printf '%s\n' "$unformatted" >&2
+  fail "gofmt: the files above need formatting (run: gofmt -w <file>)"
+fi
+
+step "go vet ./..."
+go vet ./...
+
+step "go test -race -short ./..."
+go test -race -short -count=1 ./...
+
+if [[ "${MSTAGE_SKIP_E2E:-0}" == 1 ]]; then
+  step "MSTAGE_SKIP_E2E=1: skipping the end-to-end tests"
+  exit 0
+fi
+
+if [[ -z "${BUILDKIT_HOST:-}" ]]; then
+  step "hack/env.sh up"
+  started_env=1
+  hack/env.sh up
+  eval "$(hack/env.sh env)"
+else
+  step "using the running environment (BUILDKIT_HOST=$BUILDKIT_HOST)"
+  if [[ -z "${MSTAGE_REGISTRY:-}" ]]; then eval "$(hack/env.sh env)"; fi
+fi
+
+if [[ -z "${MSTAGE_FRONTEND_IMAGE:-}" ]]; then
+  step "building the frontend image (hack/build-frontend.sh)"
+  MSTAGE_FRONTEND_IMAGE=$(hack/build-frontend.sh)
+fi
+export MSTAGE_FRONTEND_IMAGE
+printf 'frontend image under test: %s\n' "$MSTAGE_FRONTEND_IMAGE"
+
+logs=${MSTAGE_TEST_LOGS:-/tmp/mstage-test-logs}
+mkdir -p "$logs"
+log="$logs/e2e-$(date -u +%Y%m%dT%H%M%SZ).log"
+e2e_pid_dir=$(mktemp -d "${TMPDIR:-/tmp}/mstage-e2e-pids.XXXXXX")
+export MSTAGE_E2E_PID_DIR=$e2e_pid_dir
+
+step "go test ./e2e/... (full log: $log)"
+run_args=()
+if [[ -n "${MSTAGE_E2E_RUN:-}" ]]; then run_args=(-run "$MSTAGE_E2E_RUN"); fi
+set +e
+go test -count=1 -timeout 40m -v "${run_args[@]}" ./e2e/... 2>&1 |
+  tee "$log" |
+  grep --line-buffered -E '^[[:space:]]*--- (PASS|FAIL|SKIP)|^(ok|FAIL|PASS)([[:space:]]|$)|^panic:|^e2e summary'
+status=${PIPESTATUS[0]}
+set -e
+if [[ $status != 0 ]]; then
+  printf '\ne2e FAILED (exit %s); failure details:\n' "$status"
+  # The output of every failed test: its "=== RUN/NAME/CONT" sections of the log.
+  awk 'NR == FNR { if (match($0, /--- FAIL: [^ ]+/)) failed[substr($0, RSTART + 10, RLENGTH - 10)] = 1; next }
+       /^=== (RUN|CONT|NAME|PAUSE)/ { p = ($3 in failed) }
+       p' "$log" "$log" | head -n 600
+  fail "end-to-end tests failed (full log: $log)"
+fi
+printf '\nall tests passed (e2e log: %s)\n' "$log"

@@ -1,0 +1,81 @@
+package lint
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// builtinArg reports whether BuildKit accepts a build arg without a
+// declaration: proxies, SOURCE_DATE_EPOCH and BUILDKIT_* settings.
+func builtinArg(name string) bool {
+	switch strings.ToUpper(name) {
+	case "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY", "SOURCE_DATE_EPOCH":
+		return true
+	}
+	return strings.HasPrefix(name, "BUILDKIT_")
+}
+
+func (l *linter) unusedArg() {
+	used := map[string]bool{}
+	eachString(reflect.ValueOf(l.s), func(s string) {
+		for _, v := range referencedVars(s) {
+			used[v] = true
+		}
+	})
+	for _, a := range l.s.Args {
+		if !used[a.Name] && !builtinArg(a.Name) {
+			l.report(a.Pos, "arg %s is declared but never referenced as $%s or ${%s}; remove it or use it", a.Name, a.Name, a.Name)
+		}
+	}
+}
+
+func (l *linter) undeclaredBuildArg() {
+	var declared []string
+	for _, a := range l.s.Args {
+		declared = append(declared, a.Name)
+	}
+	var names []string
+	for k := range l.opt.BuildArgs {
+		if !contains(declared, k) && !builtinArg(k) {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	pos := l.s.At("args")
+	for _, n := range names {
+		msg := "--build-arg " + n + " is not declared in args, so nothing uses it"
+		if c := closest(n, declared); c != "" {
+			msg += "; did you mean " + c + "?"
+		}
+		l.report(pos, "%s", msg)
+	}
+}
+
+// eachString calls fn with every string held in v, walking structs,
+// pointers, slices and maps.
+func eachString(v reflect.Value, fn func(string)) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			eachString(v.Elem(), fn)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				eachString(v.Field(i), fn)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			eachString(v.Index(i), fn)
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			eachString(iter.Value(), fn)
+		}
+	case reflect.String:
+		fn(v.String())
+	}
+}

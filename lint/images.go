@@ -1,0 +1,93 @@
+package lint
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/mstage/mstage/spec"
+)
+
+// platformVars are set by mstage for every stage; lint does not know their
+// values, only that they exist.
+var platformVars = []string{
+	"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+	"BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
+}
+
+// argValues returns the declared args with their defaults, overridden by
+// --build-arg values.
+func (l *linter) argValues() map[string]string {
+	vals := map[string]string{}
+	for _, a := range l.s.Args {
+		vals[a.Name] = a.Default
+		if v, ok := l.opt.BuildArgs[a.Name]; ok {
+			vals[a.Name] = v
+		}
+	}
+	return vals
+}
+
+// imageRef expands the variables of an image reference. It returns false
+// when the reference depends on a platform variable or an arg without a
+// value, since then lint cannot tell what it names.
+func (l *linter) imageRef(raw string) (string, bool) {
+	if !strings.Contains(raw, "$") {
+		return raw, true
+	}
+	var env []string
+	for k, v := range l.argValues() {
+		if v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	sort.Strings(env)
+	res, err := shell.NewLex('\\').ProcessWordWithMatches(raw, shell.EnvsFromSlice(env))
+	if err != nil || len(res.Unmatched) > 0 {
+		return "", false
+	}
+	return res.Result, true
+}
+
+// imageRefs returns every image reference of the spec with its position.
+func (l *linter) imageRefs() []spec.String {
+	var out []spec.String
+	for _, st := range l.s.Stages() {
+		if st.Image != "" {
+			out = append(out, spec.String{Value: st.Image, Pos: st.At("image")})
+		}
+		for _, c := range copies(st) {
+			if c.Image != "" {
+				out = append(out, spec.String{Value: c.Image, Pos: c.At("image")})
+			}
+		}
+	}
+	return out
+}
+
+func (l *linter) imageNotPinned() {
+	lvl := l.rule.Level
+	if l.requireDigests {
+		lvl = LevelWarning
+	}
+	for _, img := range l.imageRefs() {
+		ref, ok := l.imageRef(img.Value)
+		if !ok || ref == "scratch" || strings.Contains(ref, "@") {
+			continue
+		}
+		name := ref
+		if i := strings.LastIndex(name, "/"); i >= 0 {
+			name = name[i+1:]
+		}
+		_, tag, hasTag := strings.Cut(name, ":")
+		switch {
+		case !hasTag:
+			l.reportLevel(lvl, img.Pos, "image %q has no tag, so it means :latest and changes under you; pin a version tag and a digest (%s:<version>@sha256:...)", ref, ref)
+		case tag == "latest":
+			l.reportLevel(lvl, img.Pos, "image %q uses the latest tag, which changes under you; pin a version tag and a digest", ref)
+		default:
+			l.reportLevel(lvl, img.Pos, "image %q is not pinned by digest; add @sha256:... so rebuilds use the same image", ref)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+// Package lint checks a parsed spec for patterns that build correctly but
+// make images slower to build, larger, or less safe than they could be. It
+// backs `mstage lint` and the frontend's --check.
+package lint
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mstage/mstage/spec"
+)
+
+// Level is how serious a finding is.
+type Level string
+
+const (
+	LevelInfo    Level = "info"
+	LevelWarning Level = "warning"
+)
+
+// Rule describes one check.
+type Rule struct {
+	Name        string
+	Description string
+	URL         string
+	Level       Level // default level; require-digests raises ImageNotPinned
+}
+
+// Finding is one problem found by a rule.
+type Finding struct {
+	Rule  Rule
+	Level Level
+	Msg   string
+	Pos   spec.Pos
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s: [%s] %s: %s", f.Pos, f.Rule.Name, f.Level, f.Msg)
+}
+
+// Options carries what the client asked for, which some rules check against
+// the spec.
+type Options struct {
+	BuildArgs map[string]string // --build-arg values
+	Target    string            // --target; counts as reachable
+}
+
+const docsURL = "https://github.com/mstage/mstage/blob/main/docs/lint.md#"
+
+// Rule names.
+const (
+	RuntimeRunsAsRoot     = "RuntimeRunsAsRoot"
+	RuntimeBaseHasShell   = "RuntimeBaseHasShell"
+	ImageNotPinned        = "ImageNotPinned"
+	SecretInEnvOrArgs     = "SecretInEnvOrArgs"
+	UnusedArg             = "UnusedArg"
+	UndeclaredBuildArg    = "UndeclaredBuildArg"
+	UnreachableStage      = "UnreachableStage"
+	WholeContextInRuntime = "WholeContextInRuntime"
+	WrongArchArtifact     = "WrongArchArtifact"
+	CopyOrderDefeatsCache = "CopyOrderDefeatsCache"
+	UnknownLintRule       = "UnknownLintRule"
+)
+
+type check struct {
+	Rule
+	run func(*linter)
+}
+
+func checks() []check {
+	mk := func(name, desc string, lvl Level, run func(*linter)) check {
+		return check{Rule{Name: name, Description: desc, URL: docsURL + strings.ToLower(name), Level: lvl}, run}
+	}
+	return []check{
+		mk(RuntimeRunsAsRoot, "A runtime image runs its process as root.", LevelWarning, (*linter).runtimeRunsAsRoot),
+		mk(RuntimeBaseHasShell, "A runtime that only holds static binaries is based on a full distribution image.", LevelWarning, (*linter).runtimeBaseHasShell),
+		mk(ImageNotPinned, "An image is referenced without a version tag or digest.", LevelInfo, (*linter).imageNotPinned),
+		mk(SecretInEnvOrArgs, "A secret is passed through env, args or a command instead of a secret mount.", LevelWarning, (*linter).secretInEnvOrArgs),
+		mk(UnusedArg, "A declared arg is never referenced.", LevelWarning, (*linter).unusedArg),
+		mk(UndeclaredBuildArg, "A --build-arg names an arg the spec does not declare.", LevelWarning, (*linter).undeclaredBuildArg),
+		mk(UnreachableStage, "A stage is used by no runtime and is not the default target.", LevelInfo, (*linter).unreachableStage),
+		mk(WholeContextInRuntime, "A runtime copies the whole build context into the image.", LevelWarning, (*linter).wholeContextInRuntime),
+		mk(WrongArchArtifact, "An artifact built for the build platform is copied into a per-platform runtime.", LevelWarning, (*linter).wrongArchArtifact),
+		mk(CopyOrderDefeatsCache, "The whole context is copied before dependencies are fetched, so any source change refetches them.", LevelWarning, (*linter).copyOrderDefeatsCache),
+		mk(UnknownLintRule, "lint.skip names a rule that does not exist.", LevelWarning, (*linter).unknownLintRule),
+	}
+}
+
+// Rules returns every rule, in documentation order.
+func Rules() []Rule {
+	cs := checks()
+	out := make([]Rule, len(cs))
+	for i, c := range cs {
+		out[i] = c.Rule
+	}
+	return out
+}
+
+// Run checks s and returns the findings sorted by position. Rules named in
+// the spec's lint.skip are not run.
+func Run(s *spec.Spec, opt Options) []Finding {
+	l := &linter{s: s, opt: opt, skip: map[string]bool{}}
+	if s.Lint != nil {
+		l.requireDigests = s.Lint.RequireDigests
+		for _, n := range s.Lint.Skip {
+			l.skip[n.Value] = true
+		}
+	}
+	for _, c := range checks() {
+		if l.skip[c.Name] {
+			continue
+		}
+		l.rule = c.Rule
+		c.run(l)
+	}
+	sort.SliceStable(l.findings, func(i, j int) bool {
+		a, b := l.findings[i], l.findings[j]
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		if a.Pos.Col != b.Pos.Col {
+			return a.Pos.Col < b.Pos.Col
+		}
+		if a.Rule.Name != b.Rule.Name {
+			return a.Rule.Name < b.Rule.Name
+		}
+		return a.Msg < b.Msg
+	})
+	return l.findings
+}
+
+type linter struct {
+	s              *spec.Spec
+	opt            Options
+	skip           map[string]bool
+	requireDigests bool
+	rule           Rule // the rule being run
+	findings       []Finding
+}
+
+func (l *linter) report(pos spec.Pos, format string, args ...any) {
+	l.reportLevel(l.rule.Level, pos, format, args...)
+}
+
+func (l *linter) reportLevel(lvl Level, pos spec.Pos, format string, args ...any) {
+	l.findings = append(l.findings, Finding{Rule: l.rule, Level: lvl, Msg: fmt.Sprintf(format, args...), Pos: pos})
+}
+
+func (l *linter) unknownLintRule() {
+	if l.s.Lint == nil {
+		return
+	}
+	var names []string
+	for _, r := range Rules() {
+		names = append(names, r.Name)
+	}
+	for _, n := range l.s.Lint.Skip {
+		if contains(names, n.Value) {
+			continue
+		}
+		msg := fmt.Sprintf("lint.skip names unknown rule %q", n.Value)
+		if s := closest(n.Value, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		l.report(n.Pos, "%s", msg)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// closest returns the candidate nearest to s by edit distance, when it is
+// near enough to be a plausible typo.
+func closest(s string, candidates []string) string {
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(s), strings.ToLower(c))
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if bestDist < 0 || bestDist > max(2, len(s)/3) {
+		return ""
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,184 @@
+package lint
+
+import (
+	"strings"
+
+	"github.com/mstage/mstage/spec"
+)
+
+func isRootUser(u string) bool {
+	name, _, _ := strings.Cut(strings.TrimSpace(u), ":")
+	return name == "root" || name == "0"
+}
+
+// runsAsNonRootByDefault reports whether an image is known to set a non-root
+// user in its config.
+func runsAsNonRootByDefault(ref string) bool {
+	return strings.Contains(ref, "nonroot") || strings.HasPrefix(ref, "cgr.dev/chainguard/")
+}
+
+func (l *linter) runtimeRunsAsRoot() {
+	for _, rt := range l.s.Runtimes {
+		user, by := l.inherited(rt, func(s *spec.Stage) string { return s.User })
+		if user != "" {
+			if isRootUser(user) && by == rt {
+				l.report(rt.At("user"), "runtime %q runs as %q; run it as an unprivileged user, e.g. user: 65532", rt.Name, user)
+			}
+			continue
+		}
+		base, _ := l.runtimeBase(rt)
+		ref, ok := l.imageRef(base)
+		if !ok || ref == "scratch" || runsAsNonRootByDefault(ref) {
+			continue // mstage runs scratch runtimes as 65532
+		}
+		l.report(rt.Pos, "runtime %q sets no user, so it runs as the user of %q, usually root; add user: 65532 (or a named unprivileged user of the image)", rt.Name, ref)
+	}
+}
+
+// shellImages are repositories of distribution or toolchain images that
+// ship a shell and a package manager.
+var shellImages = []string{
+	"almalinux", "alpine", "amazonlinux", "archlinux", "bash", "buildpack-deps",
+	"busybox", "centos", "debian", "eclipse-temurin", "fedora", "gcc", "golang",
+	"node", "openjdk", "opensuse", "oraclelinux", "perl", "php", "python",
+	"rockylinux", "ruby", "rust", "ubuntu",
+}
+
+// repoName returns the last path element of an image reference's
+// repository: "docker.io/library/golang:1.26@sha256:..." -> "golang".
+func repoName(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	if i := strings.LastIndex(ref, "/"); i >= 0 {
+		ref = ref[i+1:]
+	}
+	name, _, _ := strings.Cut(ref, ":")
+	return name
+}
+
+func (l *linter) runtimeBaseHasShell() {
+	for _, rt := range l.s.Runtimes {
+		base, by := l.runtimeBase(rt)
+		ref, ok := l.imageRef(base)
+		if !ok || !contains(shellImages, repoName(ref)) {
+			continue
+		}
+		if l.needsShell(rt) {
+			continue
+		}
+		artifacts := 0
+		static := true
+		for _, c := range l.chain(rt) {
+			for _, cp := range copies(c) {
+				if cp.Artifact == "" {
+					continue
+				}
+				artifacts++
+				if a := l.s.Stage(cp.Artifact); a == nil || !l.isStatic(a) {
+					static = false
+				}
+			}
+		}
+		if artifacts == 0 || !static {
+			continue
+		}
+		pos := rt.At("from")
+		if by == rt {
+			pos = rt.At("image")
+		}
+		l.report(pos, "runtime %q only holds statically linked binaries but is based on %q, which adds a shell and a package manager; use image: scratch (the default) or gcr.io/distroless/static", rt.Name, ref)
+	}
+}
+
+// needsShell reports whether a runtime runs commands in its own image.
+func (l *linter) needsShell(rt *spec.Stage) bool {
+	for _, c := range l.chain(rt) {
+		for _, step := range c.Steps {
+			if step.Run != nil {
+				return true
+			}
+		}
+		if c.Entrypoint.IsShell() || c.Cmd.IsShell() {
+			return true
+		}
+		if c.Healthcheck != nil && c.Healthcheck.Test.IsShell() {
+			return true
+		}
+	}
+	return false
+}
+
+// isStatic reports whether an artifact is built by a cross-compiling preset
+// that produces static binaries (cgo not turned back on).
+func (l *linter) isStatic(a *spec.Stage) bool {
+	b := l.builderOf(a)
+	if !l.crossCompiles(b) {
+		return false
+	}
+	envs := [][]spec.KV{a.Env}
+	for _, c := range l.chain(b) {
+		envs = append(envs, c.Env)
+	}
+	for _, step := range a.Steps {
+		envs = append(envs, step.Env)
+	}
+	for _, env := range envs {
+		for _, kv := range env {
+			if kv.Key == "CGO_ENABLED" && strings.TrimSpace(kv.Value) != "0" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (l *linter) wholeContextInRuntime() {
+	for _, rt := range l.s.Runtimes {
+		for _, c := range copies(rt) {
+			if copiesWholeContext(c) {
+				l.report(c.Pos, "runtime %q copies the whole build context into the image; copy only what it needs (an artifact's outputs or the exact files)", rt.Name)
+			}
+		}
+	}
+}
+
+func (l *linter) wrongArchArtifact() {
+	for _, rt := range l.s.Runtimes {
+		for _, c := range copies(rt) {
+			if c.Artifact == "" {
+				continue
+			}
+			a := l.s.Stage(c.Artifact)
+			if a == nil || a.Kind != spec.KindArtifact {
+				continue
+			}
+			b := l.builderOf(a)
+			if b == nil || l.crossCompiles(b) || referencesTargetPlatform(a) {
+				continue
+			}
+			where := l.fixedPlatform(a, b)
+			if where == "" {
+				continue
+			}
+			l.report(c.Pos, "runtime %q copies artifact %q, which is built on %s by builder %q that does not cross-compile, so its binaries do not match the other target platforms; build it with platform: target, use a cross-compiling preset, or pass $TARGETARCH to the compiler (ignore this if its outputs are architecture-independent)", rt.Name, a.Name, where, b.Name)
+		}
+	}
+}
+
+// fixedPlatform describes the single platform artifact a runs on, or returns
+// "" when it follows the target platform.
+func (l *linter) fixedPlatform(a, b *spec.Stage) string {
+	if artifactPlatform(a) == spec.PlatformBuild {
+		return "the build platform"
+	}
+	switch p := l.builderPlatform(b); p {
+	case spec.PlatformTarget:
+		return ""
+	case spec.PlatformBuild:
+		return "the build platform"
+	default:
+		if len(l.s.Platforms) == 1 && l.s.Platforms[0].Value == p {
+			return ""
+		}
+		return p
+	}
+}

@@ -1,0 +1,190 @@
+package llbgen
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/preset"
+	"github.com/mstage/mstage/spec"
+)
+
+// Compile turns the target stage of s into LLB for opt.TargetPlatform.
+//
+// Only the stages the target reaches are compiled. A stage that runs on the
+// build platform (a cross-compiling builder, an artifact with platform build)
+// is compiled with the build platform in place of the target platform, so
+// its LLB is byte-identical for every target and BuildKit runs it once; in
+// such a stage the TARGET* variables describe the build platform.
+//
+// Without opt.Epoch the epoch is the Unix epoch: images are reproducible by
+// default.
+func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
+	if s == nil {
+		return nil, fmt.Errorf("llbgen: no spec")
+	}
+	target := opt.Target
+	if target == "" {
+		target = defaultTarget(s)
+	}
+	st := s.Stage(target)
+	if st == nil {
+		return nil, fmt.Errorf("target stage %q not found; stages: %s", target, strings.Join(stageNames(s), ", "))
+	}
+	c := newCompiler(ctx, s, opt)
+	c.warnUndeclaredArgs()
+	return c.compileTarget(target)
+}
+
+// defaultTarget picks the spec's default, else the last runtime, else the
+// last stage.
+func defaultTarget(s *spec.Spec) string {
+	if s.Default != "" {
+		return s.Default
+	}
+	if n := len(s.Runtimes); n > 0 {
+		return s.Runtimes[n-1].Name
+	}
+	all := s.Stages()
+	if len(all) == 0 {
+		return ""
+	}
+	return all[len(all)-1].Name
+}
+
+func stageNames(s *spec.Spec) []string {
+	var names []string
+	for _, st := range s.Stages() {
+		names = append(names, st.Name)
+	}
+	return names
+}
+
+// compiler holds the state of one Compile call.
+type compiler struct {
+	ctx     context.Context
+	src     *spec.Spec
+	opt     Options
+	epoch   time.Time
+	project string
+	args    map[string]string
+
+	expanded  map[string]*spec.Spec // by platforms.Format(varsPlatform)
+	instances map[string]*instance  // by instanceKey
+	building  map[string]bool       // cycle guard
+	images    map[string]*resolvedImage
+
+	gates      []Gate
+	needGuards []ArchGuard
+	gateSet    map[string]bool
+}
+
+func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
+	epoch := time.Unix(0, 0).UTC()
+	if opt.Epoch != nil {
+		epoch = opt.Epoch.UTC()
+	}
+	opt.TargetPlatform = platforms.Normalize(opt.TargetPlatform)
+	opt.BuildPlatform = platforms.Normalize(opt.BuildPlatform)
+	return &compiler{
+		ctx:       ctx,
+		src:       s,
+		opt:       opt,
+		epoch:     epoch,
+		project:   projectName(s),
+		expanded:  map[string]*spec.Spec{},
+		instances: map[string]*instance{},
+		building:  map[string]bool{},
+		images:    map[string]*resolvedImage{},
+		gateSet:   map[string]bool{},
+	}
+}
+
+// projectName namespaces the preset cache mounts: the spec's name, or a short
+// hash of its stage names so that two unnamed projects do not share caches.
+func projectName(s *spec.Spec) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	h := sha256.New()
+	for _, st := range s.Stages() {
+		h.Write([]byte(st.Name))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+func (c *compiler) warnUndeclaredArgs() {
+	values, undeclared := c.src.ArgValues(c.opt.BuildArgs)
+	c.args = values
+	if c.opt.Warn == nil {
+		return
+	}
+	for _, name := range undeclared {
+		c.opt.Warn(c.src.At("args"), fmt.Sprintf("build arg %q is not declared in args; it has no effect", name))
+	}
+}
+
+// specFor returns the spec expanded for vars platform p.
+func (c *compiler) specFor(p ocispecs.Platform) (*spec.Spec, error) {
+	key := platforms.Format(p)
+	if s, ok := c.expanded[key]; ok {
+		return s, nil
+	}
+	vars := map[string]string{}
+	for k, v := range c.args {
+		vars[k] = v
+	}
+	for k, v := range spec.PlatformVars(p, c.opt.BuildPlatform) {
+		vars[k] = v
+	}
+	s, err := spec.Expand(c.src, vars)
+	if err != nil {
+		return nil, err
+	}
+	c.expanded[key] = s
+	return s, nil
+}
+
+// varsFor returns the variables a run step may reference, for vars
+// platform p.
+func (c *compiler) varsFor(p ocispecs.Platform) map[string]string {
+	vars := map[string]string{}
+	for k, v := range c.args {
+		vars[k] = v
+	}
+	for k, v := range spec.PlatformVars(p, c.opt.BuildPlatform) {
+		vars[k] = v
+	}
+	return vars
+}
+
+func (c *compiler) presetOf(name string) (*preset.Preset, error) {
+	if name == "" {
+		return nil, nil
+	}
+	p, ok := preset.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown preset %q; known presets: %s", name, strings.Join(preset.Names(), ", "))
+	}
+	return p, nil
+}
+
+// errorAt prefixes err with the spec file and the position.
+func (c *compiler) errorAt(pos spec.Pos, format string, a ...any) error {
+	msg := fmt.Sprintf(format, a...)
+	name := c.src.Filename
+	if name == "" {
+		name = "mstage.yaml"
+	}
+	if pos.IsValid() {
+		return fmt.Errorf("%s:%d:%d: %s", name, pos.Line, pos.Col, msg)
+	}
+	return fmt.Errorf("%s: %s", name, msg)
+}

@@ -1,0 +1,190 @@
+package llbgen
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+
+	"github.com/mstage/mstage/spec"
+)
+
+// copyStep compiles a copy step or a runtime's copy entry. linkDefault is
+// the link option's default: true for runtime copy entries, false in steps.
+func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, pos spec.Pos, linkDefault bool, ps planStep) error {
+	fs := &sc.inst.fs
+	src, from, err := c.copySource(sc, cp, pos)
+	if err != nil {
+		return err
+	}
+
+	var chmod *llb.ChmodOpt
+	if cp.Chmod != "" {
+		chmod = &llb.ChmodOpt{}
+		if m, err := strconv.ParseUint(cp.Chmod, 8, 32); err == nil {
+			if m > 0o7777 {
+				return c.errorAt(cp.At("chmod"), "invalid chmod %q; expected an octal mode up to 07777 or a symbolic mode such as u+x", cp.Chmod)
+			}
+			chmod.Mode = os.FileMode(m)
+		} else {
+			chmod.ModeStr = cp.Chmod
+		}
+	}
+
+	link := linkDefault
+	if cp.Link != nil {
+		link = *cp.Link
+	}
+	if cp.Chown != "" && chownByName(cp.Chown) && link {
+		if cp.Link != nil {
+			return c.errorAt(cp.At("chown"), "chown %q names a user or group, which can't be resolved with link: true; use a numeric uid[:gid] or set link: false", cp.Chown)
+		}
+		// Names resolve against the destination's /etc/passwd, which a
+		// linked copy does not see.
+		link = false
+	}
+
+	var excludes []string
+	for _, e := range cp.Exclude {
+		excludes = append(excludes, e.Value)
+	}
+	srcs := make([]string, 0, len(cp.Src))
+	for _, s := range cp.Src {
+		srcs = append(srcs, s.Value)
+	}
+	if len(srcs) == 0 {
+		srcs = []string{"/"}
+	}
+	dest := cp.To
+	if dest == "" {
+		dest = fs.workdir() + "/"
+	}
+	dest = fs.absPath(dest)
+
+	var action *llb.FileAction
+	for _, s := range srcs {
+		p := s
+		if ps.optional {
+			p = optionalPattern(s)
+		}
+		info := &llb.CopyInfo{
+			Mode:                chmod,
+			FollowSymlinks:      true,
+			CopyDirContentsOnly: true,
+			CreateDestPath:      true,
+			AllowWildcard:       true,
+			AllowEmptyWildcard:  true,
+			ExcludePatterns:     excludes,
+			CreatedTime:         &c.epoch,
+		}
+		opts := []llb.CopyOption{info}
+		if cp.Chown != "" {
+			opts = append(opts, llb.WithUser(cp.Chown))
+		}
+		if action == nil {
+			action = llb.Copy(src, p, dest, opts...)
+		} else {
+			action = action.Copy(src, p, dest, opts...)
+		}
+	}
+
+	text := copyText(cp, from, srcs, cp.To)
+	if ps.display != "" {
+		text = ps.display
+	}
+	name := sc.names.next(text)
+	opts := c.constraints(sc.inst.exec, name, pos)
+	if link {
+		diff := llb.Scratch().File(action, opts...)
+		merged := llb.Merge([]llb.State{fs.st, diff}, c.constraints(sc.inst.exec, sc.names.current("LINK "+text), pos)...)
+		fs.st = fs.st.WithOutput(merged.Output())
+	} else {
+		fs.st = fs.st.File(action, opts...)
+	}
+	c.history(fs, text, true)
+
+	if art := cp.Artifact; art != "" && sc.inst.stage.Kind == spec.KindRuntime {
+		c.guardCopy(sc.inst, art, pos)
+	}
+	return nil
+}
+
+// copySource returns the filesystem a copy reads and how the vertex name
+// shows it ("" for the main context).
+func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, pos spec.Pos) (llb.State, string, error) {
+	tp := sc.inst.vars
+	switch {
+	case cp.Artifact != "":
+		st, err := c.stageOutput(cp.Artifact, tp, cp.At("artifact"))
+		return st, cp.Artifact, err
+	case cp.Stage != "":
+		st, err := c.stageOutput(cp.Stage, tp, cp.At("stage"))
+		return st, cp.Stage, err
+	case cp.Context != "":
+		st, err := c.namedContext(cp.Context, tp, cp.At("context"))
+		return st, cp.Context, err
+	case cp.Image != "":
+		ipos := cp.At("image")
+		r, err := c.resolveImage(cp.Image, tp, ipos)
+		if err != nil {
+			return llb.State{}, "", err
+		}
+		switch {
+		case r.named != nil:
+			return r.named.Platform(tp), cp.Image, nil
+		case r.empty:
+			return llb.Scratch(), cp.Image, nil
+		}
+		opts := []llb.ImageOption{c.opt.ResolveMode}
+		for _, o := range c.constraints(tp, plainName(sc.inst.stage.Name, "FROM "+r.display), ipos) {
+			opts = append(opts, o)
+		}
+		return llb.Image(r.pinned, opts...), cp.Image, nil
+	}
+	st, err := c.mainContext(pos)
+	return st, "", err
+}
+
+func copyText(cp *spec.Copy, from string, srcs []string, to string) string {
+	var b strings.Builder
+	b.WriteString("COPY")
+	if from != "" {
+		fmt.Fprintf(&b, " --from=%s", from)
+	}
+	if cp.Chown != "" {
+		fmt.Fprintf(&b, " --chown=%s", cp.Chown)
+	}
+	if cp.Chmod != "" {
+		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
+	}
+	for _, s := range srcs {
+		b.WriteString(" " + s)
+	}
+	if to == "" {
+		to = "./"
+	}
+	b.WriteString(" " + to)
+	return b.String()
+}
+
+// optionalPattern turns a path into a wildcard that matches only itself, so
+// that a copy with AllowEmptyWildcard tolerates its absence.
+func optionalPattern(p string) string {
+	if p == "" || strings.ContainsAny(p, "*?[") {
+		return p
+	}
+	last := len(p) - 1
+	return p[:last] + "[" + p[last:] + "]"
+}
+
+// chownByName reports whether a chown value names a user or group instead
+// of giving numeric ids.
+func chownByName(chown string) bool {
+	co, ok := llb.WithUser(chown).(llb.ChownOpt)
+	if !ok {
+		return false
+	}
+	return (co.User != nil && co.User.Name != "") || (co.Group != nil && co.Group.Name != "")
+}

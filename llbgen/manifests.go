@@ -1,0 +1,123 @@
+package llbgen
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/mstage/mstage/preset"
+	"github.com/mstage/mstage/spec"
+)
+
+// manifestsFirst applies a preset's dependency-manifest pattern to an
+// artifact's steps: when a step copies the whole build context before any
+// step copies a manifest, and a later run needs the dependencies, the
+// manifests are copied and the dependencies fetched just before the
+// whole-context copy. Source edits then no longer invalidate the fetch.
+func (c *compiler) manifestsFirst(steps []*spec.Step, ps *preset.Preset) []planStep {
+	plan := plainPlan(steps)
+	if ps == nil || len(ps.Manifests) == 0 || len(ps.Fetch) == 0 {
+		return plan
+	}
+	whole := -1
+	for i, s := range steps {
+		if s.Copy == nil || !fromMainContext(s.Copy) {
+			continue
+		}
+		if copiesManifest(s.Copy, ps.Manifests) {
+			return plan
+		}
+		if copiesWholeContext(s.Copy) {
+			whole = i
+			break
+		}
+	}
+	if whole < 0 || !slices.ContainsFunc(steps[whole+1:], func(s *spec.Step) bool { return triggers(s, ps.Triggers) }) {
+		return plan
+	}
+	wc := steps[whole]
+	to := wc.Copy.To
+	if to != "" && !strings.HasSuffix(to, "/") {
+		to += "/"
+	}
+	var srcs []spec.String
+	for _, m := range ps.Manifests {
+		srcs = append(srcs, spec.String{Value: m, Pos: wc.Pos})
+	}
+	manifests := &spec.Step{Node: wc.Node, Copy: &spec.Copy{Node: wc.Copy.Node, Src: srcs, To: to}}
+	shownTo := to
+	if shownTo == "" {
+		shownTo = "./"
+	}
+	fetchCmd := strings.Join(ps.Fetch, " ")
+	fetch := &spec.Step{
+		Node: wc.Node,
+		Run:  &spec.Command{Shell: "[ ! -f " + ps.Manifests[0] + " ] || " + fetchCmd, Pos: wc.Pos},
+		// The fetch runs where the manifests landed.
+		Workdir: strings.TrimSuffix(to, "/"),
+	}
+	inserted := []planStep{
+		{step: manifests, display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, optional: true},
+		{step: fetch, display: fetchCmd},
+	}
+	return slices.Insert(plan, whole, inserted...)
+}
+
+func fromMainContext(cp *spec.Copy) bool {
+	return cp.Artifact == "" && cp.Stage == "" && cp.Image == "" && cp.Context == ""
+}
+
+func copiesWholeContext(cp *spec.Copy) bool {
+	if len(cp.Src) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(cp.Src, func(s spec.String) bool {
+		p := path.Clean("/" + s.Value)
+		return p == "/" || s.Value == "*"
+	})
+}
+
+func copiesManifest(cp *spec.Copy, manifests []string) bool {
+	return slices.ContainsFunc(cp.Src, func(s spec.String) bool {
+		p := strings.TrimPrefix(path.Clean("/"+s.Value), "/")
+		if slices.Contains(manifests, p) {
+			return true
+		}
+		for _, m := range manifests {
+			if ok, _ := path.Match(p, m); ok {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// triggers reports whether a run step starts one of the commands a preset
+// names, anywhere in a shell command list.
+func triggers(s *spec.Step, prefixes []string) bool {
+	if s.Run == nil {
+		return false
+	}
+	var segments []string
+	if s.Run.IsShell() {
+		segments = strings.FieldsFunc(s.Run.Shell, func(r rune) bool {
+			return r == '&' || r == '|' || r == ';' || r == '\n' || r == '(' || r == ')'
+		})
+	} else {
+		segments = []string{strings.Join(s.Run.Args, " ")}
+	}
+	for _, seg := range segments {
+		words := strings.Fields(seg)
+		// Skip leading VAR=value assignments.
+		for len(words) > 0 && strings.Contains(words[0], "=") && !strings.HasPrefix(words[0], "=") {
+			words = words[1:]
+		}
+		cmd := strings.Join(words, " ")
+		for _, p := range prefixes {
+			if cmd == p || strings.HasPrefix(cmd, p+" ") {
+				return true
+			}
+		}
+	}
+	return false
+}

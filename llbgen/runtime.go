@@ -1,0 +1,251 @@
+package llbgen
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/buildkit/client/llb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/spec"
+)
+
+// defaultUser is the user of a runtime built on scratch that names none;
+// distroless images call it nonroot.
+const defaultUser = "65532:65532"
+
+func (c *compiler) buildRuntime(inst *instance) error {
+	r := inst.stage
+	fs := &inst.fs
+	names := &namer{stage: r.Name, total: len(r.Steps) + len(r.Copy)}
+	if r.Workdir != "" {
+		names.total++
+	}
+	sc := c.newStepCtx(inst, names, true)
+
+	user := r.User
+	if user == "" {
+		user = fs.img.Config.User
+	}
+	if user == "" && inst.scratch {
+		user = defaultUser
+		fs.setUser(user)
+		c.history(fs, "USER "+user, false)
+	}
+	if inst.scratch && user != inst.passwdFor {
+		if uid, gid, ok := numericUser(user); ok {
+			c.writePasswd(inst, uid, gid)
+			inst.passwdFor = user
+		} else if c.opt.Warn != nil {
+			c.opt.Warn(r.At("user"), fmt.Sprintf("runtime %q starts from scratch, which has no /etc/passwd to resolve user %q; use a numeric uid[:gid]", r.Name, user))
+		}
+	}
+	if err := c.applyStageConfig(sc, r); err != nil {
+		return err
+	}
+	if err := c.runPlan(sc, plainPlan(r.Steps)); err != nil {
+		return err
+	}
+	for _, cp := range r.Copy {
+		if err := c.copyStep(sc, cp, cp.Pos, true, planStep{}); err != nil {
+			return err
+		}
+	}
+	return c.applyImageConfig(inst)
+}
+
+// numericUser parses uid[:gid]; the gid defaults to the uid.
+func numericUser(u string) (uid, gid int, ok bool) {
+	us, gs, hasGroup := strings.Cut(u, ":")
+	uid, err := strconv.Atoi(us)
+	if err != nil || uid < 0 {
+		return 0, 0, false
+	}
+	gid = uid
+	if hasGroup {
+		if gid, err = strconv.Atoi(gs); err != nil || gid < 0 {
+			return 0, 0, false
+		}
+	}
+	return uid, gid, true
+}
+
+// writePasswd gives a scratch runtime an /etc/passwd and /etc/group that
+// name root and the runtime's user, which many programs expect.
+func (c *compiler) writePasswd(inst *instance, uid, gid int) {
+	passwd := "root:x:0:0:root:/root:/sbin/nologin\n"
+	if uid != 0 {
+		passwd += fmt.Sprintf("nonroot:x:%d:%d:nonroot:/home/nonroot:/sbin/nologin\n", uid, gid)
+	}
+	group := "root:x:0:\n"
+	if gid != 0 {
+		group += fmt.Sprintf("nonroot:x:%d:\n", gid)
+	}
+	at := llb.WithCreatedTime(c.epoch)
+	action := llb.Mkdir("/etc", 0o755, llb.WithParents(true), at).
+		Mkfile("/etc/passwd", 0o644, []byte(passwd), at).
+		Mkfile("/etc/group", 0o644, []byte(group), at)
+	r := inst.stage
+	name := plainName(r.Name, fmt.Sprintf("/etc/passwd for uid %d", uid))
+	pos := r.At("user")
+	inst.fs.st = inst.fs.st.File(action, c.constraints(inst.exec, name, pos)...)
+	c.history(&inst.fs, "COPY /etc/passwd /etc/group /etc/", true)
+}
+
+// applyImageConfig sets the runtime's entrypoint, cmd, ports, volumes,
+// labels, stop signal and healthcheck.
+func (c *compiler) applyImageConfig(inst *instance) error {
+	r := inst.stage
+	fs := &inst.fs
+	cfg := &fs.img.Config
+	if r.Entrypoint != nil {
+		cfg.Entrypoint = commandArgs(r.Entrypoint)
+		if r.Cmd == nil {
+			// As in a Dockerfile, a new entrypoint drops the base image's cmd.
+			cfg.Cmd = nil
+		}
+		c.history(fs, "ENTRYPOINT "+jsonArgs(cfg.Entrypoint), false)
+	}
+	if r.Cmd != nil {
+		cfg.Cmd = commandArgs(r.Cmd)
+		c.history(fs, "CMD "+jsonArgs(cfg.Cmd), false)
+	}
+	for _, e := range r.Expose {
+		ports, err := exposedPorts(e.Value)
+		if err != nil {
+			return c.errorAt(e.Pos, "%v", err)
+		}
+		if cfg.ExposedPorts == nil {
+			cfg.ExposedPorts = map[string]struct{}{}
+		}
+		for _, p := range ports {
+			cfg.ExposedPorts[p] = struct{}{}
+		}
+		c.history(fs, "EXPOSE "+strings.Join(ports, " "), false)
+	}
+	for _, v := range r.Volumes {
+		if cfg.Volumes == nil {
+			cfg.Volumes = map[string]struct{}{}
+		}
+		cfg.Volumes[v.Value] = struct{}{}
+		c.history(fs, "VOLUME ["+v.Value+"]", false)
+	}
+	for _, l := range r.Labels {
+		if cfg.Labels == nil {
+			cfg.Labels = map[string]string{}
+		}
+		cfg.Labels[l.Key] = l.Value
+		c.history(fs, fmt.Sprintf("LABEL %s=%s", l.Key, l.Value), false)
+	}
+	if r.StopSignal != "" {
+		cfg.StopSignal = r.StopSignal
+		c.history(fs, "STOPSIGNAL "+r.StopSignal, false)
+	}
+	if hc := r.Healthcheck; hc != nil {
+		h, err := c.healthcheck(hc)
+		if err != nil {
+			return err
+		}
+		cfg.Healthcheck = h
+		c.history(fs, "HEALTHCHECK "+jsonArgs(h.Test), false)
+	}
+	return nil
+}
+
+func jsonArgs(args []string) string {
+	return commandText(&spec.Command{Args: args})
+}
+
+// exposedPorts parses port[/proto] or a range low-high[/proto].
+func exposedPorts(v string) ([]string, error) {
+	port, proto, _ := strings.Cut(v, "/")
+	if proto == "" {
+		proto = "tcp"
+	}
+	proto = strings.ToLower(proto)
+	switch proto {
+	case "tcp", "udp", "sctp":
+	default:
+		return nil, fmt.Errorf("invalid protocol %q in expose %q; expected tcp, udp or sctp", proto, v)
+	}
+	lowS, highS, isRange := strings.Cut(port, "-")
+	low, err := strconv.Atoi(lowS)
+	high := low
+	if err == nil && isRange {
+		high, err = strconv.Atoi(highS)
+	}
+	if err != nil || low < 1 || high > 65535 || high < low {
+		return nil, fmt.Errorf("invalid port %q in expose; expected a port 1-65535 or a range such as 8000-8010, optionally with /tcp or /udp", v)
+	}
+	var ports []string
+	for p := low; p <= high; p++ {
+		ports = append(ports, fmt.Sprintf("%d/%s", p, proto))
+	}
+	return ports, nil
+}
+
+func (c *compiler) healthcheck(hc *spec.Healthcheck) (*dockerspec.HealthcheckConfig, error) {
+	h := &dockerspec.HealthcheckConfig{Retries: hc.Retries}
+	if hc.None {
+		h.Test = []string{"NONE"}
+		return h, nil
+	}
+	switch {
+	case hc.Test == nil:
+		return nil, c.errorAt(hc.Pos, "healthcheck needs test or none: true")
+	case hc.Test.IsShell():
+		h.Test = []string{"CMD-SHELL", hc.Test.Shell}
+	default:
+		h.Test = append([]string{"CMD"}, hc.Test.Args...)
+	}
+	durations := []struct {
+		key string
+		val string
+		dst *time.Duration
+	}{
+		{"interval", hc.Interval, &h.Interval},
+		{"timeout", hc.Timeout, &h.Timeout},
+		{"start-period", hc.StartPeriod, &h.StartPeriod},
+		{"start-interval", hc.StartInterval, &h.StartInterval},
+	}
+	for _, d := range durations {
+		if d.val == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.val)
+		if err != nil || v < 0 {
+			return nil, c.errorAt(hc.At(d.key), "invalid healthcheck %s %q; expected a duration such as 30s", d.key, d.val)
+		}
+		*d.dst = v
+	}
+	return h, nil
+}
+
+// guardCopy records that the outputs of artifact name end up in runtime
+// inst, so their ELF machine must match its platform.
+func (c *compiler) guardCopy(inst *instance, name string, pos spec.Pos) {
+	art, err := c.artifactAt(name, inst.vars, pos)
+	if err != nil || !guarded(art.stage) {
+		return
+	}
+	if slices.ContainsFunc(inst.guards, func(g ArchGuard) bool { return g.Stage == name }) {
+		return
+	}
+	inst.guards = append(inst.guards, ArchGuard{
+		Stage: name, Pos: pos, State: art.out, Paths: outputPaths(art.stage), Platform: inst.vars,
+	})
+}
+
+func mergeLabels(img *dockerspec.DockerOCIImage, labels map[string]string) {
+	if len(labels) == 0 {
+		return
+	}
+	if img.Config.Labels == nil {
+		img.Config.Labels = map[string]string{}
+	}
+	maps.Copy(img.Config.Labels, labels)
+}

@@ -1,0 +1,250 @@
+package llbgen
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/preset"
+	"github.com/mstage/mstage/spec"
+)
+
+// historyComment marks the history entries mstage writes.
+const historyComment = "mstage"
+
+// planStep is a step to compile: one written in the spec, or one a preset
+// inserted.
+type planStep struct {
+	step *spec.Step
+	// display replaces the command in the vertex name and history.
+	display string
+	// optional copy sources may be missing.
+	optional bool
+}
+
+func plainPlan(steps []*spec.Step) []planStep {
+	plan := make([]planStep, 0, len(steps))
+	for _, s := range steps {
+		plan = append(plan, planStep{step: s})
+	}
+	return plan
+}
+
+// stepCtx is what the steps of one stage instance share.
+type stepCtx struct {
+	inst   *instance
+	names  *namer
+	vars   map[string]string
+	caches []preset.CacheMount
+	// linkDefault is the default of a copy's link option.
+	linkDefault bool
+}
+
+func (c *compiler) newStepCtx(inst *instance, names *namer, linkDefault bool) *stepCtx {
+	sc := &stepCtx{inst: inst, names: names, vars: c.varsFor(inst.vars), linkDefault: linkDefault}
+	if inst.preset != nil {
+		sc.caches = inst.preset.Caches
+	}
+	return sc
+}
+
+func (c *compiler) history(fs *fsState, createdBy string, layer bool) {
+	fs.img.History = append(fs.img.History, ocispecs.History{
+		Created:    &c.epoch,
+		CreatedBy:  createdBy,
+		Comment:    historyComment,
+		EmptyLayer: !layer,
+	})
+}
+
+// applyStageConfig applies a stage's env, user and workdir, in that order,
+// so that a created workdir belongs to the stage's user.
+func (c *compiler) applyStageConfig(sc *stepCtx, st *spec.Stage) error {
+	fs := &sc.inst.fs
+	for _, kv := range st.Env {
+		fs.setEnv(kv.Key, kv.Value)
+		c.history(fs, fmt.Sprintf("ENV %s=%s", kv.Key, kv.Value), false)
+	}
+	if st.User != "" {
+		fs.setUser(st.User)
+		c.history(fs, "USER "+st.User, false)
+	}
+	if st.Workdir != "" {
+		wd := absPath(fs.workdir(), st.Workdir)
+		wd = strings.TrimSuffix(wd, "/")
+		if wd == "" {
+			wd = "/"
+		}
+		fs.st = fs.st.Dir(wd)
+		fs.img.Config.WorkingDir = wd
+		layer := wd != "/"
+		if layer {
+			opts := []llb.MkdirOption{llb.WithParents(true), llb.WithCreatedTime(c.epoch)}
+			if u := fs.img.Config.User; u != "" {
+				opts = append(opts, llb.WithUser(u))
+			}
+			fs.st = fs.st.File(llb.Mkdir(wd, 0o755, opts...), c.constraints(sc.inst.exec, sc.names.next("WORKDIR "+wd), st.At("workdir"))...)
+		}
+		c.history(fs, "WORKDIR "+wd, layer)
+	}
+	return nil
+}
+
+func (c *compiler) runPlan(sc *stepCtx, plan []planStep) error {
+	for _, ps := range plan {
+		var err error
+		switch {
+		case ps.step.Run != nil:
+			err = c.runStep(sc, ps)
+		case ps.step.Copy != nil:
+			err = c.copyStep(sc, ps.step.Copy, ps.step.Pos, false, ps)
+		default:
+			err = c.errorAt(ps.step.Pos, "step has neither run nor copy")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// commandArgs is the argv of a run step or of an image's entrypoint and cmd:
+// a shell string runs through /bin/sh -c.
+func commandArgs(cmd *spec.Command) []string {
+	if cmd.IsShell() {
+		return []string{"/bin/sh", "-c", cmd.Shell}
+	}
+	return append([]string(nil), cmd.Args...)
+}
+
+// commandText shows a command the way a Dockerfile shows RUN: the shell
+// string, or the argv as a JSON array.
+func commandText(cmd *spec.Command) string {
+	if cmd.IsShell() {
+		return cmd.Shell
+	}
+	dt, _ := json.Marshal(cmd.Args)
+	return string(dt)
+}
+
+var proxyArgs = []string{"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"}
+
+func (c *compiler) runStep(sc *stepCtx, ps planStep) error {
+	step := ps.step
+	fs := &sc.inst.fs
+	text := commandText(step.Run)
+	if ps.display != "" {
+		text = ps.display
+	}
+	name := sc.names.next("RUN " + text)
+	opts := []llb.RunOption{llb.Args(commandArgs(step.Run))}
+	for _, o := range c.constraints(sc.inst.exec, name, step.Pos) {
+		opts = append(opts, o)
+	}
+
+	for _, v := range runVars(step.Run, sc.vars) {
+		if _, set := fs.getEnv(v); set || hasKey(step.Env, v) {
+			continue
+		}
+		opts = append(opts, llb.AddEnv(v, sc.vars[v]))
+	}
+	for _, kv := range step.Env {
+		opts = append(opts, llb.AddEnv(kv.Key, kv.Value))
+	}
+	if step.Workdir != "" {
+		opts = append(opts, llb.Dir(absPath(fs.workdir(), step.Workdir)))
+	}
+	if step.User != "" {
+		opts = append(opts, llb.User(step.User))
+	}
+	switch step.Network {
+	case "", "default":
+	case "none":
+		opts = append(opts, llb.Network(pb.NetMode_NONE))
+	case "host":
+		opts = append(opts, llb.Network(pb.NetMode_HOST))
+	default:
+		return c.errorAt(step.At("network"), "unknown network %q; expected default, none or host", step.Network)
+	}
+
+	mountOpts, err := c.mounts(sc, step)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, mountOpts...)
+	opts = append(opts, c.runDefaults()...)
+
+	fs.st = fs.st.Run(opts...).Root()
+	c.history(fs, "RUN "+text, true)
+	return nil
+}
+
+// runDefaults are the client's run options, applied as dockerfile2llb
+// applies them.
+func (c *compiler) runDefaults() []llb.RunOption {
+	run := c.opt.Run
+	var opts []llb.RunOption
+	for _, u := range run.Ulimits {
+		opts = append(opts, llb.AddUlimit(llb.UlimitName(u.Name), u.Soft, u.Hard))
+	}
+	for _, h := range run.ExtraHosts {
+		opts = append(opts, llb.AddExtraHost(h.Host, h.IP))
+	}
+	if run.ShmSize > 0 {
+		opts = append(opts, llb.AddMount("/dev/shm", llb.Scratch(), llb.Tmpfs(llb.TmpfsSize(run.ShmSize))))
+	}
+	if run.CgroupParent != "" {
+		opts = append(opts, llb.WithCgroupParent(run.CgroupParent))
+	}
+	if r := run.LinuxResources; r != nil {
+		opts = append(opts, llb.WithLinuxResources(llb.LinuxResources{
+			Memory:     r.Memory,
+			MemorySwap: r.MemorySwap,
+			CPUShares:  r.CpuShares,
+			CPUPeriod:  r.CpuPeriod,
+			CPUQuota:   r.CpuQuota,
+			CpusetCpus: r.CpusetCpus,
+			CpusetMems: r.CpusetMems,
+		}))
+	}
+	if proxy, ok := c.proxyEnv(); ok {
+		opts = append(opts, llb.WithProxy(proxy))
+	}
+	return opts
+}
+
+// proxyEnv passes the proxy build args to run steps without making them
+// part of the cache key, as BuildKit does for a Dockerfile.
+func (c *compiler) proxyEnv() (llb.ProxyEnv, bool) {
+	get := func(name string) string {
+		if v, ok := c.opt.BuildArgs[name]; ok {
+			return v
+		}
+		return c.opt.BuildArgs[strings.ToLower(name)]
+	}
+	p := llb.ProxyEnv{
+		HTTPProxy:  get(proxyArgs[0]),
+		HTTPSProxy: get(proxyArgs[1]),
+		FTPProxy:   get(proxyArgs[2]),
+		NoProxy:    get(proxyArgs[3]),
+		AllProxy:   get(proxyArgs[4]),
+	}
+	return p, p != (llb.ProxyEnv{})
+}
+
+func parseMode(s string, def os.FileMode) (os.FileMode, error) {
+	if s == "" {
+		return def, nil
+	}
+	m, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || m > 0o7777 {
+		return 0, fmt.Errorf("invalid mode %q; expected an octal mode such as 0644", s)
+	}
+	return os.FileMode(m), nil
+}

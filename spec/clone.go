@@ -1,0 +1,111 @@
+package spec
+
+import "slices"
+
+// clone returns a deep copy of s. The Keys maps of nodes are shared: they
+// are never modified after parsing.
+func (s *Spec) clone() *Spec {
+	out := *s
+	out.Platforms = slices.Clone(s.Platforms)
+	out.Args = make([]*Arg, len(s.Args))
+	for i, a := range s.Args {
+		c := *a
+		out.Args[i] = &c
+	}
+	if s.Lint != nil {
+		l := *s.Lint
+		l.Skip = slices.Clone(s.Lint.Skip)
+		out.Lint = &l
+	}
+	out.Builders = cloneStages(s.Builders)
+	out.Artifacts = cloneStages(s.Artifacts)
+	out.Runtimes = cloneStages(s.Runtimes)
+	return &out
+}
+
+func cloneStages(stages []*Stage) []*Stage {
+	if stages == nil {
+		return nil
+	}
+	out := make([]*Stage, len(stages))
+	for i, st := range stages {
+		out[i] = st.clone()
+	}
+	return out
+}
+
+func (st *Stage) clone() *Stage {
+	out := *st
+	out.Env = slices.Clone(st.Env)
+	out.Outputs = slices.Clone(st.Outputs)
+	out.ArchGuard = clonePtr(st.ArchGuard)
+	out.Needs = slices.Clone(st.Needs)
+	out.Expose = slices.Clone(st.Expose)
+	out.Volumes = slices.Clone(st.Volumes)
+	out.Labels = slices.Clone(st.Labels)
+	out.Entrypoint = st.Entrypoint.clone()
+	out.Cmd = st.Cmd.clone()
+	if st.Steps != nil {
+		out.Steps = make([]*Step, len(st.Steps))
+		for i, step := range st.Steps {
+			out.Steps[i] = step.clone()
+		}
+	}
+	if st.Copy != nil {
+		out.Copy = make([]*Copy, len(st.Copy))
+		for i, c := range st.Copy {
+			out.Copy[i] = c.clone()
+		}
+	}
+	if st.Healthcheck != nil {
+		h := *st.Healthcheck
+		h.Test = st.Healthcheck.Test.clone()
+		out.Healthcheck = &h
+	}
+	return &out
+}
+
+func (c *Command) clone() *Command {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	out.Args = slices.Clone(c.Args)
+	return &out
+}
+
+func (step *Step) clone() *Step {
+	out := *step
+	out.Run = step.Run.clone()
+	out.Copy = step.Copy.clone()
+	out.Env = slices.Clone(step.Env)
+	if step.Mounts != nil {
+		out.Mounts = make([]*Mount, len(step.Mounts))
+		for i, m := range step.Mounts {
+			c := *m
+			c.UID = clonePtr(m.UID)
+			c.GID = clonePtr(m.GID)
+			out.Mounts[i] = &c
+		}
+	}
+	return &out
+}
+
+func (c *Copy) clone() *Copy {
+	if c == nil {
+		return nil
+	}
+	out := *c
+	out.Src = slices.Clone(c.Src)
+	out.Exclude = slices.Clone(c.Exclude)
+	out.Link = clonePtr(c.Link)
+	return &out
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}

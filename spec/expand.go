@@ -1,0 +1,260 @@
+package spec
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// platformVarNames are the variables PlatformVars sets.
+func platformVarNames() []string {
+	return []string{
+		"BUILDARCH", "BUILDOS", "BUILDPLATFORM", "BUILDVARIANT",
+		"TARGETARCH", "TARGETOS", "TARGETPLATFORM", "TARGETVARIANT",
+	}
+}
+
+// builtinArgs are build arguments BuildKit and buildx pass on their own or
+// users pass to every build; they are not reported as undeclared.
+func isBuiltinArg(name string) bool {
+	switch strings.ToUpper(name) {
+	case "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY", "SOURCE_DATE_EPOCH":
+		return true
+	}
+	return strings.HasPrefix(name, "BUILDKIT_")
+}
+
+// ArgValues returns the value of every declared arg: its default, or the
+// --build-arg of the same name. undeclared lists, sorted, the build args the
+// spec does not declare (proxy variables, SOURCE_DATE_EPOCH and BUILDKIT_*
+// are not reported). Defaults are literal: a default does not expand other
+// args.
+func (s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string, undeclared []string) {
+	values = make(map[string]string, len(s.Args))
+	for _, a := range s.Args {
+		values[a.Name] = a.Default
+		if v, ok := buildArgs[a.Name]; ok {
+			values[a.Name] = v
+		}
+	}
+	for name := range buildArgs {
+		if _, declared := values[name]; !declared && !isBuiltinArg(name) {
+			undeclared = append(undeclared, name)
+		}
+	}
+	slices.Sort(undeclared)
+	return values, undeclared
+}
+
+// PlatformVars returns TARGETPLATFORM, TARGETOS, TARGETARCH, TARGETVARIANT
+// and the same four BUILD* variables. TARGETVARIANT and BUILDVARIANT are
+// empty when the platform has no variant.
+func PlatformVars(target, build ocispecs.Platform) map[string]string {
+	return map[string]string{
+		"TARGETPLATFORM": platforms.Format(target),
+		"TARGETOS":       target.OS,
+		"TARGETARCH":     target.Architecture,
+		"TARGETVARIANT":  target.Variant,
+		"BUILDPLATFORM":  platforms.Format(build),
+		"BUILDOS":        build.OS,
+		"BUILDARCH":      build.Architecture,
+		"BUILDVARIANT":   build.Variant,
+	}
+}
+
+// varsEnv adapts a map to the shell lexer.
+type varsEnv map[string]string
+
+func (e varsEnv) Get(key string) (string, bool) {
+	v, ok := e[key]
+	return v, ok
+}
+
+func (e varsEnv) Keys() []string { return slices.Sorted(maps.Keys(e)) }
+
+// Expand returns a deep copy of s in which ${VAR} references are replaced by
+// their values in: image, env values, workdir, user, copy src/to/chown/chmod/
+// exclude, mount targets, ids and src, outputs, label values, expose,
+// volumes and platform. Run commands, entrypoint, cmd and healthcheck tests
+// are left as written. A `\$` writes a literal dollar. The expanded values
+// are checked again (image references, platforms, paths); errors are an
+// ErrorList positioned at the value's node.
+func Expand(s *Spec, vars map[string]string) (*Spec, error) {
+	x := &expander{
+		lex:  shell.NewLex('\\'),
+		env:  varsEnv(vars),
+		errs: &errorSink{filename: s.Filename},
+	}
+	// YAML already did the quoting: quotes in a value are part of it.
+	x.lex.SkipProcessQuotes = true
+	out := s.clone()
+	for _, st := range out.Stages() {
+		x.stage(st)
+	}
+	if x.errs.empty() {
+		checkValues(out, x.errs, true)
+	}
+	if err := x.errs.result(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type expander struct {
+	lex  *shell.Lex
+	env  varsEnv
+	errs *errorSink
+}
+
+// word expands one value.
+func (x *expander) word(value string, pos Pos) string {
+	if !strings.Contains(value, "$") {
+		return value
+	}
+	result, _, err := x.lex.ProcessWord(value, x.env)
+	if err != nil {
+		x.errs.add(pos, fmt.Sprintf("cannot expand %q: %v", value, unwrapLexError(err)), "${NAME}, ${NAME:-default} or ${NAME:+value}", "")
+		return value
+	}
+	if len(result) > MaxExpandedLen {
+		x.errs.add(pos, fmt.Sprintf("%q expands to %d bytes, more than the limit of %d", value, len(result), MaxExpandedLen), "", "")
+		return value
+	}
+	return result
+}
+
+// unwrapLexError drops the lexer's "failed to process" wrapper, which
+// repeats the value.
+func unwrapLexError(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "failed to process") {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+func (x *expander) at(n Node, key string, value *string) {
+	*value = x.word(*value, n.At(key))
+}
+
+func (x *expander) list(list []String) {
+	for i := range list {
+		list[i].Value = x.word(list[i].Value, list[i].Pos)
+	}
+}
+
+func (x *expander) kvs(list []KV) {
+	for i := range list {
+		list[i].Value = x.word(list[i].Value, list[i].Pos)
+	}
+}
+
+func (x *expander) stage(st *Stage) {
+	x.at(st.Node, "image", &st.Image)
+	x.at(st.Node, "platform", &st.Platform)
+	x.at(st.Node, "workdir", &st.Workdir)
+	x.at(st.Node, "user", &st.User)
+	x.kvs(st.Env)
+	x.list(st.Outputs)
+	x.kvs(st.Labels)
+	x.list(st.Expose)
+	x.list(st.Volumes)
+	for _, step := range st.Steps {
+		x.at(step.Node, "workdir", &step.Workdir)
+		x.at(step.Node, "user", &step.User)
+		x.kvs(step.Env)
+		for _, m := range step.Mounts {
+			x.at(m.Node, "target", &m.Target)
+			x.at(m.Node, "id", &m.ID)
+			x.at(m.Node, "src", &m.Src)
+		}
+		if step.Copy != nil {
+			x.copy(step.Copy)
+		}
+	}
+	for _, c := range st.Copy {
+		x.copy(c)
+	}
+}
+
+func (x *expander) copy(c *Copy) {
+	x.list(c.Src)
+	x.at(c.Node, "image", &c.Image)
+	x.at(c.Node, "to", &c.To)
+	x.at(c.Node, "chown", &c.Chown)
+	x.at(c.Node, "chmod", &c.Chmod)
+	x.list(c.Exclude)
+}
+
+// RunVars returns the variables of vars that a run command references ($NAME
+// or ${NAME}, also inside quotes and ${A:-$B} defaults), sorted by name, each
+// positioned at the command. A run step gets exactly these as environment
+// variables, so a change to an unrelated arg does not invalidate its cache.
+func RunVars(cmd *Command, vars map[string]string) []KV {
+	if cmd == nil || len(vars) == 0 {
+		return nil
+	}
+	words := cmd.Args
+	if cmd.IsShell() {
+		words = []string{cmd.Shell}
+	}
+	used := map[string]struct{}{}
+	lex := shell.NewLex('\\')
+	lex.SkipProcessQuotes = true // a shell script may reference $VAR inside '...' of a nested sh -c
+	lex.RawEscapes = true
+	for _, w := range words {
+		if !strings.Contains(w, "$") {
+			continue
+		}
+		res, err := lex.ProcessWordWithMatches(w, varsEnv(vars))
+		if err != nil {
+			// Shell syntax the lexer does not know, such as ${#VAR} or
+			// ${VAR:0:3}: fall back to finding the names.
+			for _, name := range referencedNames(w) {
+				if _, ok := vars[name]; ok {
+					used[name] = struct{}{}
+				}
+			}
+			continue
+		}
+		for name := range res.Matched {
+			used[name] = struct{}{}
+		}
+	}
+	out := make([]KV, 0, len(used))
+	for _, name := range slices.Sorted(maps.Keys(used)) {
+		out = append(out, KV{Key: name, Value: vars[name], Pos: cmd.Pos})
+	}
+	return out
+}
+
+// referencedNames finds the names after every $ or ${ (and ${#, ${!).
+func referencedNames(w string) []string {
+	var names []string
+	for i := 0; i < len(w); i++ {
+		if w[i] != '$' {
+			continue
+		}
+		j := i + 1
+		if j < len(w) && w[j] == '{' {
+			j++
+			if j < len(w) && (w[j] == '#' || w[j] == '!') {
+				j++
+			}
+		}
+		k := j
+		for k < len(w) && (w[k] == '_' || w[k] >= 'a' && w[k] <= 'z' || w[k] >= 'A' && w[k] <= 'Z' || k > j && w[k] >= '0' && w[k] <= '9') {
+			k++
+		}
+		if k > j {
+			names = append(names, w[j:k])
+		}
+		i = k - 1
+	}
+	return names
+}

@@ -1,0 +1,125 @@
+package spec
+
+// edge is one reference from a stage to another, with where it is written.
+type edge struct {
+	name string
+	pos  Pos
+	via  string // from, builder, needs, copy or bind
+}
+
+func (e edge) verb() string {
+	switch e.via {
+	case "from":
+		return "extends"
+	case "builder":
+		return "runs in"
+	case "needs":
+		return "needs"
+	case "copy":
+		return "copies from"
+	default:
+		return "mounts"
+	}
+}
+
+// edges lists the references of st in a fixed order: its builder or base
+// (from), the sources of its steps' copies and bind mounts in step order,
+// its runtime copy entries, then needs.
+func (s *Spec) edges(st *Stage) []edge {
+	var out []edge
+	if st.Builder != "" {
+		out = append(out, edge{st.Builder, st.At("builder"), "builder"})
+	}
+	if st.From != "" {
+		out = append(out, edge{st.From, st.At("from"), "from"})
+	}
+	copyEdges := func(c *Copy) {
+		if c.Artifact != "" {
+			out = append(out, edge{c.Artifact, c.At("artifact"), "copy"})
+		}
+		if c.Stage != "" {
+			out = append(out, edge{c.Stage, c.At("stage"), "copy"})
+		}
+	}
+	for _, step := range st.Steps {
+		if step.Copy != nil {
+			copyEdges(step.Copy)
+		}
+		for _, m := range step.Mounts {
+			if m.Type != MountBind {
+				continue
+			}
+			if m.Artifact != "" {
+				out = append(out, edge{m.Artifact, m.At("artifact"), "bind"})
+			}
+			if m.Stage != "" {
+				out = append(out, edge{m.Stage, m.At("stage"), "bind"})
+			}
+		}
+	}
+	for _, c := range st.Copy {
+		copyEdges(c)
+	}
+	for _, n := range st.Needs {
+		out = append(out, edge{n.Value, n.Pos, "needs"})
+	}
+	return out
+}
+
+// Deps returns the stages st depends on directly, each once, in a fixed
+// order: builder or from, then copy sources and bind mounts in step order,
+// runtime copy entries, then needs. Unknown names are left out.
+func (s *Spec) Deps(st *Stage) []*Stage {
+	var out []*Stage
+	seen := map[*Stage]bool{}
+	for _, e := range s.edges(st) {
+		dep := s.Stage(e.name)
+		if dep == nil || dep == st || seen[dep] {
+			continue
+		}
+		seen[dep] = true
+		out = append(out, dep)
+	}
+	return out
+}
+
+// Reachable returns the target stage and every stage it depends on,
+// transitively, dependencies before the stages that need them. It returns
+// nil when no stage has the name target.
+func (s *Spec) Reachable(target string) []*Stage {
+	root := s.Stage(target)
+	if root == nil {
+		return nil
+	}
+	var out []*Stage
+	seen := map[*Stage]bool{}
+	var visit func(st *Stage)
+	visit = func(st *Stage) {
+		if seen[st] {
+			return
+		}
+		seen[st] = true // set before the deps so a cycle cannot recurse forever
+		for _, dep := range s.Deps(st) {
+			visit(dep)
+		}
+		out = append(out, st)
+	}
+	visit(root)
+	return out
+}
+
+// DefaultTarget is the stage built when no --target is given: the spec's
+// default, else the last runtime, else the last stage in the file.
+func (s *Spec) DefaultTarget() string {
+	switch {
+	case s.Default != "":
+		return s.Default
+	case len(s.Runtimes) > 0:
+		return s.Runtimes[len(s.Runtimes)-1].Name
+	}
+	all := s.Stages()
+	if len(all) == 0 {
+		return ""
+	}
+	return all[len(all)-1].Name
+}

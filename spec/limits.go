@@ -1,0 +1,255 @@
+package spec
+
+import (
+	"bytes"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
+)
+
+// Limits on what Parse and Expand accept. A spec file is written by people,
+// so these are far above any real file; they exist so that a hostile or
+// broken file fails fast with a positioned error instead of exhausting the
+// frontend's memory or time.
+const (
+	// MaxFileSize is the largest spec file, in bytes.
+	MaxFileSize = 1 << 20
+	// MaxDepth is the deepest nesting of YAML collections, counting the
+	// nesting that aliases add when they are expanded.
+	MaxDepth = 64
+	// MaxNodes is the most YAML nodes a file may hold once every alias is
+	// expanded (a "billion laughs" file is rejected by this limit before
+	// anything is expanded).
+	MaxNodes = 200_000
+	// MaxMappingKeys is the most keys in one block mapping. The YAML
+	// parser's time grows with the square of a block mapping's width.
+	MaxMappingKeys = 2_500
+	// MaxStages is the most stages (builders, artifacts and runtimes
+	// together) in one file.
+	MaxStages = 2_000
+	// MaxStringLen is the longest scalar in the file, in bytes.
+	MaxStringLen = 64 << 10
+	// MaxExpandedLen is the longest value a ${VAR} expansion may produce.
+	MaxExpandedLen = 64 << 10
+)
+
+// checkBytes rejects files that are too large, hold NUL bytes or are not
+// UTF-8, before the YAML lexer sees them.
+func checkBytes(errs *errorSink, data []byte) bool {
+	if len(data) > MaxFileSize {
+		errs.add(Pos{}, fmt.Sprintf("file is %d bytes, more than the limit of %d", len(data), MaxFileSize), "", "")
+		return false
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		b := data[i]
+		switch {
+		case b == 0:
+			errs.add(Pos{line, col}, "NUL byte in file", "UTF-8 text", "")
+			return false
+		case b == '\n':
+			line, col = line+1, 1
+			i++
+			continue
+		case b < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				errs.add(Pos{line, col}, "invalid UTF-8 byte sequence", "UTF-8 text", "")
+				return false
+			}
+			i += size
+		}
+		col++
+	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		// A byte order mark is valid UTF-8 and the YAML lexer skips it.
+		return true
+	}
+	return true
+}
+
+// checkTokens bounds what the YAML parser would spend time on beyond a
+// linear pass: flow collections ([ and {) and compact block sequences
+// (- - -) make it recurse once per level, and a block mapping costs time
+// quadratic in its number of keys. They are checked on the token stream,
+// before parsing.
+func checkTokens(errs *errorSink, tokens token.Tokens) bool {
+	tooDeep := func(tk *token.Token) bool {
+		errs.add(tokenPos(tk), fmt.Sprintf("nesting deeper than %d levels", MaxDepth), "", "")
+		return false
+	}
+	type blockMap struct{ col, keys int }
+	var open []blockMap // block mappings that may still get keys, by column
+	closeDeeper := func(col int) {
+		for len(open) > 0 && open[len(open)-1].col > col {
+			open = open[:len(open)-1]
+		}
+	}
+	flow, line, compact := 0, 0, 0
+	for i, tk := range tokens {
+		if tk.Position == nil {
+			continue
+		}
+		newLine := tk.Position.Line != line
+		if newLine {
+			line, compact = tk.Position.Line, 0
+		}
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			if flow++; flow > MaxDepth {
+				return tooDeep(tk)
+			}
+		case token.SequenceEndType, token.MappingEndType:
+			flow = max(flow-1, 0)
+		}
+		if flow > 0 {
+			continue
+		}
+		if newLine {
+			closeDeeper(tk.Position.Column)
+		}
+		switch tk.Type {
+		case token.SequenceEntryType, token.MappingKeyType:
+			closeDeeper(tk.Position.Column)
+			if compact++; compact > MaxDepth {
+				return tooDeep(tk)
+			}
+		case token.MappingValueType:
+			if compact++; compact > MaxDepth {
+				return tooDeep(tk)
+			}
+			if i == 0 || tokens[i-1].Position == nil {
+				continue
+			}
+			key := tokens[i-1]
+			closeDeeper(key.Position.Column)
+			if n := len(open); n > 0 && open[n-1].col == key.Position.Column {
+				if open[n-1].keys++; open[n-1].keys > MaxMappingKeys {
+					errs.add(tokenPos(key), fmt.Sprintf("more than %d keys in one mapping", MaxMappingKeys), "", "")
+					return false
+				}
+			} else {
+				open = append(open, blockMap{col: key.Position.Column, keys: 1})
+			}
+		}
+	}
+	return true
+}
+
+func tokenPos(tk *token.Token) Pos {
+	if tk == nil || tk.Position == nil {
+		return Pos{}
+	}
+	return Pos{Line: tk.Position.Line, Col: tk.Position.Column}
+}
+
+// shape is what the AST pre-pass learns about a document: the node each
+// alias stands for, and whether the expanded document stays within limits.
+type shape struct {
+	errs    *errorSink
+	anchors map[string]ast.Node
+	aliases map[*ast.AliasNode]ast.Node
+	// size and height of every anchored node once its aliases are expanded
+	size   map[ast.Node]int
+	height map[ast.Node]int
+}
+
+// measure walks the document once, in order, resolving each alias to the
+// latest anchor of its name defined before it, and counts nodes and depth as
+// if every alias were expanded. It returns false (with an error) when a limit
+// is exceeded; nothing is ever expanded here, so a billion-laughs document
+// costs time linear in its text.
+func measure(errs *errorSink, root ast.Node) (*shape, bool) {
+	sh := &shape{
+		errs:    errs,
+		anchors: map[string]ast.Node{},
+		aliases: map[*ast.AliasNode]ast.Node{},
+		size:    map[ast.Node]int{},
+		height:  map[ast.Node]int{},
+	}
+	_, _, ok := sh.walk(root, 1)
+	return sh, ok
+}
+
+// walk returns the expanded size of n (its node count) and its height
+// (how many collections deep it goes), with depth the number of collections
+// it is nested in, itself included.
+func (sh *shape) walk(n ast.Node, depth int) (size, height int, ok bool) {
+	if n == nil {
+		return 0, 0, true
+	}
+	switch n.(type) {
+	case *ast.MappingNode, *ast.SequenceNode:
+		if depth > MaxDepth {
+			sh.errs.add(nodePos(n), fmt.Sprintf("nesting deeper than %d levels", MaxDepth), "", "")
+			return 0, 0, false
+		}
+	}
+	sum := func(children ...ast.Node) (int, int, bool) {
+		size, height := 1, 1
+		for _, c := range children {
+			s, h, ok := sh.walk(c, depth+1)
+			if !ok {
+				return 0, 0, false
+			}
+			size += s
+			height = max(height, h+1)
+			if size > MaxNodes {
+				sh.errs.add(nodePos(c), fmt.Sprintf("document has more than %d nodes once aliases are expanded", MaxNodes), "fewer or smaller aliases", "")
+				return 0, 0, false
+			}
+		}
+		return size, height, true
+	}
+	switch n := n.(type) {
+	case *ast.MappingNode:
+		children := make([]ast.Node, 0, 2*len(n.Values))
+		for _, v := range n.Values {
+			children = append(children, v.Key, v.Value)
+		}
+		size, height, ok = sum(children...)
+	case *ast.MappingValueNode:
+		size, height, ok = sum(n.Key, n.Value)
+	case *ast.SequenceNode:
+		size, height, ok = sum(n.Values...)
+	case *ast.MappingKeyNode:
+		size, height, ok = sum(n.Value)
+	case *ast.TagNode:
+		return sh.walk(n.Value, depth)
+	case *ast.AnchorNode:
+		size, height, ok = sh.walk(n.Value, depth)
+		if !ok {
+			return 0, 0, false
+		}
+		if name, isName := scalarText(n.Name); isName && n.Value != nil {
+			sh.anchors[name] = n.Value
+			sh.size[n.Value] = size
+			sh.height[n.Value] = height
+		}
+		return size, height, true
+	case *ast.AliasNode:
+		name, _ := scalarText(n.Value)
+		target, found := sh.anchors[name]
+		if !found {
+			sh.errs.add(nodePos(n), fmt.Sprintf("alias *%s refers to no anchor defined before it", name), "an anchor &"+name+" earlier in the file", "")
+			return 0, 0, false
+		}
+		sh.aliases[n] = target
+		size, height = sh.size[target], sh.height[target]
+		if depth+height-1 > MaxDepth {
+			sh.errs.add(nodePos(n), fmt.Sprintf("alias *%s nests deeper than %d levels when expanded", name, MaxDepth), "", "")
+			return 0, 0, false
+		}
+		ok = true
+	default:
+		size, height, ok = 1, 0, true
+	}
+	if !ok {
+		return 0, 0, false
+	}
+	return size, height, true
+}

@@ -1,0 +1,644 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+	"github.com/mstage/mstage/preset"
+)
+
+// validate checks what decoding cannot: references between stages, cycles,
+// and the format of values. Values that hold ${VAR} are checked again after
+// Expand.
+func validate(s *Spec, errs *errorSink) {
+	v := &validator{s: s, errs: errs, byName: map[string]*Stage{}}
+	v.version()
+	v.args()
+	v.names()
+	for _, st := range s.Stages() {
+		v.stage(st)
+	}
+	v.defaultTarget()
+	v.cycles()
+	checkValues(s, errs, false)
+}
+
+type validator struct {
+	s      *Spec
+	errs   *errorSink
+	byName map[string]*Stage
+}
+
+func (v *validator) version() {
+	if !v.s.Has("version") {
+		v.errs.add(v.s.Pos, "missing version", "version: 1", "")
+		return
+	}
+	if v.s.Version != 1 {
+		v.errs.add(v.s.At("version"), fmt.Sprintf("unknown version %d", v.s.Version), "version: 1", "")
+	}
+}
+
+func (v *validator) args() {
+	for _, a := range v.s.Args {
+		switch {
+		case !validVarName(a.Name):
+			v.errs.add(a.Pos, fmt.Sprintf("invalid arg name %q", a.Name), "letters, digits and _, not starting with a digit", "")
+		case slices.Contains(platformVarNames(), a.Name):
+			v.errs.add(a.Pos, fmt.Sprintf("arg %q is set by mstage for each platform and cannot be declared", a.Name), "", "")
+		}
+	}
+}
+
+// names checks stage names and indexes the stages by name.
+func (v *validator) names() {
+	for _, st := range v.s.Stages() {
+		if !validStageName(st.Name) {
+			v.errs.add(st.Pos, fmt.Sprintf("invalid stage name %q", st.Name),
+				"lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", "")
+		}
+		if first, dup := v.byName[st.Name]; dup {
+			v.errs.add(st.Pos, fmt.Sprintf("stage name %q is already used by the %s declared at %s", st.Name, first.Kind, first.Pos), "stage names unique across builders, artifacts and runtimes", "")
+			continue
+		}
+		v.byName[st.Name] = st
+	}
+}
+
+func validStageName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case i > 0 && (r == '.' || r == '_' || r == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func validVarName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i, r := range name {
+		switch {
+		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && r >= '0' && r <= '9':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ref checks that name refers to a stage of kind want ("" for any kind) and
+// returns it.
+func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
+	what := "stage"
+	if want != "" {
+		what = string(want)
+	}
+	if name == "" {
+		v.errs.add(pos, fmt.Sprintf("%s is empty", key), "the name of a "+what, "")
+		return nil
+	}
+	target := v.byName[name]
+	if target == nil {
+		var candidates []string
+		for _, st := range v.s.Stages() {
+			if want == "" || st.Kind == want {
+				candidates = append(candidates, st.Name)
+			}
+		}
+		expected := "the name of a " + what
+		if len(candidates) > 0 && len(candidates) <= 10 {
+			expected = "one of " + strings.Join(candidates, ", ")
+		}
+		v.errs.add(pos, fmt.Sprintf("%s %q not found", what, name), expected, suggest(name, candidates))
+		return nil
+	}
+	if want != "" && target.Kind != want {
+		v.errs.add(pos, fmt.Sprintf("`%s` must name a %s, but %s is %s", key, want, name, article(string(target.Kind))), "", "")
+		return nil
+	}
+	return target
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
+}
+
+func (v *validator) stage(st *Stage) {
+	switch st.Kind {
+	case KindBuilder:
+		switch {
+		case st.Image == "" && st.From == "" && !st.Has("image") && !st.Has("from"):
+			v.errs.add(st.Pos, fmt.Sprintf("builder %q has no image or from", st.Name), "exactly one of image or from", "")
+		case st.Has("image") && st.Has("from"):
+			v.errs.add(st.At("from"), fmt.Sprintf("builder %q has both image and from", st.Name), "exactly one of image or from", "")
+		}
+		if st.Has("from") {
+			v.ref(st.From, st.At("from"), "from", KindBuilder)
+		}
+		if st.Has("preset") {
+			if _, ok := preset.Lookup(st.Preset); !ok {
+				v.errs.add(st.At("preset"), fmt.Sprintf("unknown preset %q", st.Preset), "one of "+strings.Join(preset.Names(), ", "), suggest(st.Preset, preset.Names()))
+			}
+		}
+	case KindArtifact:
+		if !st.Has("builder") {
+			v.errs.add(st.Pos, fmt.Sprintf("artifact %q has no builder", st.Name), "builder: the name of the builder its steps run in", "")
+		} else {
+			v.ref(st.Builder, st.At("builder"), "builder", KindBuilder)
+		}
+	case KindRuntime:
+		if st.Has("image") && st.Has("from") {
+			v.errs.add(st.At("from"), fmt.Sprintf("runtime %q has both image and from", st.Name), "at most one of image or from", "")
+		}
+		if st.Has("from") {
+			v.ref(st.From, st.At("from"), "from", KindRuntime)
+		}
+	}
+	for _, n := range st.Needs {
+		v.ref(n.Value, n.Pos, "needs", "")
+	}
+	v.env(st.Env)
+	for _, step := range st.Steps {
+		v.step(step)
+	}
+	for _, c := range st.Copy {
+		v.copy(c, true)
+	}
+	v.command(st.Entrypoint, "entrypoint")
+	v.command(st.Cmd, "cmd")
+	for _, l := range st.Labels {
+		if l.Key == "" {
+			v.errs.add(l.Pos, "empty label name", "a label name", "")
+		}
+	}
+	if st.Has("stop-signal") && !validSignal(st.StopSignal) {
+		v.errs.add(st.At("stop-signal"), fmt.Sprintf("invalid stop-signal %q", st.StopSignal), "a signal name such as SIGTERM or a number", "")
+	}
+	if h := st.Healthcheck; h != nil {
+		v.healthcheck(h)
+	}
+}
+
+func (v *validator) env(env []KV) {
+	for _, kv := range env {
+		if kv.Key == "" || strings.ContainsAny(kv.Key, "= \t\n") {
+			v.errs.add(kv.Pos, fmt.Sprintf("invalid environment variable name %q", kv.Key), "a name without '=' or spaces", "")
+		}
+	}
+}
+
+func (v *validator) command(c *Command, what string) {
+	if c == nil {
+		return
+	}
+	if (c.IsShell() && strings.TrimSpace(c.Shell) == "") || (!c.IsShell() && len(c.Args) == 0) {
+		v.errs.add(c.Pos, fmt.Sprintf("empty %s command", what), "a shell string or a list of arguments", "")
+	}
+}
+
+func (v *validator) step(step *Step) {
+	if step.Run != nil {
+		v.command(step.Run, "run")
+		switch step.Network {
+		case "", "default", "none", "host":
+		default:
+			v.errs.add(step.At("network"), fmt.Sprintf("unknown network %q", step.Network), "one of default, none, host", suggest(step.Network, []string{"default", "none", "host"}))
+		}
+		v.env(step.Env)
+		for _, m := range step.Mounts {
+			v.mount(m)
+		}
+	}
+	if step.Copy != nil {
+		v.copy(step.Copy, false)
+	}
+}
+
+func (v *validator) mount(m *Mount) {
+	switch m.Type {
+	case MountCache:
+		switch m.Sharing {
+		case "", "shared", "private", "locked":
+		default:
+			v.errs.add(m.At("sharing"), fmt.Sprintf("unknown sharing %q", m.Sharing), "one of shared, private, locked", suggest(m.Sharing, []string{"shared", "private", "locked"}))
+		}
+	case MountSecret, MountSSH:
+		if m.ID == "" {
+			v.errs.add(m.At("id"), fmt.Sprintf("%s mount has an empty id", m.Type), "the id the client provides", "")
+		}
+		if m.Env != "" && !validVarName(m.Env) {
+			v.errs.add(m.At("env"), fmt.Sprintf("invalid environment variable name %q", m.Env), "letters, digits and _, not starting with a digit", "")
+		}
+	case MountTmpfs:
+		if m.Has("size") && !validSize(m.Size) {
+			v.errs.add(m.At("size"), fmt.Sprintf("invalid tmpfs size %q", m.Size), "a size such as 64m or 1g", "")
+		}
+	case MountBind:
+		sources := 0
+		for _, key := range []string{"artifact", "stage", "context"} {
+			if m.Has(key) {
+				sources++
+				if sources > 1 {
+					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context", "")
+				}
+			}
+		}
+		if m.Has("artifact") {
+			v.ref(m.Artifact, m.At("artifact"), "artifact", KindArtifact)
+		}
+		if m.Has("stage") {
+			v.ref(m.Stage, m.At("stage"), "stage", "")
+		}
+		if m.Has("context") && m.Context == "" {
+			v.errs.add(m.At("context"), "context is empty", "the name of a build context", "")
+		}
+	}
+	if m.Target == "" && m.Type != MountSecret && m.Type != MountSSH {
+		v.errs.add(m.At("target"), fmt.Sprintf("%s mount has an empty target", m.Type), "the path to mount at", "")
+	}
+	for _, key := range []string{"uid", "gid"} {
+		p := m.UID
+		if key == "gid" {
+			p = m.GID
+		}
+		if p != nil && *p < 0 {
+			v.errs.add(m.At(key), fmt.Sprintf("negative %s %d", key, *p), "a number from 0", "")
+		}
+	}
+}
+
+func (v *validator) copy(c *Copy, runtimeEntry bool) {
+	var sources []string
+	for _, key := range []string{"artifact", "stage", "image", "context"} {
+		if c.Has(key) {
+			sources = append(sources, key)
+			if len(sources) > 1 {
+				v.errs.add(c.At(key), fmt.Sprintf("a copy has more than one source (%s)", strings.Join(sources, " and ")), "at most one of artifact, stage, image, context", "")
+			}
+		}
+	}
+	if c.Has("artifact") {
+		v.ref(c.Artifact, c.At("artifact"), "artifact", KindArtifact)
+	}
+	if c.Has("stage") {
+		v.ref(c.Stage, c.At("stage"), "stage", "")
+	}
+	if c.Has("image") && c.Image == "" {
+		v.errs.add(c.At("image"), "image is empty", "an image reference", "")
+	}
+	if c.Has("context") && c.Context == "" {
+		v.errs.add(c.At("context"), "context is empty", "the name of a build context", "")
+	}
+	if runtimeEntry && !c.Has("to") {
+		v.errs.add(c.Pos, "a runtime copy entry has no `to`", "to: the destination path in the runtime", "")
+	}
+}
+
+func (v *validator) healthcheck(h *Healthcheck) {
+	if h.None && h.Test != nil {
+		v.errs.add(h.At("none"), "healthcheck has both none and test", "either none: true or a test", "")
+	}
+	if !h.None && h.Test == nil {
+		v.errs.add(h.Pos, "healthcheck has no test", "test: a command, or none: true", "")
+	}
+	v.command(h.Test, "healthcheck test")
+	for _, key := range []string{"interval", "timeout", "start-period", "start-interval"} {
+		if !h.Has(key) {
+			continue
+		}
+		value := map[string]string{"interval": h.Interval, "timeout": h.Timeout, "start-period": h.StartPeriod, "start-interval": h.StartInterval}[key]
+		if d, err := time.ParseDuration(value); err != nil || d < 0 {
+			v.errs.add(h.At(key), fmt.Sprintf("invalid %s %q", key, value), "a duration such as 30s or 1m30s", "")
+		}
+	}
+	if h.Retries < 0 {
+		v.errs.add(h.At("retries"), fmt.Sprintf("negative retries %d", h.Retries), "a number from 0", "")
+	}
+}
+
+func (v *validator) defaultTarget() {
+	if !v.s.Has("default") {
+		return
+	}
+	if v.byName[v.s.Default] == nil {
+		var names []string
+		for _, st := range v.s.Stages() {
+			names = append(names, st.Name)
+		}
+		v.errs.add(v.s.At("default"), fmt.Sprintf("default stage %q not found", v.s.Default), "the name of a stage", suggest(v.s.Default, names))
+	}
+}
+
+// cycles reports stages that depend on themselves, directly or through
+// other stages, with the path of the cycle.
+func (v *validator) cycles() {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	state := map[string]int{}
+	var stack []string
+	var visit func(st *Stage)
+	visit = func(st *Stage) {
+		state[st.Name] = visiting
+		stack = append(stack, st.Name)
+		for _, e := range v.s.edges(st) {
+			target := v.byName[e.name]
+			if target == nil {
+				continue
+			}
+			if target == st {
+				v.errs.add(e.pos, fmt.Sprintf("%s %q %s itself", st.Kind, st.Name, e.verb()), "", "")
+				continue
+			}
+			switch state[target.Name] {
+			case unvisited:
+				visit(target)
+			case visiting:
+				i := slices.Index(stack, target.Name)
+				path := append(slices.Clone(stack[i:]), target.Name)
+				v.errs.add(e.pos, "dependency cycle: "+strings.Join(path, " -> "), "stages that do not depend on themselves", "")
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[st.Name] = done
+	}
+	for _, st := range v.s.Stages() {
+		if v.byName[st.Name] == st && state[st.Name] == unvisited {
+			visit(st)
+		}
+	}
+}
+
+// checkValues checks the format of values that may hold ${VAR}. Before
+// expansion (expanded false) values with a variable are skipped.
+func checkValues(s *Spec, errs *errorSink, expanded bool) {
+	c := valueChecker{errs: errs, expanded: expanded}
+	for _, p := range s.Platforms {
+		c.platform(p.Value, p.Pos, true)
+	}
+	for _, st := range s.Stages() {
+		if st.Has("image") {
+			c.image(st.Image, st.At("image"))
+		}
+		if st.Has("platform") {
+			c.platform(st.Platform, st.At("platform"), st.Kind == KindBuilder)
+		}
+		c.path(st.Workdir, st.At("workdir"), "workdir")
+		for _, o := range st.Outputs {
+			c.output(o)
+		}
+		for _, step := range st.Steps {
+			c.path(step.Workdir, step.At("workdir"), "workdir")
+			for _, m := range step.Mounts {
+				c.path(m.Target, m.At("target"), "mount target")
+				c.path(m.Src, m.At("src"), "mount src")
+				if m.Has("mode") {
+					c.mode(m.Mode, m.At("mode"), "mode")
+				}
+			}
+			if step.Copy != nil {
+				c.copy(step.Copy)
+			}
+		}
+		for _, cp := range st.Copy {
+			c.copy(cp)
+		}
+		for _, e := range st.Expose {
+			c.expose(e)
+		}
+	}
+}
+
+type valueChecker struct {
+	errs     *errorSink
+	expanded bool
+}
+
+// skip reports whether value must wait for expansion to be checked.
+func (c valueChecker) skip(value string) bool {
+	return !c.expanded && strings.Contains(value, "$")
+}
+
+func (c valueChecker) image(ref string, pos Pos) {
+	if c.skip(ref) {
+		return
+	}
+	if err := checkImageRef(ref); err != nil {
+		c.errs.add(pos, fmt.Sprintf("invalid image reference %q: %v", ref, err), "a reference such as golang:1.26 or registry.example.com/team/base@sha256:...", "")
+	}
+}
+
+func checkImageRef(ref string) error {
+	if ref == "scratch" {
+		return nil
+	}
+	if ref == "" {
+		return errors.New("empty reference")
+	}
+	_, err := reference.ParseNormalizedNamed(ref)
+	return err
+}
+
+func (c valueChecker) platform(value string, pos Pos, allowExplicit bool) {
+	if c.skip(value) || value == PlatformBuild || value == PlatformTarget {
+		return
+	}
+	if !allowExplicit {
+		c.errs.add(pos, fmt.Sprintf("invalid platform %q", value), "build or target", suggest(value, []string{PlatformBuild, PlatformTarget}))
+		return
+	}
+	if err := checkPlatform(value); err != nil {
+		c.errs.add(pos, fmt.Sprintf("invalid platform %q: %v", value, err), "build, target or os/arch[/variant] such as linux/arm64", suggest(value, []string{PlatformBuild, PlatformTarget}))
+	}
+}
+
+func checkPlatform(value string) error {
+	if !strings.Contains(value, "/") {
+		return errors.New("no architecture")
+	}
+	if _, err := platforms.Parse(value); err != nil {
+		// containerd repeats the specifier; keep only the reason.
+		return errors.New(strings.TrimPrefix(err.Error(), strconv.Quote(value)+": "))
+	}
+	return nil
+}
+
+// path reports a path that climbs out of its root with "..".
+func (c valueChecker) path(p string, pos Pos, what string) {
+	if p == "" || c.skip(p) {
+		return
+	}
+	if escapesRoot(p) {
+		c.errs.add(pos, fmt.Sprintf("%s %q escapes the root with ..", what, p), "a path that stays inside its root", "")
+	}
+}
+
+func escapesRoot(p string) bool {
+	depth := 0
+	for seg := range strings.SplitSeq(p, "/") {
+		switch seg {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				return true
+			}
+		default:
+			depth++
+		}
+	}
+	return false
+}
+
+func (c valueChecker) output(o String) {
+	if c.skip(o.Value) {
+		return
+	}
+	if !strings.HasPrefix(o.Value, "/") {
+		c.errs.add(o.Pos, fmt.Sprintf("output %q is not an absolute path", o.Value), "an absolute path in the builder, such as /out/app", "")
+		return
+	}
+	if escapesRoot(o.Value) {
+		c.errs.add(o.Pos, fmt.Sprintf("output %q escapes the root with ..", o.Value), "a path that stays inside its root", "")
+		return
+	}
+	if strings.Trim(o.Value, "/") == "" {
+		c.errs.add(o.Pos, "output / is the whole filesystem", "a file or directory such as /out/app or /out/", "")
+	}
+}
+
+func (c valueChecker) copy(cp *Copy) {
+	if cp.Has("image") {
+		c.image(cp.Image, cp.At("image"))
+	}
+	c.path(cp.To, cp.At("to"), "to")
+	for _, src := range cp.Src {
+		c.path(src.Value, src.Pos, "src")
+	}
+	if cp.Has("chmod") {
+		c.mode(cp.Chmod, cp.At("chmod"), "chmod")
+	}
+	if cp.Has("chown") && !c.skip(cp.Chown) && !validChown(cp.Chown) {
+		c.errs.add(cp.At("chown"), fmt.Sprintf("invalid chown %q", cp.Chown), "user[:group], by name or number, such as 1000:1000", "")
+	}
+}
+
+func (c valueChecker) mode(value string, pos Pos, what string) {
+	if c.skip(value) {
+		return
+	}
+	if !validOctalMode(value) {
+		c.errs.add(pos, fmt.Sprintf("invalid %s %q", what, value), "an octal mode such as 0755 or 644", "")
+	}
+}
+
+func validOctalMode(s string) bool {
+	s = strings.TrimPrefix(s, "0o")
+	if len(s) < 3 || len(s) > 4 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '7' {
+			return false
+		}
+	}
+	return true
+}
+
+func validChown(s string) bool {
+	user, group, hasGroup := strings.Cut(s, ":")
+	if !validOwner(user) {
+		return false
+	}
+	return !hasGroup || validOwner(group)
+}
+
+func validOwner(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+		case i > 0 && (r == '-' || r == '.' || r == '$'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (c valueChecker) expose(e String) {
+	if c.skip(e.Value) {
+		return
+	}
+	if !validExpose(e.Value) {
+		c.errs.add(e.Pos, fmt.Sprintf("invalid port %q", e.Value), "a port like 8080, 8080/tcp or 53/udp", "")
+	}
+}
+
+func validExpose(s string) bool {
+	ports, proto, hasProto := strings.Cut(s, "/")
+	if hasProto && proto != "tcp" && proto != "udp" && proto != "sctp" {
+		return false
+	}
+	first, last, isRange := strings.Cut(ports, "-")
+	lo, err := strconv.Atoi(first)
+	if err != nil || lo < 1 || lo > 65535 || first[0] == '+' {
+		return false
+	}
+	if isRange {
+		hi, err := strconv.Atoi(last)
+		if err != nil || hi < lo || hi > 65535 || last[0] == '+' {
+			return false
+		}
+	}
+	return true
+}
+
+func validSignal(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '+', r == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func validSize(s string) bool {
+	s = strings.TrimSuffix(strings.ToLower(s), "b")
+	s = strings.TrimSuffix(s, "i")
+	if n := len(s); n > 0 && strings.IndexByte("kmgt", s[n-1]) >= 0 {
+		s = s[:n-1]
+	}
+	if s == "" {
+		return false
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
