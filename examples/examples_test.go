@@ -76,11 +76,13 @@ func TestExamplesParse(t *testing.T) {
 }
 
 // fakeContexts serves the main context as a local source and has no named
-// contexts, so every image reference stays an image.
+// contexts, so every image reference stays an image. The fixed unique id
+// stands in for the session id the real frontend sets; without either, llb
+// gives every local source a random id and no two compiles would match.
 type fakeContexts struct{}
 
 func (fakeContexts) Main(context.Context) (llb.State, error) {
-	return llb.Local("context"), nil
+	return llb.Local("context", llb.LocalUniqueID("examples-test")), nil
 }
 
 func (fakeContexts) Named(context.Context, string, ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, error) {

@@ -9,13 +9,6 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// platformVars are set by mstage for every stage; lint does not know their
-// values, only that they exist.
-var platformVars = []string{
-	"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
-	"BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
-}
-
 // argValues returns the declared args with their defaults, overridden by
 // --build-arg values.
 func (l *linter) argValues() map[string]string {

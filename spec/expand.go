@@ -118,7 +118,7 @@ func (x *expander) word(value string, pos Pos) string {
 	}
 	result, _, err := x.lex.ProcessWord(value, x.env)
 	if err != nil {
-		x.errs.add(pos, fmt.Sprintf("cannot expand %q: %v", value, unwrapLexError(err)), "${NAME}, ${NAME:-default} or ${NAME:+value}", "")
+		x.errs.add(pos, fmt.Sprintf("cannot expand %q: %v", value, lexErrorReason(value, err)), "${NAME}, ${NAME:-default} or ${NAME:+value}", "")
 		return value
 	}
 	if len(result) > MaxExpandedLen {
@@ -128,12 +128,13 @@ func (x *expander) word(value string, pos Pos) string {
 	return result
 }
 
-// unwrapLexError drops the lexer's "failed to process" wrapper, which
-// repeats the value.
-func unwrapLexError(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.HasPrefix(msg, "failed to process") {
-		return msg[i+2:]
+// lexErrorReason drops the lexer's "failed to process" wrapper, which
+// repeats the value, and names the missing brace that the lexer reports as
+// an unsupported modifier.
+func lexErrorReason(value string, err error) string {
+	msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("failed to process %q: ", value))
+	if strings.Contains(msg, "(\uFFFD)") {
+		return "syntax error: missing '}'"
 	}
 	return msg
 }
