@@ -30,6 +30,25 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mstage-build-frontend.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 meta="$work/metadata.json"
 
+# The Dockerfile's "# syntax=" image resolves through the registry mirror, which
+# holds only what hack/env.sh put there. When the image is missing, build with
+# buildkitd's built-in Dockerfile frontend instead (same line numbers).
+dockerfile="$ROOT/Dockerfile"
+syntax=$(sed -n '1s/^#[[:space:]]*syntax[[:space:]]*=[[:space:]]*\([^[:space:]]*\).*/\1/p' "$dockerfile")
+if [[ -n "$syntax" ]]; then
+  image=${syntax#docker.io/}
+  tag=latest
+  if [[ "${image##*/}" == *:* ]]; then tag=${image##*:}; image=${image%:*}; fi
+  if [[ "$image" != */* ]]; then image="library/$image"; fi
+  if ! curl -fsS -o /dev/null --max-time 5 \
+    -H 'Accept: application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' \
+    "http://$MSTAGE_REGISTRY/v2/$image/manifests/$tag" 2>/dev/null; then
+    printf 'build-frontend: %s is not in %s; using the built-in Dockerfile frontend\n' "$syntax" "$MSTAGE_REGISTRY" >&2
+    sed '1s/.*/# (syntax directive dropped by hack\/build-frontend.sh)/' "$ROOT/Dockerfile" >"$work/Dockerfile"
+    dockerfile="$work/Dockerfile"
+  fi
+fi
+
 build_args=()
 if [[ -n "${GO_IMAGE:-}" ]]; then build_args+=(--build-arg "GO_IMAGE=$GO_IMAGE"); fi
 
@@ -37,7 +56,7 @@ if [[ -n "${MSTAGE_BUILDER:-}" ]]; then
   printf 'build-frontend: docker buildx build --builder %s (%s) -> %s:test, %s:1\n' \
     "$MSTAGE_BUILDER" "$platforms" "$repo" "$repo" >&2
   docker buildx build --builder "$MSTAGE_BUILDER" \
-    --file "$ROOT/Dockerfile" \
+    --file "$dockerfile" \
     --platform "$platforms" \
     --provenance=false \
     "${build_args[@]}" \
@@ -51,7 +70,7 @@ else
   opts=()
   if [[ -n "${GO_IMAGE:-}" ]]; then opts+=(--opt "build-arg:GO_IMAGE=$GO_IMAGE"); fi
   buildctl build --frontend dockerfile.v0 \
-    --local "context=$ROOT" --local "dockerfile=$ROOT" \
+    --local "context=$ROOT" --local "dockerfile=$(dirname "$dockerfile")" \
     --opt filename=Dockerfile \
     --opt "platform=$platforms" \
     "${opts[@]}" \

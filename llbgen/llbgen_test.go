@@ -630,3 +630,21 @@ func TestProjectNameFallsBackToStageHash(t *testing.T) {
 		t.Error("spec name ignored")
 	}
 }
+
+func TestDependencyFetchIsSharedAcrossTargets(t *testing.T) {
+	_, amdGraph := build(t, "go.yaml", "app", amd64)
+	_, armGraph := build(t, "go.yaml", "app", arm64)
+	amdFetch, armFetch := amdGraph.ExecContaining("go mod download"), armGraph.ExecContaining("go mod download")
+	if amdFetch == nil || armFetch == nil {
+		t.Fatal("no go mod download step")
+	}
+	if amdFetch.Digest != armFetch.Digest {
+		t.Errorf("fetch differs between linux/amd64 and linux/arm64:\n%q\n%q", llbtest.Env(amdFetch), llbtest.Env(armFetch))
+	}
+	if _, ok := llbtest.Env(armFetch)["GOARCH"]; ok {
+		t.Errorf("fetch carries a target GOARCH: %q", llbtest.Env(armFetch))
+	}
+	if env := llbtest.Env(armGraph.ExecContaining("go build")); env["GOARCH"] != "arm64" {
+		t.Errorf("go build env = %q, want GOARCH=arm64", env)
+	}
+}

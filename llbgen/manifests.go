@@ -57,8 +57,8 @@ func (c *compiler) manifestsFirst(steps []*spec.Step, ps *preset.Preset) []planS
 		Workdir: strings.TrimSuffix(to, "/"),
 	}
 	inserted := []planStep{
-		{step: manifests, display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, optional: true},
-		{step: fetch, display: fetchCmd},
+		{step: manifests, display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, optional: true, native: true},
+		{step: fetch, display: fetchCmd, native: true},
 	}
 	return slices.Insert(plan, whole, inserted...)
 }

@@ -232,19 +232,19 @@ func (c *compiler) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	defer leave()
 
 	inst := &instance{stage: a, vars: vars, exec: b.exec, preset: b.preset, fs: b.fs.clone(), base: b.base}
-	if sel == spec.PlatformTarget && b.preset != nil && b.preset.CrossCompiles && b.preset.TargetEnv != nil {
-		for _, e := range b.preset.TargetEnv(vars) {
-			if !hasKey(a.Env, e.Name) {
-				inst.fs.setEnv(e.Name, e.Value)
-			}
-		}
-	}
 	plan := c.manifestsFirst(a.Steps, b.preset)
 	names := &namer{stage: name, total: len(plan)}
 	if a.Workdir != "" {
 		names.total++
 	}
 	sc := c.newStepCtx(inst, names, false)
+	if sel == spec.PlatformTarget && b.preset != nil && b.preset.CrossCompiles && b.preset.TargetEnv != nil {
+		for _, e := range b.preset.TargetEnv(vars) {
+			if !hasKey(a.Env, e.Name) {
+				sc.targetEnv = append(sc.targetEnv, e)
+			}
+		}
+	}
 	if err := c.applyStageConfig(sc, a); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ type planStep struct {
 	display string
 	// optional copy sources may be missing.
 	optional bool
+	// native steps do not depend on the target platform: they run before
+	// the preset's target environment is set, so every platform shares them.
+	native bool
 }
 
 func plainPlan(steps []*spec.Step) []planStep {
@@ -44,6 +47,9 @@ type stepCtx struct {
 	caches []preset.CacheMount
 	// linkDefault is the default of a copy's link option.
 	linkDefault bool
+	// targetEnv is the cross-compiling preset's target environment, set
+	// before the first step that is not native.
+	targetEnv []preset.EnvVar
 }
 
 func (c *compiler) newStepCtx(inst *instance, names *namer, linkDefault bool) *stepCtx {
@@ -98,6 +104,12 @@ func (c *compiler) applyStageConfig(sc *stepCtx, st *spec.Stage) error {
 
 func (c *compiler) runPlan(sc *stepCtx, plan []planStep) error {
 	for _, ps := range plan {
+		if !ps.native {
+			for _, e := range sc.targetEnv {
+				sc.inst.fs.setEnv(e.Name, e.Value)
+			}
+			sc.targetEnv = nil
+		}
 		var err error
 		switch {
 		case ps.step.Run != nil:
@@ -111,6 +123,10 @@ func (c *compiler) runPlan(sc *stepCtx, plan []planStep) error {
 			return err
 		}
 	}
+	for _, e := range sc.targetEnv {
+		sc.inst.fs.setEnv(e.Name, e.Value)
+	}
+	sc.targetEnv = nil
 	return nil
 }
 
