@@ -5,12 +5,18 @@ package spec
 // expand.go and graph.go.
 //
 //	Parse(filename string, data []byte) (*Spec, error)
-//	    Decodes and validates. The error is an *ErrorList of *Error, each
-//	    with file, line, column, message, expectation and suggestion.
+//	    Decodes and validates. The error is an ErrorList of *Error, each
+//	    with file, line, column, message, expectation and suggestion;
+//	    Snippet(src, err) renders the offending line with a caret.
 //	(s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string, undeclared []string)
 //	PlatformVars(target, build ocispecs.Platform) map[string]string
 //	Expand(s *Spec, vars map[string]string) (*Spec, error)
 //	    Returns a deep copy with ${VAR} expanded in every expandable field
 //	    and the expanded values checked (image references, paths, platforms).
-//	(s *Spec) Deps(st *Stage) []*Stage       // direct dependencies
+//	RunVars(cmd *Command, vars map[string]string) []KV
+//	    The variables a run command references, to pass as its environment.
+//	(s *Spec) Deps(st *Stage) []*Stage          // direct dependencies
 //	(s *Spec) Reachable(target string) []*Stage // target and its transitive deps, dependencies first
+//	(s *Spec) DefaultTarget() string
+//
+// Limits on hostile input are the constants in limits.go.

@@ -75,10 +75,6 @@ func (s *errorSink) add(pos Pos, msg, expected, suggestion string) {
 	s.errs = append(s.errs, &Error{Filename: s.filename, Pos: pos, Msg: msg, Expected: expected, Suggestion: suggestion})
 }
 
-func (s *errorSink) addf(pos Pos, format string, args ...any) {
-	s.add(pos, fmt.Sprintf(format, args...), "", "")
-}
-
 func (s *errorSink) empty() bool { return len(s.errs) == 0 }
 
 // full reports whether enough errors were collected to stop looking.

@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"bytes"
 	"fmt"
 	"unicode/utf8"
 
@@ -64,10 +63,6 @@ func checkBytes(errs *errorSink, data []byte) bool {
 			i += size
 		}
 		col++
-	}
-	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		// A byte order mark is valid UTF-8 and the YAML lexer skips it.
-		return true
 	}
 	return true
 }
