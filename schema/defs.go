@@ -34,7 +34,6 @@ func (g *generator) defs() object {
 	lintT := reflect.TypeFor[spec.LintConfig]()
 	argT := reflect.TypeFor[spec.Arg]()
 
-	scalar := object{"type": []string{"string", "number", "boolean"}}
 	builder := closed(g.ofKind(stageT, string(spec.KindBuilder)))
 	builder["oneOf"] = []any{
 		object{"required": []string{g.key(stageT, "Image")}},
@@ -57,7 +56,7 @@ func (g *generator) defs() object {
 	runKey, copyKey := g.key(stepT, "Run"), g.key(stepT, "Copy")
 	runStep := closed(g.ofKind(stepT, "run"), runKey)
 	copyProps := g.fields(copyT, "Src")
-	copyProps[copyKey] = ref("stringOrList")
+	copyProps[copyKey] = listOf(ref("scalar"))
 	copyStep := closed(copyProps, copyKey)
 	copyStep["not"] = g.twoOf(copyT, copySources())
 
@@ -65,23 +64,23 @@ func (g *generator) defs() object {
 		"stageName":        object{"type": "string", "pattern": StageNamePattern},
 		"platform":         object{"type": "string", "pattern": `^(\$.*|[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?)$`, "description": "os/arch[/variant], such as linux/arm64"},
 		"platformSelector": object{"type": "string", "pattern": `^(build|target|\$.*|[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?)$`, "description": "build, target or os/arch[/variant]"},
-		"stringOrList": object{"oneOf": []any{
-			object{"type": "string"},
-			object{"type": "array", "items": object{"type": "string"}},
-		}},
+		"scalar": object{
+			"type":        []string{"string", "number", "boolean"},
+			"description": "a string; numbers and booleans are read as written",
+		},
 		"command": object{
 			"description": "a shell string, or an argv list run without a shell",
 			"oneOf": []any{
-				object{"type": "string"},
-				object{"type": "array", "items": object{"type": "string"}, "minItems": 1},
+				ref("scalar"),
+				object{"type": "array", "items": ref("scalar"), "minItems": 1},
 			},
 		},
-		"stringMap": object{"type": "object", "additionalProperties": scalar},
+		"stringMap": object{"type": "object", "additionalProperties": ref("scalar")},
 		"args": object{
 			"type":          "object",
 			"propertyNames": object{"pattern": `^[A-Za-z_][A-Za-z0-9_]*$`},
 			"additionalProperties": object{"oneOf": []any{
-				scalar,
+				ref("scalar"),
 				closed(g.fields(argT)),
 			}},
 			"description": "build args: NAME: default, or NAME: {default, description}; --build-arg overrides",
@@ -115,7 +114,7 @@ func (g *generator) mount() object {
 	var variants []any
 	for _, typ := range []spec.MountType{spec.MountCache, spec.MountSecret, spec.MountSSH, spec.MountTmpfs, spec.MountBind} {
 		props := g.ofKind(t, string(typ))
-		props[string(typ)] = object{"type": "string"}
+		props[string(typ)] = ref("scalar")
 		v := closed(props, string(typ))
 		if typ == spec.MountBind {
 			v["not"] = g.twoOf(t, []string{"Artifact", "Stage", "Context"})

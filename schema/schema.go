@@ -128,7 +128,7 @@ func (g *generator) ofKind(t reflect.Type, kind string) object {
 func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) any {
 	switch owner.Name() + "." + f.Name {
 	case "Copy.Src":
-		return ref("stringOrList")
+		return listOf(ref("scalar"))
 	case "Copy.Chmod", "Mount.Mode":
 		return object{"type": []string{"string", "integer"}, "description": "octal file mode, such as \"0644\""}
 	case "Step.Network":
@@ -138,11 +138,9 @@ func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) any {
 	case "Stage.Platform":
 		return ref("platformSelector")
 	case "Stage.Needs":
-		return object{"type": "array", "items": ref("stageName")}
-	case "Stage.Expose":
-		return object{"type": "array", "items": object{"type": []string{"string", "integer"}}}
+		return listOf(ref("stageName"))
 	case "Stage.Outputs":
-		return object{"type": "array", "items": object{"type": "string", "pattern": `^(/|\$)`}, "minItems": 1}
+		return listOf(object{"type": "string", "pattern": `^(/|\$)`, "description": "an absolute path; a trailing / means the directory's contents"})
 	case "Healthcheck.Retries":
 		return object{"type": "integer", "minimum": 0}
 	case "LintConfig.Skip":
@@ -150,11 +148,11 @@ func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) any {
 		for _, r := range lint.Rules() {
 			names = append(names, r.Name)
 		}
-		return object{"type": "array", "items": object{"enum": names}}
+		return listOf(object{"enum": names})
 	case "Spec.Version":
 		return object{"const": 1, "description": "version of the spec format; only 1 is known"}
 	case "Spec.Platforms":
-		return object{"type": "array", "items": ref("platform")}
+		return listOf(ref("platform"))
 	case "Spec.Default", "Stage.From", "Stage.Builder", "Copy.Artifact", "Copy.Stage", "Mount.Artifact", "Mount.Stage":
 		return ref("stageName")
 	case "Spec.Builders":
@@ -172,9 +170,9 @@ func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) any {
 func (g *generator) typeSchema(t reflect.Type) any {
 	switch t {
 	case reflect.TypeFor[spec.String]():
-		return object{"type": "string"}
+		return ref("scalar")
 	case reflect.TypeFor[[]spec.String]():
-		return object{"type": "array", "items": object{"type": "string"}}
+		return listOf(ref("scalar"))
 	case reflect.TypeFor[[]spec.KV]():
 		return ref("stringMap")
 	case reflect.TypeFor[*spec.Command]():
@@ -196,7 +194,7 @@ func (g *generator) typeSchema(t reflect.Type) any {
 	case reflect.Pointer:
 		return g.typeSchema(t.Elem())
 	case reflect.String:
-		return object{"type": "string"}
+		return ref("scalar")
 	case reflect.Bool:
 		return object{"type": "boolean"}
 	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Uint32:
@@ -209,6 +207,12 @@ func (g *generator) typeSchema(t reflect.Type) any {
 }
 
 func ref(name string) object { return object{"$ref": "#/$defs/" + name} }
+
+// listOf accepts a list of item or a single item, as the parser does for
+// every list of strings.
+func listOf(item object) object {
+	return object{"oneOf": []any{item, object{"type": "array", "items": item}}}
+}
 
 func stageMap(kind string) object {
 	return object{
