@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-
 # Base images are build args so that the image builds offline against a
 # registry mirror (see hack/env.sh).
 ARG GO_IMAGE=golang:1.26

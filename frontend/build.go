@@ -55,7 +55,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			return outlineOf(s, bc.Target, bc.BuildArgs, src.Data)
 		},
 		Lint: func(context.Context) (*lint.LintResults, error) {
-			return lintSpec(s, parseErr, bc.BuildArgs, src.SourceMap), nil
+			return lintSpec(s, parseErr, bc.BuildArgs, bc.Target, src.SourceMap), nil
 		},
 	})
 	if err != nil || handled {

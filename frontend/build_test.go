@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -248,9 +249,20 @@ func TestLintSubrequest(t *testing.T) {
 	if err := json.Unmarshal(res.Metadata["result.json"], &results); err != nil {
 		t.Fatal(err)
 	}
-	if len(results.Warnings) != 1 || results.Warnings[0].RuleName != ruleUndeclaredBuildArg ||
-		!strings.Contains(results.Warnings[0].Detail, "NOPE") {
-		t.Errorf("warnings = %+v", results.Warnings)
+	lines := map[string]int32{}
+	for _, w := range results.Warnings {
+		if len(w.Location.Ranges) == 0 {
+			t.Errorf("warning %s has no location", w.RuleName)
+			continue
+		}
+		lines[w.RuleName] = w.Location.Ranges[0].Start.Line
+		if w.RuleName == "UndeclaredBuildArg" && !strings.Contains(w.Detail, "NOPE") {
+			t.Errorf("UndeclaredBuildArg detail = %q; want it to name NOPE", w.Detail)
+		}
+	}
+	want := map[string]int32{"UndeclaredBuildArg": 6, "UnusedArg": 9, "RuntimeRunsAsRoot": 45, "RuntimeBaseHasShell": 47}
+	if !maps.Equal(lines, want) {
+		t.Errorf("warning lines = %v; want %v", lines, want)
 	}
 	if got := string(res.Metadata["result.statuscode"]); got != "1" {
 		t.Errorf("status code = %s; want 1", got)

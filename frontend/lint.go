@@ -1,25 +1,19 @@
 package frontend
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
 
+	speclint "github.com/mstage/mstage/lint"
 	"github.com/mstage/mstage/spec"
 )
 
-// ruleUndeclaredBuildArg is reported for a --build-arg the spec does not
-// declare in args.
-const ruleUndeclaredBuildArg = "UndeclaredBuildArg"
-
 // lintSpec answers --check. A spec that does not parse is reported as the
 // build error of the results, so --check prints it instead of failing.
-func lintSpec(s *spec.Spec, parseErr error, buildArgs map[string]string, sm *llb.SourceMap) *lint.LintResults {
+func lintSpec(s *spec.Spec, parseErr error, buildArgs map[string]string, target string, sm *llb.SourceMap) *lint.LintResults {
 	results := &lint.LintResults{}
 	srcIdx := results.AddSource(sm)
 	if parseErr != nil {
@@ -29,31 +23,15 @@ func lintSpec(s *spec.Spec, parseErr error, buildArgs map[string]string, sm *llb
 		}
 		return results
 	}
-	_, undeclared := s.ArgValues(buildArgs)
-	for _, name := range undeclared {
-		if frontendBuildArg(name) {
+	for _, f := range speclint.Run(s, speclint.Options{BuildArgs: buildArgs, Target: target}) {
+		// Info findings are advice for `mstage lint`; --check fails on
+		// any warning it returns, so it gets only the warnings.
+		if f.Level != speclint.LevelWarning {
 			continue
 		}
-		pos := s.At("args")
-		results.AddWarning(ruleUndeclaredBuildArg,
-			"Build args set with --build-arg should be declared in the spec's args",
-			"", fmt.Sprintf("build arg %q is not declared in args; it has no effect", name),
-			srcIdx, lintRanges(pos))
+		results.AddWarning(f.Rule.Name, f.Rule.Description, f.Rule.URL, f.Msg, srcIdx, lintRanges(f.Pos))
 	}
 	return results
-}
-
-// frontendBuildArg reports whether BuildKit or the frontend understand a
-// build arg without a declaration.
-func frontendBuildArg(name string) bool {
-	if strings.HasPrefix(name, "BUILDKIT_") {
-		return true
-	}
-	switch strings.ToUpper(name) {
-	case "SOURCE_DATE_EPOCH", "HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY":
-		return true
-	}
-	return false
 }
 
 func lintRanges(pos spec.Pos) []parser.Range {

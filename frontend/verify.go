@@ -49,7 +49,7 @@ func (s solver) solve(ctx context.Context, def *llb.Definition, evaluate bool) (
 // the stage's name.
 func (s solver) checkGate(ctx context.Context, target string, g llbgen.Gate, def *llb.Definition) error {
 	if _, err := s.solve(ctx, def, true); err != nil {
-		return fmt.Errorf("stage %q (needed by %s) failed: %w", g.Stage, target, err)
+		return wrapContext(err, "stage %q (needed by %s) failed", g.Stage, target)
 	}
 	return nil
 }
@@ -59,7 +59,7 @@ func (s solver) checkGate(ctx context.Context, target string, g llbgen.Gate, def
 func (s solver) checkArchGuard(ctx context.Context, g llbgen.ArchGuard, def *llb.Definition) error {
 	ref, err := s.solve(ctx, def, true)
 	if err != nil {
-		return fmt.Errorf("stage %q failed: %w", g.Stage, err)
+		return wrapContext(err, "stage %q failed", g.Stage)
 	}
 	w := &guardWalker{ref: ref, platform: g.Platform, budget: maxGuardedFiles}
 	for _, p := range g.Paths {
