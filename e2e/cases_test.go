@@ -333,7 +333,14 @@ func testSecret(t *testing.T, e *env, m mode) {
 	dir := e.testdata("secret")
 	secret := "mstage-e2e-secret-" + randomHex(t, 16)
 	ref := e.imageRef(m, "secret")
-	mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64}, secrets: map[string]string{"token": secret}, out: pushTo(ref)})
+	nonce := m.name() + "-" + e.runID
+	mustBuild(t, e, m, buildRequest{
+		dir:       dir,
+		platforms: []string{amd64},
+		args:      map[string]string{"NONCE": nonce},
+		secrets:   map[string]string{"token": secret},
+		out:       pushTo(ref),
+	})
 	im := imageForPlatform(t, fetchImages(t, ref), amd64)
 	lc := readLayers(t, im.image)
 	want := strconv.Itoa(len(secret))
@@ -363,7 +370,7 @@ func testSecret(t *testing.T, e *env, m mode) {
 	}
 
 	t.Run("missing-required", func(t *testing.T) {
-		res := mustFail(t, e, m, buildRequest{dir: dir, platforms: []string{amd64}})
+		res := mustFail(t, e, m, buildRequest{dir: dir, platforms: []string{amd64}, args: map[string]string{"NONCE": nonce + "-no-secret"}})
 		if !strings.Contains(res.errorText(), "token") {
 			t.Errorf("the error for a missing required secret does not name it (token):\n%s", res.errorText())
 		}
@@ -507,7 +514,9 @@ func testBake(t *testing.T, e *env, m mode) {
 		"--file", hcl,
 		"--progress", "plain",
 		"--metadata-file", meta,
-		"--set", "image.output=type=image,name="+ref+",push=true,registry.insecure=true",
+		// The target's own tags name Docker Hub, which is unreachable: push to the test registry instead.
+		"--set", "image.tags="+ref,
+		"--set", "image.output=type=image,push=true,registry.insecure=true",
 		"image")
 	cmd.Dir = e.repoRoot
 	cmd.WaitDelay = 10 * time.Second

@@ -115,12 +115,13 @@ cmd_clean() {
   rm -rf "$STATE"
 }
 
+LOCK_FILE=$CACHE/env.lock
 case "${1:-}" in
-  up) cmd_up ;;
-  up-second) cmd_up_second ;;
+  up) take_lock "$LOCK_FILE"; cmd_up ;;
+  up-second) take_lock "$LOCK_FILE"; cmd_up_second ;;
   env) cmd_env ;;
   status) cmd_status ;;
-  down) cmd_down ;;
-  clean) cmd_clean ;;
+  down) take_lock "$LOCK_FILE"; cmd_down ;;
+  clean) take_lock "$LOCK_FILE"; cmd_clean ;;
   *) echo "usage: $0 {up|up-second|env|status|down|clean}" >&2; exit 2 ;;
 esac

@@ -66,8 +66,15 @@ if [[ "${MSTAGE_SKIP_E2E:-0}" == 1 ]]; then
 fi
 
 if [[ -z "${BUILDKIT_HOST:-}" ]]; then
-  step "hack/env.sh up"
-  started_env=1
+  # Stop the environment at exit only if this run is what started it: one that
+  # was already up (e.g. shared with other work) is left running.
+  env_status=$(hack/env.sh status 2>/dev/null || true)
+  if grep -q '^registry: *running' <<<"$env_status" && grep -q '^buildkitd1: *running' <<<"$env_status"; then
+    step "hack/env.sh up (the environment is already running; it stays up afterwards)"
+  else
+    step "hack/env.sh up"
+    started_env=1
+  fi
   hack/env.sh up
   eval "$(hack/env.sh env)"
 else

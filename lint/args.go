@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+
+	"github.com/mstage/mstage/spec"
 )
 
 // builtinArg reports whether BuildKit accepts a build arg without a
@@ -45,7 +47,7 @@ func (l *linter) undeclaredBuildArg() {
 	pos := l.s.At("args")
 	for _, n := range names {
 		msg := "--build-arg " + n + " is not declared in args, so nothing uses it"
-		if c := closest(n, declared); c != "" {
+		if c := spec.Suggest(n, declared); c != "" {
 			msg += "; did you mean " + c + "?"
 		}
 		l.report(pos, "%s", msg)

@@ -160,7 +160,7 @@ func (l *linter) unknownLintRule() {
 			continue
 		}
 		msg := fmt.Sprintf("lint.skip names unknown rule %q", n.Value)
-		if s := closest(n.Value, names); s != "" {
+		if s := spec.Suggest(n.Value, names); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		l.report(n.Pos, "%s", msg)
@@ -174,40 +174,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// closest returns the candidate nearest to s by edit distance, when it is
-// near enough to be a plausible typo.
-func closest(s string, candidates []string) string {
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		d := editDistance(strings.ToLower(s), strings.ToLower(c))
-		if bestDist < 0 || d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if bestDist < 0 || bestDist > max(2, len(s)/3) {
-		return ""
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -19,7 +19,7 @@ func (l *linter) unreachableStage() {
 	for _, rt := range l.s.Runtimes {
 		visit(rt.Name)
 	}
-	visit(l.defaultTarget())
+	visit(l.s.DefaultTarget())
 	if l.opt.Target != "" {
 		visit(l.opt.Target)
 	}

@@ -133,21 +133,6 @@ func deps(st *spec.Stage) []string {
 	return out
 }
 
-// defaultTarget returns the stage built when no --target is given.
-func (l *linter) defaultTarget() string {
-	if l.s.Default != "" {
-		return l.s.Default
-	}
-	if n := len(l.s.Runtimes); n > 0 {
-		return l.s.Runtimes[n-1].Name
-	}
-	all := l.s.Stages()
-	if len(all) == 0 {
-		return ""
-	}
-	return all[len(all)-1].Name
-}
-
 // isMainContext reports whether c copies from the main build context.
 func isMainContext(c *spec.Copy) bool {
 	return c.Artifact == "" && c.Stage == "" && c.Image == "" && c.Context == ""

@@ -31,7 +31,7 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 	}
 	target := opt.Target
 	if target == "" {
-		target = defaultTarget(s)
+		target = s.DefaultTarget()
 	}
 	st := s.Stage(target)
 	if st == nil {
@@ -40,22 +40,6 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 	c := newCompiler(ctx, s, opt)
 	c.warnUndeclaredArgs()
 	return c.compileTarget(target)
-}
-
-// defaultTarget picks the spec's default, else the last runtime, else the
-// last stage.
-func defaultTarget(s *spec.Spec) string {
-	if s.Default != "" {
-		return s.Default
-	}
-	if n := len(s.Runtimes); n > 0 {
-		return s.Runtimes[n-1].Name
-	}
-	all := s.Stages()
-	if len(all) == 0 {
-		return ""
-	}
-	return all[len(all)-1].Name
 }
 
 func stageNames(s *spec.Spec) []string {

@@ -162,9 +162,9 @@ func sourceLine(src []byte, n int) (string, bool) {
 	return line, true
 }
 
-// suggest returns the candidate closest to word by edit distance, or "" when
+// Suggest returns the candidate closest to word by edit distance, or "" when
 // none is close enough to be a likely typo.
-func suggest(word string, candidates []string) string {
+func Suggest(word string, candidates []string) string {
 	best, bestDist := "", -1
 	for _, c := range candidates {
 		d := editDistance(word, c)

@@ -88,8 +88,8 @@ func TestSuggest(t *testing.T) {
 		{"go", []string{"app"}, ""},
 	}
 	for _, tt := range tests {
-		if got := suggest(tt.word, tt.candidates); got != tt.want {
-			t.Errorf("suggest(%q) = %q, want %q", tt.word, got, tt.want)
+		if got := Suggest(tt.word, tt.candidates); got != tt.want {
+			t.Errorf("Suggest(%q) = %q, want %q", tt.word, got, tt.want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -89,6 +90,8 @@ func Expand(s *Spec, vars map[string]string) (*Spec, error) {
 		lex:  shell.NewLex('\\'),
 		env:  varsEnv(vars),
 		errs: &errorSink{filename: s.Filename},
+
+		totalLeft: MaxExpandedTotal,
 	}
 	// YAML already did the quoting: quotes in a value are part of it.
 	x.lex.SkipProcessQuotes = true
@@ -106,26 +109,110 @@ func Expand(s *Spec, vars map[string]string) (*Spec, error) {
 }
 
 type expander struct {
-	lex  *shell.Lex
-	env  varsEnv
-	errs *errorSink
+	lex       *shell.Lex
+	env       varsEnv
+	errs      *errorSink
+	totalLeft int // of MaxExpandedTotal
 }
 
-// word expands one value.
+// word expands one value. The lexer builds the whole result before its
+// length can be checked, so the variables it reads are metered: once they
+// add up to more than the limit, it gets empty values and the result is
+// dropped. Without this, "${A}${A}..." with a large A would allocate the
+// product of the two lengths.
 func (x *expander) word(value string, pos Pos) string {
 	if !strings.Contains(value, "$") {
 		return value
 	}
-	result, _, err := x.lex.ProcessWord(value, x.env)
+	if hasPatternSubstitution(value) && (len(value)+1)*(x.env.longest(value)+1) > maxPatternProduct {
+		x.errs.add(pos, fmt.Sprintf("%s uses ${NAME/pattern/replacement} on values too long to expand safely", shorten(value)), "a shorter variable or replacement", "")
+		return value
+	}
+	meter := &meteredEnv{vars: x.env, left: min(MaxExpandedLen, x.totalLeft)}
+	result, _, err := x.lex.ProcessWord(value, meter)
 	if err != nil {
-		x.errs.add(pos, fmt.Sprintf("cannot expand %q: %v", value, lexErrorReason(value, err)), "${NAME}, ${NAME:-default} or ${NAME:+value}", "")
+		x.errs.add(pos, fmt.Sprintf("cannot expand %s: %v", shorten(value), lexErrorReason(value, err)), "${NAME}, ${NAME:-default} or ${NAME:+value}", "")
 		return value
 	}
-	if len(result) > MaxExpandedLen {
-		x.errs.add(pos, fmt.Sprintf("%q expands to %d bytes, more than the limit of %d", value, len(result), MaxExpandedLen), "", "")
+	switch {
+	case meter.over && x.totalLeft < MaxExpandedLen:
+		x.errs.add(pos, fmt.Sprintf("the expanded values of the file add up to more than the limit of %d bytes", MaxExpandedTotal), "", "")
+		return value
+	case meter.over || len(result) > MaxExpandedLen:
+		x.errs.add(pos, fmt.Sprintf("%s expands to more than the limit of %d bytes", shorten(value), MaxExpandedLen), "", "")
 		return value
 	}
+	x.totalLeft -= len(result)
 	return result
+}
+
+// maxPatternProduct bounds what a ${NAME/pattern/replacement} can produce:
+// every match in NAME's value may be replaced by up to the whole value.
+const maxPatternProduct = 16 << 20
+
+// meteredEnv hands the lexer variable values until they add up to more
+// than left bytes; after that it hands out empty values and sets over.
+type meteredEnv struct {
+	vars varsEnv
+	left int
+	over bool
+}
+
+func (e *meteredEnv) Get(key string) (string, bool) {
+	v, ok := e.vars[key]
+	if !ok {
+		return "", false
+	}
+	if len(v) > e.left {
+		e.over, e.left = true, 0
+		return "", true
+	}
+	e.left -= len(v)
+	return v, true
+}
+
+func (e *meteredEnv) Keys() []string { return e.vars.Keys() }
+
+// longest returns the length of the longest value among the variables
+// that value names.
+func (e varsEnv) longest(value string) int {
+	n := 0
+	for _, name := range referencedNames(value) {
+		n = max(n, len(e[name]))
+	}
+	return n
+}
+
+// hasPatternSubstitution reports whether value holds ${NAME/...}.
+func hasPatternSubstitution(value string) bool {
+	for i := strings.Index(value, "${"); i >= 0; {
+		j := i + 2
+		for j < len(value) && (value[j] == '_' || value[j] >= 'a' && value[j] <= 'z' || value[j] >= 'A' && value[j] <= 'Z' || value[j] >= '0' && value[j] <= '9') {
+			j++
+		}
+		if j < len(value) && value[j] == '/' {
+			return true
+		}
+		next := strings.Index(value[j:], "${")
+		if next < 0 {
+			return false
+		}
+		i = j + next
+	}
+	return false
+}
+
+// shorten quotes value for an error message, cutting a long one.
+func shorten(value string) string {
+	const keep = 60
+	if len(value) <= keep {
+		return fmt.Sprintf("%q", value)
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(value[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%q... (%d bytes)", value[:cut], len(value))
 }
 
 // lexErrorReason drops the lexer's "failed to process" wrapper, which

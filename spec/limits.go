@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"fmt"
 	"unicode/utf8"
 
@@ -13,8 +14,18 @@ import (
 // broken file fails fast with a positioned error instead of exhausting the
 // frontend's memory or time.
 const (
-	// MaxFileSize is the largest spec file, in bytes.
-	MaxFileSize = 1 << 20
+	// MaxFileSize is the largest spec file, in bytes. The YAML lexer and
+	// parser allocate several hundred bytes per token, and at 1 MiB some
+	// inputs took them more than a second.
+	MaxFileSize = 512 << 10
+	// MaxTokens bounds the YAML tokens of a file, estimated before the
+	// lexer runs as two per word plus one per flow indicator ([ ] { } ,),
+	// which is at least the real count.
+	MaxTokens = 100_000
+	// MaxBlankLines is the longest run of blank lines. The YAML lexer
+	// trims the blank lines that end a block scalar one at a time, each
+	// time copying the whole scalar.
+	MaxBlankLines = 10
 	// MaxDepth is the deepest nesting of YAML collections, counting the
 	// nesting that aliases add when they are expanded.
 	MaxDepth = 64
@@ -32,27 +43,57 @@ const (
 	MaxStringLen = 64 << 10
 	// MaxExpandedLen is the longest value a ${VAR} expansion may produce.
 	MaxExpandedLen = 64 << 10
+	// MaxExpandedTotal is the most bytes all the ${VAR} expansions of one
+	// Expand may produce together.
+	MaxExpandedTotal = 4 << 20
 )
 
-// checkBytes rejects files that are too large, hold NUL bytes or are not
-// UTF-8, before the YAML lexer sees them.
+// checkBytes rejects, before the YAML lexer sees them, files that are too
+// large, hold NUL bytes, are not UTF-8, would make too many tokens or have
+// long runs of blank lines.
 func checkBytes(errs *errorSink, data []byte) bool {
 	if len(data) > MaxFileSize {
-		errs.add(Pos{}, fmt.Sprintf("file is %d bytes, more than the limit of %d", len(data), MaxFileSize), "", "")
+		// Positioned at the first byte past the limit, so that a file
+		// that grew by accident shows where.
+		past := data[:MaxFileSize]
+		pos := Pos{Line: bytes.Count(past, []byte{'\n'}) + 1, Col: MaxFileSize - bytes.LastIndexByte(past, '\n')}
+		errs.add(pos, fmt.Sprintf("file is %d bytes, more than the limit of %d", len(data), MaxFileSize), "", "")
 		return false
 	}
 	line, col := 1, 1
+	tokens, blank := 0, 0
+	inWord, lineBlank := false, true
 	for i := 0; i < len(data); {
 		b := data[i]
 		switch {
 		case b == 0:
 			errs.add(Pos{line, col}, "NUL byte in file", "UTF-8 text", "")
 			return false
-		case b == '\n':
+		case b == '\n' || b == '\r' && (i+1 == len(data) || data[i+1] != '\n'):
+			if lineBlank {
+				if blank++; blank > MaxBlankLines {
+					errs.add(Pos{line, 1}, fmt.Sprintf("more than %d blank lines in a row", MaxBlankLines), "fewer blank lines", "")
+					return false
+				}
+			} else {
+				blank = 0
+			}
 			line, col = line+1, 1
+			inWord, lineBlank = false, true
 			i++
 			continue
+		case b == ' ' || b == '\t' || b == '\r':
+			inWord = false
+			i++
+		case b == '[' || b == ']' || b == '{' || b == '}' || b == ',':
+			inWord, lineBlank = false, false
+			tokens++
+			i++
 		case b < utf8.RuneSelf:
+			if !inWord {
+				tokens += 2
+			}
+			inWord, lineBlank = true, false
 			i++
 		default:
 			r, size := utf8.DecodeRune(data[i:])
@@ -60,7 +101,15 @@ func checkBytes(errs *errorSink, data []byte) bool {
 				errs.add(Pos{line, col}, "invalid UTF-8 byte sequence", "UTF-8 text", "")
 				return false
 			}
+			if !inWord {
+				tokens += 2
+			}
+			inWord, lineBlank = true, false
 			i += size
+		}
+		if tokens > MaxTokens {
+			errs.add(Pos{line, col}, fmt.Sprintf("more than %d YAML tokens", MaxTokens), "a smaller file: fewer keys, list items and words", "")
+			return false
 		}
 		col++
 	}
@@ -107,11 +156,31 @@ func checkTokens(errs *errorSink, tokens token.Tokens) bool {
 		if newLine {
 			closeDeeper(tk.Position.Column)
 		}
+		// countKey counts a key of the block mapping at the key's column.
+		countKey := func(key *token.Token) bool {
+			closeDeeper(key.Position.Column)
+			if n := len(open); n > 0 && open[n-1].col == key.Position.Column {
+				if open[n-1].keys++; open[n-1].keys > MaxMappingKeys {
+					errs.add(tokenPos(key), fmt.Sprintf("more than %d keys in one mapping", MaxMappingKeys), "", "")
+					return false
+				}
+			} else {
+				open = append(open, blockMap{col: key.Position.Column, keys: 1})
+			}
+			return true
+		}
 		switch tk.Type {
-		case token.SequenceEntryType, token.MappingKeyType:
+		case token.SequenceEntryType:
 			closeDeeper(tk.Position.Column)
 			if compact++; compact > MaxDepth {
 				return tooDeep(tk)
+			}
+		case token.MappingKeyType: // an explicit "? key"
+			if compact++; compact > MaxDepth {
+				return tooDeep(tk)
+			}
+			if !countKey(tk) {
+				return false
 			}
 		case token.MappingValueType:
 			if compact++; compact > MaxDepth {
@@ -121,14 +190,11 @@ func checkTokens(errs *errorSink, tokens token.Tokens) bool {
 				continue
 			}
 			key := tokens[i-1]
-			closeDeeper(key.Position.Column)
-			if n := len(open); n > 0 && open[n-1].col == key.Position.Column {
-				if open[n-1].keys++; open[n-1].keys > MaxMappingKeys {
-					errs.add(tokenPos(key), fmt.Sprintf("more than %d keys in one mapping", MaxMappingKeys), "", "")
-					return false
-				}
-			} else {
-				open = append(open, blockMap{col: key.Position.Column, keys: 1})
+			if i > 1 && tokens[i-2].Type == token.MappingKeyType {
+				continue // counted at its "?"
+			}
+			if !countKey(key) {
+				return false
 			}
 		}
 	}

@@ -369,7 +369,7 @@ func (d *decoder) step(n ast.Node) *Step {
 // suggestStepKey offers "run" or "copy" for a misspelt step key.
 func suggestStepKey(m *mapping) string {
 	for _, e := range m.entries {
-		if s := suggest(e.key, []string{"run", "copy"}); s != "" {
+		if s := Suggest(e.key, []string{"run", "copy"}); s != "" {
 			return s
 		}
 	}
@@ -499,7 +499,7 @@ func (d *decoder) mount(n ast.Node) *Mount {
 	if mt.Type == "" {
 		var sugg string
 		for _, e := range m.entries {
-			if sugg = suggest(e.key, mountTypeNames()); sugg != "" {
+			if sugg = Suggest(e.key, mountTypeNames()); sugg != "" {
 				break
 			}
 		}

@@ -124,7 +124,7 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 		if len(candidates) > 0 && len(candidates) <= 10 {
 			expected = "one of " + strings.Join(candidates, ", ")
 		}
-		v.errs.add(pos, fmt.Sprintf("%s %q not found", what, name), expected, suggest(name, candidates))
+		v.errs.add(pos, fmt.Sprintf("%s %q not found", what, name), expected, Suggest(name, candidates))
 		return nil
 	}
 	if want != "" && target.Kind != want {
@@ -155,7 +155,7 @@ func (v *validator) stage(st *Stage) {
 		}
 		if st.Has("preset") {
 			if _, ok := preset.Lookup(st.Preset); !ok {
-				v.errs.add(st.At("preset"), fmt.Sprintf("unknown preset %q", st.Preset), "one of "+strings.Join(preset.Names(), ", "), suggest(st.Preset, preset.Names()))
+				v.errs.add(st.At("preset"), fmt.Sprintf("unknown preset %q", st.Preset), "one of "+strings.Join(preset.Names(), ", "), Suggest(st.Preset, preset.Names()))
 			}
 		}
 	case KindArtifact:
@@ -220,7 +220,7 @@ func (v *validator) step(step *Step) {
 		switch step.Network {
 		case "", "default", "none", "host":
 		default:
-			v.errs.add(step.At("network"), fmt.Sprintf("unknown network %q", step.Network), "one of default, none, host", suggest(step.Network, []string{"default", "none", "host"}))
+			v.errs.add(step.At("network"), fmt.Sprintf("unknown network %q", step.Network), "one of default, none, host", Suggest(step.Network, []string{"default", "none", "host"}))
 		}
 		v.env(step.Env)
 		for _, m := range step.Mounts {
@@ -238,7 +238,7 @@ func (v *validator) mount(m *Mount) {
 		switch m.Sharing {
 		case "", "shared", "private", "locked":
 		default:
-			v.errs.add(m.At("sharing"), fmt.Sprintf("unknown sharing %q", m.Sharing), "one of shared, private, locked", suggest(m.Sharing, []string{"shared", "private", "locked"}))
+			v.errs.add(m.At("sharing"), fmt.Sprintf("unknown sharing %q", m.Sharing), "one of shared, private, locked", Suggest(m.Sharing, []string{"shared", "private", "locked"}))
 		}
 	case MountSecret, MountSSH:
 		if m.ID == "" {
@@ -343,7 +343,7 @@ func (v *validator) defaultTarget() {
 		for _, st := range v.s.Stages() {
 			names = append(names, st.Name)
 		}
-		v.errs.add(v.s.At("default"), fmt.Sprintf("default stage %q not found", v.s.Default), "the name of a stage", suggest(v.s.Default, names))
+		v.errs.add(v.s.At("default"), fmt.Sprintf("default stage %q not found", v.s.Default), "the name of a stage", Suggest(v.s.Default, names))
 	}
 }
 
@@ -376,7 +376,7 @@ func (v *validator) cycles() {
 			case visiting:
 				i := slices.Index(stack, target.Name)
 				path := append(slices.Clone(stack[i:]), target.Name)
-				v.errs.add(e.pos, "dependency cycle: "+strings.Join(path, " -> "), "stages that do not depend on themselves", "")
+				v.errs.add(e.pos, "dependency cycle: "+cyclePath(path), "stages that do not depend on themselves", "")
 			}
 		}
 		stack = stack[:len(stack)-1]
@@ -464,11 +464,11 @@ func (c valueChecker) platform(value string, pos Pos, allowExplicit bool) {
 		return
 	}
 	if !allowExplicit {
-		c.errs.add(pos, fmt.Sprintf("invalid platform %q", value), "build or target", suggest(value, []string{PlatformBuild, PlatformTarget}))
+		c.errs.add(pos, fmt.Sprintf("invalid platform %q", value), "build or target", Suggest(value, []string{PlatformBuild, PlatformTarget}))
 		return
 	}
 	if err := checkPlatform(value); err != nil {
-		c.errs.add(pos, fmt.Sprintf("invalid platform %q: %v", value, err), "build, target or os/arch[/variant] such as linux/arm64", suggest(value, []string{PlatformBuild, PlatformTarget}))
+		c.errs.add(pos, fmt.Sprintf("invalid platform %q: %v", value, err), "build, target or os/arch[/variant] such as linux/arm64", Suggest(value, []string{PlatformBuild, PlatformTarget}))
 	}
 }
 
@@ -641,4 +641,14 @@ func validSize(s string) bool {
 	}
 	_, err := strconv.ParseUint(s, 10, 64)
 	return err == nil
+}
+
+// cyclePath joins the stages of a cycle, eliding the middle of a long one.
+func cyclePath(path []string) string {
+	const ends = 4
+	if len(path) <= 2*ends+1 {
+		return strings.Join(path, " -> ")
+	}
+	return fmt.Sprintf("%s -> ... (%d more) ... -> %s",
+		strings.Join(path[:ends], " -> "), len(path)-2*ends, strings.Join(path[len(path)-ends:], " -> "))
 }

@@ -311,7 +311,7 @@ func (d *decoder) checkKeys(m *mapping, allowed []string, what string, kindOf fu
 				continue
 			}
 		}
-		d.errs.add(e.keyPos, fmt.Sprintf("unknown key %q in %s", e.key, what), expected, suggest(e.key, allowed))
+		d.errs.add(e.keyPos, fmt.Sprintf("unknown key %q in %s", e.key, what), expected, Suggest(e.key, allowed))
 	}
 }
 

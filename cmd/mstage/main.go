@@ -11,6 +11,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/mstage/mstage/spec"
 )
 
 func main() {
@@ -39,6 +41,7 @@ func commands() map[string]command {
 		"graph":   {"draw the stage graph as mermaid or dot", runGraph},
 		"init":    {"write a starter mstage.yaml for a project directory", runInit},
 		"build":   {"build a target with a BuildKit daemon (BUILDKIT_HOST)", runBuild},
+		"lock":    {"pin every image reference of a spec to its digest", runLock},
 	}
 }
 
@@ -58,7 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		for n := range cmds {
 			names = append(names, n)
 		}
-		if s := closest(args[0], names); s != "" {
+		if s := spec.Suggest(args[0], names); s != "" {
 			fmt.Fprintf(stderr, "did you mean %q?\n", s)
 		}
 		fmt.Fprintln(stderr, "run 'mstage help' for the list of commands")
@@ -155,38 +158,4 @@ func keyValues(list []string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// closest returns the candidate nearest to s when it is a plausible typo.
-func closest(s string, candidates []string) string {
-	best, bestDist := "", -1
-	for _, c := range candidates {
-		if d := editDistance(s, c); bestDist < 0 || d < bestDist || (d == bestDist && c < best) {
-			best, bestDist = c, d
-		}
-	}
-	if bestDist < 0 || bestDist > max(2, len(s)/3) {
-		return ""
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -26,7 +26,7 @@ func runOutline(args []string, stdout, stderr io.Writer) int {
 	}
 	name := *target
 	if name == "" {
-		name = defaultTarget(s)
+		name = s.DefaultTarget()
 	}
 	st := s.Stage(name)
 	if st == nil {
@@ -35,7 +35,7 @@ func runOutline(args []string, stdout, stderr io.Writer) int {
 			names = append(names, st.Name)
 		}
 		fmt.Fprintf(stderr, "mstage outline: target %q not found; stages: %s\n", name, strings.Join(names, ", "))
-		if c := closest(name, names); c != "" {
+		if c := spec.Suggest(name, names); c != "" {
 			fmt.Fprintf(stderr, "did you mean %q?\n", c)
 		}
 		return exitFail

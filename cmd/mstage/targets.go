@@ -5,8 +5,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/mstage/mstage/spec"
 )
 
 func runTargets(args []string, stdout, stderr io.Writer) int {
@@ -19,7 +17,7 @@ func runTargets(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitFail
 	}
-	def := defaultTarget(s)
+	def := s.DefaultTarget()
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tKIND\tDEFAULT\tDESCRIPTION\tLOCATION")
 	for _, st := range s.Stages() {
@@ -34,22 +32,6 @@ func runTargets(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-// defaultTarget returns the stage built when --target is not given: the
-// spec's default, else the last runtime, else the last stage.
-func defaultTarget(s *spec.Spec) string {
-	if s.Default != "" {
-		return s.Default
-	}
-	if n := len(s.Runtimes); n > 0 {
-		return s.Runtimes[n-1].Name
-	}
-	all := s.Stages()
-	if len(all) == 0 {
-		return ""
-	}
-	return all[len(all)-1].Name
 }
 
 func oneLine(s string) string {

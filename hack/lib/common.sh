@@ -34,6 +34,14 @@ pid_alive() {
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
 }
 
+# stale_binary PIDFILE: true when the process runs a binary that has since been replaced
+# (e.g. a tool was rebuilt with a new recipe); `up` restarts such daemons.
+stale_binary() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == *" (deleted)" ]]
+}
+
 # stop_pidfile NAME PIDFILE: TERM the process group, wait, then KILL; remove the pid file.
 stop_pidfile() {
   local name=$1 pf=$2 pid i
@@ -54,6 +62,17 @@ stop_pidfile() {
     sleep 0.5
   fi
   rm -f "$pf"
+}
+
+# take_lock FILE: serialize hack/env.sh runs that share the cache/state (held until exit).
+take_lock() {
+  local f=$1
+  mkdir -p "$(dirname "$f")"
+  exec 9>"$f"
+  if ! flock -n 9; then
+    log "waiting for another hack/env.sh run (lock $f)"
+    flock 9
+  fi
 }
 
 # spawn PIDFILE LOG CMD...: start CMD in its own session (process group == pid).

@@ -46,7 +46,7 @@ registry_answers() { curl -fsS -o /dev/null --max-time 2 "http://$REGISTRY/v2/" 
 
 start_registry() {
   local pf="$STATE/registry.pid" logf="$STATE/logs/registry.log" i
-  if pid_alive "$pf" && registry_answers; then return 0; fi
+  if pid_alive "$pf" && ! stale_binary "$pf" && registry_answers; then return 0; fi
   stop_pidfile registry "$pf"
   if registry_answers; then
     die "something else already listens on $REGISTRY (set MSTAGE_REGISTRY_PORT)"
@@ -75,7 +75,7 @@ unmount_under() {
 start_buildkitd() {
   local n=$1 sock pf logf root i
   sock=$(node_sock "$n"); pf=$(node_pidfile "$n"); logf=$(node_log "$n"); root=$(node_root "$n")
-  if node_running "$n" && buildctl --addr "unix://$sock" debug workers >/dev/null 2>&1; then
+  if node_running "$n" && ! stale_binary "$pf" && buildctl --addr "unix://$sock" debug workers >/dev/null 2>&1; then
     return 0
   fi
   stop_pidfile "buildkitd$n" "$pf"

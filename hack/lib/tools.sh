@@ -7,7 +7,7 @@ _APT_UPDATED=0
 apt_update_once() {
   if [[ $_APT_UPDATED == 0 ]]; then
     log "apt-get update"
-    run_logged "$STATE/logs/apt.log" apt-get update
+    run_logged "$STATE/logs/apt.log" apt-get update -o DPkg::Lock::Timeout=600
     _APT_UPDATED=1
   fi
 }
@@ -32,7 +32,7 @@ ensure_apt_packages() {
     apt_update_once
     log "apt-get install ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive run_logged "$STATE/logs/apt.log" \
-      apt-get install -y --no-install-recommends "${missing[@]}"
+      apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}"
   fi
 }
 
@@ -62,15 +62,18 @@ mod_dir() {
   printf '%s\n' "$dir"
 }
 
-# build_tool DESTDIR MODULE@VERSION CGO BIN... PKG...: go build PKGs inside the downloaded
-# module (go install refuses modules with exclude directives) into DESTDIR; cached by version.
+# build_tool DESTDIR MODULE@VERSION CGO LDFLAGS BIN... PKG...: go build PKGs inside the
+# downloaded module (go install refuses modules with exclude directives) into DESTDIR;
+# cached by version (DESTDIR/.recipe records how it was built).
 build_tool() {
-  local dest=$1 modver=$2 cgo=$3; shift 3
-  local bins=() pkgs=() a ok=1
+  local dest=$1 modver=$2 cgo=$3 ldflags=$4; shift 4
+  local bins=() pkgs=() a ok=1 recipe
   for a in "$@"; do
     if [[ $a == ./* ]]; then pkgs+=("$a"); else bins+=("$a"); fi
   done
+  recipe="$modver cgo=$cgo ldflags=$ldflags pkgs=${pkgs[*]}"
   for a in "${bins[@]}"; do [[ -x "$dest/$a" ]] || ok=0; done
+  [[ "$(cat "$dest/.recipe" 2>/dev/null)" == "$recipe" ]] || ok=0
   [[ $ok == 1 ]] && return 0
   log "building ${bins[*]} from $modver (takes a few minutes once; cached in $dest)"
   local dir tmp logf="$STATE/logs/build-$(basename "$dest").log"
@@ -78,18 +81,25 @@ build_tool() {
   tmp="$dest.tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp"
   # The module cache is read-only; building there with -o outside works.
-  if ! (cd "$dir" && CGO_ENABLED=$cgo GOFLAGS=-mod=mod GOWORK=off go build -trimpath -o "$tmp/" "${pkgs[@]}") >"$logf" 2>&1; then
+  if ! (cd "$dir" && CGO_ENABLED=$cgo GOFLAGS=-mod=mod GOWORK=off go build -trimpath -ldflags "$ldflags" -o "$tmp/" "${pkgs[@]}") >"$logf" 2>&1; then
     show_log "$logf"; rm -rf "$tmp"; die "building $modver failed (log: $logf)"
   fi
+  printf '%s\n' "$recipe" >"$tmp/.recipe"
   rm -rf "$dest"; mv "$tmp" "$dest"
 }
 
 ensure_tools() {
   command -v go >/dev/null || die "go is not on PATH"
   mkdir -p "$TOOLS" "$STATE/logs"
-  build_tool "$CRANE_DIR" "github.com/google/go-containerregistry@$GGCR_VERSION" 0 crane ./cmd/crane
-  build_tool "$BUILDKIT_DIR" "github.com/moby/buildkit@$BUILDKIT_VERSION" 1 buildkitd buildctl ./cmd/buildkitd ./cmd/buildctl
-  build_tool "$BUILDX_DIR" "github.com/docker/buildx@$BUILDX_VERSION" 0 buildx ./cmd/buildx
+  # Version stamps matter: buildx gates features on the BuildKit version it reports.
+  build_tool "$CRANE_DIR" "github.com/google/go-containerregistry@$GGCR_VERSION" 0 \
+    "-s -w" crane ./cmd/crane
+  build_tool "$BUILDKIT_DIR" "github.com/moby/buildkit@$BUILDKIT_VERSION" 1 \
+    "-s -w -X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION" \
+    buildkitd buildctl ./cmd/buildkitd ./cmd/buildctl
+  build_tool "$BUILDX_DIR" "github.com/docker/buildx@$BUILDX_VERSION" 0 \
+    "-s -w -X github.com/docker/buildx/version.Version=$BUILDX_VERSION" \
+    buildx ./cmd/buildx
   mkdir -p "$BUILDX_PLUGIN_DIR"
   if ! cmp -s "$BUILDX_DIR/buildx" "$BUILDX_PLUGIN_DIR/docker-buildx"; then
     log "installing $BUILDX_PLUGIN_DIR/docker-buildx ($BUILDX_VERSION)"

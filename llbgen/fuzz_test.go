@@ -1,0 +1,75 @@
+package llbgen
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/spec"
+)
+
+// fuzzContexts serves the main context and every named context as locals.
+type fuzzContexts struct{ fakeContexts }
+
+func (fuzzContexts) Main(context.Context) (llb.State, error) {
+	return llb.Local("context", llb.SessionID("fuzz")), nil
+}
+
+// FuzzCompile compiles every stage of every spec that parses, for two
+// target platforms, and marshals the LLB. It must never panic; compile
+// errors are fine.
+func FuzzCompile(f *testing.F) {
+	var seeds []string
+	for _, pattern := range []string{"../examples/*/mstage.yaml", "testdata/*.yaml", "../spec/testdata/*.yaml"} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, files...)
+	}
+	if len(seeds) == 0 {
+		f.Fatal("no seed files")
+	}
+	for _, name := range seeds {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := spec.Parse("mstage.yaml", data)
+		if err != nil {
+			return
+		}
+		ctx := context.Background()
+		for _, st := range s.Stages() {
+			for _, tp := range []ocispecs.Platform{amd64, arm64} {
+				opt := Options{
+					Target:         st.Name,
+					TargetPlatform: tp,
+					BuildPlatform:  amd64,
+					BuildArgs:      map[string]string{"FUZZ": "1"},
+					Contexts:       fuzzContexts{},
+					MetaResolver:   defaultResolver(),
+					SourceMap:      llb.NewSourceMap(nil, s.Filename, "yaml", data),
+				}
+				res, err := Compile(ctx, s, opt)
+				if err != nil {
+					continue
+				}
+				if res.Image == nil && st.Kind == spec.KindRuntime {
+					t.Fatalf("runtime %s compiled without an image config", st.Name)
+				}
+				if _, err := res.State.Marshal(ctx, llb.Platform(opt.TargetPlatform)); err != nil {
+					t.Fatalf("marshal %s for %s: %v", st.Name, platforms.Format(tp), err)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,485 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// maxHostileAlloc is the most heap a hostile spec may make Parse and Expand
+// allocate in total. Allocation is deterministic, unlike time, so it is what
+// the tests bound; BenchmarkHostile reports the time of each case.
+const maxHostileAlloc = 100 << 20
+
+// hostileCase is a spec written to exhaust or fool the frontend, and the
+// first error it must get.
+type hostileCase struct {
+	name string
+	src  string
+	// buildArgs, when not nil, makes the case run Expand after a
+	// successful Parse, with the spec's args overridden by them.
+	buildArgs map[string]string
+	want      string // the first error, "line:col: message" without the file name
+}
+
+func hostileCases() []hostileCase {
+	deep10k := deepBlock(10_000)
+	stages10MB := manyStages(400_000)
+	bigArg := strings.Repeat("a", 1<<20)
+	return []hostileCase{
+		// Alias bombs: every level repeats the one before it nine times.
+		{name: "billion-laughs", src: billionLaughs(),
+			want: "7:26: document has more than 200000 nodes once aliases are expanded; expected fewer or smaller aliases"},
+		{name: "billion-laughs-merge-keys", src: mergeKeyBomb(),
+			want: "7:30: document has more than 200000 nodes once aliases are expanded; expected fewer or smaller aliases"},
+		{name: "alias-depth-bomb", src: aliasDepthBomb(),
+			want: "65:13: alias *a62 nests deeper than 64 levels when expanded"},
+
+		// Nesting 10,000 levels deep, in each YAML syntax for it.
+		{name: "deep-flow-sequences", src: "version: 1\nx-deep: " + strings.Repeat("[", 10_000),
+			want: "2:73: nesting deeper than 64 levels"},
+		{name: "deep-flow-mappings", src: "version: 1\nx-deep: " + strings.Repeat("{a: ", 10_000),
+			want: "2:265: nesting deeper than 64 levels"},
+		{name: "deep-compact-sequences", src: "version: 1\nx-deep:\n  " + strings.Repeat("- ", 10_000) + "a\n",
+			want: "3:131: nesting deeper than 64 levels"},
+		{name: "deep-compact-mappings", src: "version: 1\nx-deep:\n  " + strings.Repeat("- a: ", 10_000) + "a\n",
+			want: "3:163: nesting deeper than 64 levels"},
+		// Indented nesting costs its depth squared in bytes: 10,000 levels
+		// are over the size limit, so the deepest that fits is checked too.
+		{name: "deep-block-mappings-10000", src: deep10k,
+			want: fmt.Sprintf("%s: file is %d bytes, more than the limit of %d", posOfByte(deep10k, MaxFileSize), len(deep10k), MaxFileSize)},
+		{name: "deep-block-mappings-700", src: deepBlock(700),
+			want: "66:65: nesting deeper than 64 levels"},
+		{name: "deep-block-sequences-700", src: deepBlockSeq(700),
+			want: "66:65: nesting deeper than 64 levels"},
+
+		// Size.
+		{name: "10MB-comment", src: "version: 1\n# " + strings.Repeat("x", 10<<20) + "\n",
+			want: fmt.Sprintf("2:%d: file is %d bytes, more than the limit of %d", MaxFileSize-10, 10<<20+14, MaxFileSize)},
+		{name: "10MB-of-stages", src: stages10MB,
+			want: fmt.Sprintf("%s: file is %d bytes, more than the limit of %d", posOfByte(stages10MB, MaxFileSize), len(stages10MB), MaxFileSize)},
+		{name: "10000-stages", src: manyStages(10_000),
+			want: "2503:3: more than 2500 keys in one mapping"},
+		{name: "10000-stages-flow", src: manyStagesFlow(10_000),
+			want: "2003:3: more than 2000 stages"},
+		{name: "10000-stages-in-three-sections", src: stagesInSections(3_334),
+			want: "2503:3: more than 2500 keys in one mapping"},
+		{name: "2100-stages-in-three-sections", src: stagesInSections(700),
+			want: "2005:3: more than 2000 stages"},
+		{name: "1MB-string", src: "version: 1\ndescription: " + strings.Repeat("x", 1<<20) + "\n",
+			want: fmt.Sprintf("2:%d: file is %d bytes, more than the limit of %d", MaxFileSize-10, 1<<20+25, MaxFileSize)},
+		{name: "string-filling-the-file", src: "version: 1\ndescription: " + strings.Repeat("x", MaxFileSize-40) + "\n",
+			want: fmt.Sprintf("2:14: description is %d bytes long, more than the limit of 65536", MaxFileSize-40)},
+		{name: "block-scalar-filling-the-file", src: "version: 1\ndescription: |\n" + strings.Repeat("  "+strings.Repeat("x", 78)+"\n", (MaxFileSize-40)/81),
+			want: fmt.Sprintf("2:14: description is %d bytes long, more than the limit of 65536", (MaxFileSize-40)/81*79)},
+		{name: "quoted-escapes-filling-the-file", src: "version: 1\ndescription: \"" + strings.Repeat(`\u00e9`, (MaxFileSize-40)/6) + "\"\n",
+			want: fmt.Sprintf("2:14: description is %d bytes long, more than the limit of 65536", (MaxFileSize-40)/6*2)},
+		{name: "key-filling-the-file", src: "version: 1\nx-" + strings.Repeat("k", MaxFileSize-40) + ": 1\n",
+			want: fmt.Sprintf("2:1: a key of the spec is %d bytes long, more than the limit of 65536", MaxFileSize-38)},
+
+		// Inputs that cost the YAML lexer or parser much more per byte.
+		{name: "many-flow-items", src: "version: 1\nx-a: [" + strings.Repeat("[],", MaxFileSize/3-20) + "]\n",
+			want: "2:100000: more than 100000 YAML tokens; expected a smaller file: fewer keys, list items and words"},
+		{name: "many-comment-lines", src: "version: 1\n" + strings.Repeat("#\n", MaxFileSize/2-20),
+			want: "50000:1: more than 100000 YAML tokens; expected a smaller file: fewer keys, list items and words"},
+		{name: "many-explicit-keys", src: "version: 1\nx-a:\n" + strings.Repeat("  ? a\n", 10_000),
+			want: "2503:3: more than 2500 keys in one mapping"},
+		{name: "blank-lines-ending-a-block-scalar", src: "version: 1\ndescription: |\n  " + strings.Repeat("x", MaxFileSize-2000) + "\n" + strings.Repeat("\n", 1_000),
+			want: fmt.Sprintf("%d:1: more than %d blank lines in a row; expected fewer blank lines", MaxBlankLines+4, MaxBlankLines)},
+		{name: "blank-lines-at-the-limit-ending-a-large-block-scalar", src: "version: 1\ndescription: |\n  " + strings.Repeat("x", MaxFileSize-100) + "\n" + strings.Repeat("\n", MaxBlankLines),
+			want: "2:14: description is 524189 bytes long, more than the limit of 65536"},
+
+		// Expansion that would grow exponentially, or by repetition.
+		{name: "arg-defaults-referencing-each-other", src: chainedArgs(40), buildArgs: map[string]string{},
+			want: "46:12: invalid image reference \"golang:${V1}${V1}\": invalid reference format; expected a reference such as golang:1.26 or registry.example.com/team/base@sha256:..."},
+		{name: "build-args-referencing-each-other", src: chainedArgs(40), buildArgs: chainedBuildArgs(40),
+			want: "46:12: invalid image reference \"golang:${V1}${V1}\": invalid reference format; expected a reference such as golang:1.26 or registry.example.com/team/base@sha256:..."},
+		{name: "repeated-reference-to-a-large-build-arg", src: repeatedReference(10_000), buildArgs: map[string]string{"A": bigArg},
+			want: "6:14: \"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\"... (40000 bytes) expands to more than the limit of 65536 bytes"},
+		{name: "pattern-replacement-of-a-large-build-arg", src: "version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    env: {X: \"${A//?/" + strings.Repeat("x", 1_000) + "}\"}\n",
+			buildArgs: map[string]string{"A": strings.Repeat("a", 60<<10)},
+			want:      "6:14: \"${A//?/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"... (1008 bytes) uses ${NAME/pattern/replacement} on values too long to expand safely; expected a shorter variable or replacement"},
+		{name: "repeated-reference-in-many-fields", src: repeatedReferenceEverywhere(200), buildArgs: map[string]string{"A": strings.Repeat("a", 60<<10)},
+			want: "75:12: the expanded values of the file add up to more than the limit of 4194304 bytes"},
+
+		// Graph.
+		{name: "cyclic-from", src: cyclicFrom(1_999),
+			want: "2001:17: dependency cycle: b0 -> b1 -> b2 -> b3 -> ... (1992 more) ... -> b1996 -> b1997 -> b1998 -> b0; expected stages that do not depend on themselves"},
+		{name: "cyclic-needs", src: cyclicNeeds(1_999),
+			want: "2001:19: dependency cycle: r0 -> r1 -> r2 -> r3 -> ... (1992 more) ... -> r1996 -> r1997 -> r1998 -> r0; expected stages that do not depend on themselves"},
+		{name: "self-from", src: "version: 1\nbuilders:\n  a: {from: a}\n",
+			want: "3:13: builder \"a\" extends itself"},
+		{name: "self-needs", src: "version: 1\nruntimes:\n  r: {needs: [r]}\n",
+			want: "3:15: runtime \"r\" needs itself"},
+		{name: "self-copy", src: "version: 1\nruntimes:\n  r:\n    copy:\n      - {stage: r, to: /}\n",
+			want: "5:17: runtime \"r\" copies from itself"},
+
+		// Paths that leave their root.
+		{name: "traversal-copy-to", src: "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: x\n        to: /a/../../etc\n",
+			want: "7:13: to \"/a/../../etc\" escapes the root with ..; expected a path that stays inside its root"},
+		{name: "traversal-runtime-copy-to", src: "version: 1\nruntimes:\n  r:\n    copy:\n      - {image: alpine, src: /etc/passwd, to: ../../etc/}\n",
+			want: "5:47: to \"../../etc/\" escapes the root with ..; expected a path that stays inside its root"},
+		{name: "traversal-outputs", src: "version: 1\nbuilders:\n  go: {image: golang}\nartifacts:\n  a:\n    builder: go\n    outputs: [/out, /out/../../x]\n",
+			want: "7:21: output \"/out/../../x\" escapes the root with ..; expected a path that stays inside its root"},
+		{name: "traversal-bind-target", src: bindMount("bind: /src/../../x"),
+			want: "8:19: mount target \"/src/../../x\" escapes the root with ..; expected a path that stays inside its root"},
+		{name: "traversal-bind-src", src: bindMount("bind: /src\n            src: ../../../etc"),
+			want: "9:18: mount src \"../../../etc\" escapes the root with ..; expected a path that stays inside its root"},
+		{name: "traversal-after-expansion", src: "version: 1\nargs: {P: /}\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: x\n        to: ${P}\n",
+			buildArgs: map[string]string{"P": "/../../etc"},
+			want:      "8:13: to \"/../../etc\" escapes the root with ..; expected a path that stays inside its root"},
+
+		// Bytes that are not YAML text.
+		{name: "NUL-byte", src: "version: 1\nname: a\x00b\n",
+			want: "2:8: NUL byte in file; expected UTF-8 text"},
+		{name: "NUL-byte-deep-in-file", src: manyStages(1_000) + "  z: {image: \"a\x00\"}\n",
+			want: "1003:16: NUL byte in file; expected UTF-8 text"},
+		{name: "invalid-UTF-8", src: "version: 1\nname: h\xe9llo\n",
+			want: "2:8: invalid UTF-8 byte sequence; expected UTF-8 text"},
+		{name: "UTF-16-BOM", src: "\xff\xfev\x00e\x00r\x00",
+			want: "1:1: invalid UTF-8 byte sequence; expected UTF-8 text"},
+
+		// Keys and whitespace.
+		{name: "duplicate-keys", src: "version: 1\nbuilders:\n  go:\n    image: golang\n" + strings.Repeat("    image: alpine\n", 2_000),
+			want: "5:5: duplicate key \"image\" in builder \"go\" (first set at 4:5); expected each key once"},
+		{name: "duplicate-stages", src: "version: 1\nbuilders:\n  go: {image: golang}\n  go: {image: alpine}\n",
+			want: "4:3: duplicate key \"go\" in builders (first set at 3:3); expected each key once"},
+		{name: "tab-indentation", src: "version: 1\nbuilders:\n\tgo: {}\n",
+			want: "3:1: tab character where YAML needs indentation; expected spaces for indentation"},
+		{name: "tab-after-key", src: "version: 1\nbuilders:\n  go:\n    image:\tgolang\n    \tpreset: go\n",
+			want: "5:5: tab character where YAML needs indentation; expected spaces for indentation"},
+
+		// Version and types.
+		{name: "unknown-version", src: "version: 2\n",
+			want: "1:10: unknown version 2; expected version: 1"},
+		{name: "huge-version", src: "version: 99999999999999999999999999\n",
+			want: "1:10: version is a string; expected an integer"},
+		{name: "string-version", src: "version: \"1\"\n",
+			want: "1:10: version is a string; expected an integer"},
+		{name: "wrong-types-everywhere", src: wrongTypes(),
+			want: "2:7: name is a list; expected a string"},
+	}
+}
+
+// TestHostile checks that each hostile spec fails with its positioned error
+// and that Parse and Expand allocate less than maxHostileAlloc for it.
+func TestHostile(t *testing.T) {
+	for _, tc := range hostileCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			alloc := allocated(func() { err = tc.run() })
+			if alloc > maxHostileAlloc {
+				t.Errorf("allocated %d MB, more than %d MB", alloc>>20, maxHostileAlloc>>20)
+			}
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error = %v, want an ErrorList", err)
+			}
+			if got := strings.TrimPrefix(list[0].Error(), "mstage.yaml:"); got != tc.want {
+				t.Errorf("error:\n%s\nwant:\n%s", got, tc.want)
+			}
+			if len(list[0].Error()) > 1000 {
+				t.Errorf("error message is %d bytes long", len(list[0].Error()))
+			}
+		})
+	}
+}
+
+func (tc hostileCase) run() error {
+	s, err := Parse("mstage.yaml", []byte(tc.src))
+	if err != nil || tc.buildArgs == nil {
+		return err
+	}
+	vars, _ := s.ArgValues(tc.buildArgs)
+	_, err = Expand(s, vars)
+	return err
+}
+
+// BenchmarkHostile reports the time and memory of each hostile case.
+func BenchmarkHostile(b *testing.B) {
+	for _, tc := range hostileCases() {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if tc.run() == nil {
+					b.Fatal("no error")
+				}
+			}
+		})
+	}
+}
+
+// allocated returns the bytes of heap f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// posOfByte returns the "line:col" of byte offset i of src.
+func posOfByte(src string, i int) string {
+	line := strings.Count(src[:i], "\n") + 1
+	col := i - strings.LastIndexByte(src[:i], '\n')
+	return fmt.Sprintf("%d:%d", line, col)
+}
+
+func billionLaughs() string {
+	var b strings.Builder
+	b.WriteString("version: 1\nx-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "x-%d: &a%d [", i, i)
+		for j := range 9 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*a%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
+}
+
+// mergeKeyBomb grows by merge keys: each level's mapping merges the one
+// before it and adds keys.
+func mergeKeyBomb() string {
+	var b strings.Builder
+	b.WriteString("version: 1\nx-0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9}\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "x-%d: &m%d {", i, i)
+		for j := range 9 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "k%d: {<<: *m%d}", j, i-1)
+		}
+		b.WriteString("}\n")
+	}
+	return b.String()
+}
+
+// aliasDepthBomb nests by aliases: each anchor holds the one before it one
+// level deeper, so the text stays shallow and the expansion does not.
+func aliasDepthBomb() string {
+	var b strings.Builder
+	b.WriteString("version: 1\nx-0: &a0 [x]\n")
+	for i := 1; i < 100; i++ {
+		fmt.Fprintf(&b, "x-%d: &a%d [*a%d]\n", i, i, i-1)
+	}
+	return b.String()
+}
+
+func deepBlock(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nx-deep:\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%sk:\n", strings.Repeat(" ", i))
+	}
+	return b.String()
+}
+
+func deepBlockSeq(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nx-deep:\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%s-\n", strings.Repeat(" ", i))
+	}
+	return b.String()
+}
+
+func manyStages(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nbuilders:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  b%d: {image: golang}\n", i)
+	}
+	return b.String()
+}
+
+func manyStagesFlow(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nbuilders: {\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  b%d: {image: golang},\n", i)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func stagesInSections(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nbuilders:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  b%d: {image: golang}\n", i)
+	}
+	b.WriteString("artifacts:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  a%d: {builder: b0}\n", i)
+	}
+	b.WriteString("runtimes:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  r%d: {}\n", i)
+	}
+	return b.String()
+}
+
+// chainedArgs declares V0 = ${V1}${V1}, V1 = ${V2}${V2}, ... which would
+// be 2^n bytes long if defaults were expanded recursively. An env value
+// uses V0; Expand must substitute once and then fail on the image, which
+// uses a variable that is not a valid reference.
+func chainedArgs(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nargs:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  V%d: \"${V%d}${V%d}\"\n", i, i+1, i+1)
+	}
+	fmt.Fprintf(&b, "  V%d: x\nbuilders:\n  go:\n    image: golang:${V0}\n    env: {A: \"${V0}\"}\n", n)
+	return b.String()
+}
+
+func chainedBuildArgs(n int) map[string]string {
+	args := map[string]string{}
+	for i := range n {
+		args[fmt.Sprintf("V%d", i)] = fmt.Sprintf("${V%d}${V%d}", i+1, i+1)
+	}
+	return args
+}
+
+// repeatedReference uses a build arg n times in one value.
+func repeatedReference(n int) string {
+	return "version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    env: {X: \"" + strings.Repeat("${A}", n) + "\"}\n"
+}
+
+// repeatedReferenceEverywhere uses a build arg in n env values, each of
+// which stays under the expansion limit.
+func repeatedReferenceEverywhere(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    env:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "      X%d: ${A}\n", i)
+	}
+	b.WriteString("    workdir: /${A}${A}\n")
+	return b.String()
+}
+
+// cyclicFrom chains n builders by from, the last back to the first.
+func cyclicFrom(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nbuilders:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  b%d: {from: b%d}\n", i, (i+1)%n)
+	}
+	return b.String()
+}
+
+// cyclicNeeds chains n runtimes by needs, the last back to the first.
+func cyclicNeeds(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nruntimes:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  r%d: {needs: [r%d]}\n", i, (i+1)%n)
+	}
+	return b.String()
+}
+
+func bindMount(mount string) string {
+	return "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        mounts:\n          - " + mount + "\n"
+}
+
+// wrongTypes puts a value of the wrong type in every kind of field.
+func wrongTypes() string {
+	return `version: 1
+name: [a]
+description: {a: b}
+args: [A]
+platforms: linux/amd64
+default: [a]
+lint: {skip: skip, require-digests: maybe}
+builders:
+  go:
+    image: {a: b}
+    preset: [go]
+    env: [A=1]
+    steps: {run: make}
+artifacts:
+  app:
+    builder: [go]
+    outputs: {a: b}
+    needs: {a: b}
+    arch-guard: 1
+    steps:
+      - run: {a: b}
+        mounts: {cache: /c}
+      - copy: {a: b}
+        link: yes please
+runtimes:
+  r:
+    entrypoint: {a: b}
+    expose: 8080
+    labels: [a]
+    healthcheck: [a]
+    copy: {artifact: app}
+`
+}
+
+// TestHostileWrongTypesEverywhere checks every error of a spec with a value
+// of the wrong type in each kind of field, up to MaxErrors.
+func TestHostileWrongTypesEverywhere(t *testing.T) {
+	_, err := Parse("mstage.yaml", []byte(wrongTypes()))
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("error = %v, want an ErrorList", err)
+	}
+	want := []string{
+		"2:7: name is a list; expected a string",
+		"3:14: description is a mapping; expected a string",
+		"4:7: args is a list; expected a mapping",
+		"6:10: default is a list; expected a string",
+		"7:37: lint.require-digests is a string; expected true or false",
+		"10:12: image is a mapping; expected a string",
+		"11:13: preset is a list; expected a string",
+		"12:10: env is a list; expected a mapping",
+		"13:12: steps is a mapping; expected a list of steps",
+		"16:14: builder is a list; expected a string",
+		"17:14: outputs is a mapping; expected a list of strings or a string",
+		"18:12: needs is a mapping; expected a list of strings or a string",
+		"19:17: arch-guard is a number; expected true or false",
+		"21:14: run is a mapping; expected a string or a list of strings",
+		"22:17: mounts is a mapping; expected a list of mounts",
+		"23:15: copy is a mapping; expected a list of strings or a string",
+		"24:15: link is a string; expected true or false",
+		"27:17: entrypoint is a mapping; expected a string or a list of strings",
+		"29:13: labels is a list; expected a mapping",
+		"30:18: healthcheck is a list; expected a mapping",
+		"31:11: too many errors (1 more not shown)",
+	}
+	var got []string
+	for _, e := range list {
+		got = append(got, strings.TrimPrefix(e.Error(), "mstage.yaml:"))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestExpandMeteringKeepsNormalValues checks that the guards against
+// runaway expansion leave ordinary values alone.
+func TestExpandMeteringKeepsNormalValues(t *testing.T) {
+	s := mustParse(t, "version: 1\nargs: {A: a-b-c, B: \"\"}\nbuilders:\n  go:\n    image: golang\n    env: {X: \"${A//-/_}\", Y: \"${A}${A}\", Z: \"${B:-none}\"}\n")
+	vars, _ := s.ArgValues(map[string]string{"B": ""})
+	x, err := Expand(s, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, kv := range x.Stage("go").Env {
+		got = append(got, kv.Key+"="+kv.Value)
+	}
+	if want := "X=a_b_c Y=a-b-ca-b-c Z=none"; strings.Join(got, " ") != want {
+		t.Errorf("env = %s, want %s", strings.Join(got, " "), want)
+	}
+}
