@@ -105,7 +105,7 @@ cmd_down() {
   remove_builders
   stop_buildkitd 2
   stop_buildkitd 1
-  stop_pidfile registry "$STATE/registry.pid"
+  stop_registry
   log "environment down"
 }
 

@@ -70,12 +70,12 @@ if [[ -z "${BUILDKIT_HOST:-}" ]]; then
   # was already up (e.g. shared with other work) is left running.
   env_status=$(hack/env.sh status 2>/dev/null || true)
   if grep -q '^registry: *running' <<<"$env_status" && grep -q '^buildkitd1: *running' <<<"$env_status"; then
-    step "hack/env.sh up (the environment is already running; it stays up afterwards)"
+    step "using the environment that is already running (hack/env.sh status); it stays up afterwards"
   else
     step "hack/env.sh up"
     started_env=1
+    hack/env.sh up
   fi
-  hack/env.sh up
   eval "$(hack/env.sh env)"
 else
   step "using the running environment (BUILDKIT_HOST=$BUILDKIT_HOST)"

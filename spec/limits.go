@@ -25,7 +25,7 @@ const (
 	// MaxBlankLines is the longest run of blank lines. The YAML lexer
 	// trims the blank lines that end a block scalar one at a time, each
 	// time copying the whole scalar.
-	MaxBlankLines = 10
+	MaxBlankLines = 20
 	// MaxDepth is the deepest nesting of YAML collections, counting the
 	// nesting that aliases add when they are expanded.
 	MaxDepth = 64
