@@ -20,6 +20,7 @@ func (s *Spec) clone() *Spec {
 	out.Builders = cloneStages(s.Builders)
 	out.Artifacts = cloneStages(s.Artifacts)
 	out.Runtimes = cloneStages(s.Runtimes)
+	out.index()
 	return &out
 }
 

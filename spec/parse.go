@@ -50,6 +50,7 @@ func Parse(filename string, data []byte) (s *Spec, err error) {
 	if err := errs.result(); err != nil {
 		return nil, err
 	}
+	s.index()
 	return s, nil
 }
 

@@ -69,6 +69,10 @@ type Spec struct {
 	Builders    []*Stage    `yaml:"builders"` // in file order
 	Artifacts   []*Stage    `yaml:"artifacts"`
 	Runtimes    []*Stage    `yaml:"runtimes"`
+
+	// byName indexes the stages of a parsed or expanded spec; it is built
+	// once, before the spec is shared, and never changed.
+	byName map[string]*Stage
 }
 
 // String is a scalar with its position, for list items that are reported
@@ -230,10 +234,24 @@ func (s *Spec) Stages() []*Stage {
 
 // Stage returns the stage with the given name, or nil.
 func (s *Spec) Stage(name string) *Stage {
+	if s.byName != nil {
+		return s.byName[name]
+	}
 	for _, st := range s.Stages() {
 		if st.Name == name {
 			return st
 		}
 	}
 	return nil
+}
+
+// index builds the name index that Stage uses. The first stage of a name
+// wins, as in a linear search.
+func (s *Spec) index() {
+	s.byName = make(map[string]*Stage, len(s.Builders)+len(s.Artifacts)+len(s.Runtimes))
+	for _, st := range s.Stages() {
+		if _, dup := s.byName[st.Name]; !dup {
+			s.byName[st.Name] = st
+		}
+	}
 }
