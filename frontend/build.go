@@ -32,6 +32,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err := checkCaps(bc.BuildOpts().Opts[optFrontendCaps]); err != nil {
 		return nil, err
 	}
+	if res, handled, err := ownSubrequest(bc.BuildOpts().Opts["requestid"]); handled {
+		return res, err
+	}
 	// A "# syntax=" first line is a YAML comment here: the file has already
 	// been routed to this frontend, so it is never forwarded again.
 	src, err := bc.ReadEntrypoint(ctx, "yaml")

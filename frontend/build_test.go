@@ -1,11 +1,13 @@
 package frontend
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -347,5 +349,41 @@ func TestUnsupportedCapIsRefused(t *testing.T) {
 	})
 	if _, err := Build(context.Background(), c); err != nil {
 		t.Errorf("optional caps were refused: %v", err)
+	}
+}
+
+func TestSchemaSubrequest(t *testing.T) {
+	c := newFakeClient(t, "testdata/mstage.yaml", map[string]string{"requestid": "frontend.schema"})
+	res, err := Build(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("../docs/mstage.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(res.Metadata["result.json"], want) {
+		t.Errorf("schema result differs from docs/mstage.schema.json")
+	}
+}
+
+func TestDescribeListsSchema(t *testing.T) {
+	c := newFakeClient(t, "testdata/mstage.yaml", map[string]string{"requestid": "frontend.subrequests.describe"})
+	res, err := Build(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reqs []struct{ Name string }
+	if err := json.Unmarshal(res.Metadata["result.json"], &reqs); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range reqs {
+		names = append(names, r.Name)
+	}
+	for _, want := range []string{"frontend.outline", "frontend.targets", "frontend.lint", "frontend.schema"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("describe lists %v; missing %s", names, want)
+		}
 	}
 }
