@@ -10,6 +10,7 @@
 #   hack/env.sh clean       down + delete the state dir (registry data, buildkit cache)
 #
 # See hack/README.md.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 # ---------------------------------------------------------------------------
@@ -36,8 +37,16 @@ BUILDKIT_DIR=$TOOLS/buildkit-$BUILDKIT_VERSION
 BUILDX_DIR=$TOOLS/buildx-$BUILDX_VERSION
 CRANE_DIR=$TOOLS/crane-$GGCR_VERSION
 BUILDX_PLUGIN_DIR=${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins
-BUILDER=mstage                      # buildx builder on node 1
-BUILDER_2NODE=mstage-2node          # buildx builder with both nodes (when node 2 runs)
+# buildx builders: "mstage" (node 1) and "mstage-2node" (both nodes, while node 2 runs).
+# A non-default state dir gets its own names so two environments never share a builder.
+if [[ -n "${MSTAGE_BUILDER_NAME:-}" ]]; then
+  BUILDER=$MSTAGE_BUILDER_NAME
+elif [[ "$STATE" == /tmp/mstage-env ]]; then
+  BUILDER=mstage
+else
+  BUILDER=mstage-$(basename "$STATE" | tr -c 'a-zA-Z0-9_\n-' '-')
+fi
+BUILDER_2NODE=$BUILDER-2node
 
 # shellcheck source=lib/common.sh
 source "$HACK_DIR/lib/common.sh"

@@ -31,7 +31,9 @@ pid_alive() {
   local pf=$1 pid
   [[ -s "$pf" ]] || return 1
   pid=$(cat "$pf")
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # A zombie (exited, not yet reaped) counts as dead.
+  [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]]
 }
 
 # stale_binary PIDFILE: true when the process runs a binary that has since been replaced
@@ -52,12 +54,12 @@ stop_pidfile() {
   pid=$(cat "$pf")
   log "stopping $name (pid $pid)"
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+  for ((i = 0; i < 150; i++)); do
+    pid_alive "$pf" || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
-    warn "$name did not stop after 10s; killing"
+  if pid_alive "$pf"; then
+    warn "$name did not stop after 15s; killing"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     sleep 0.5
   fi
@@ -80,6 +82,7 @@ spawn() {
   local pf=$1 logf=$2; shift 2
   mkdir -p "$(dirname "$logf")"
   printf '\n=== %s: %s\n' "$(date -u +%FT%TZ)" "$*" >>"$logf"
-  setsid "$@" </dev/null >>"$logf" 2>&1 &
+  # 9>&-: daemons must not inherit the hack/env.sh lock (see take_lock).
+  setsid "$@" </dev/null >>"$logf" 2>&1 9>&- &
   echo $! >"$pf"
 }

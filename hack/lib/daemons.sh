@@ -85,12 +85,13 @@ start_registry() {
   die "registry did not come up"
 }
 
-# unmount_under DIR: lazily unmount whatever is still mounted below DIR (deepest first).
+# unmount_under DIR: lazily unmount what a killed buildkitd left behind: mounts below DIR and
+# mounts elsewhere (e.g. /tmp/buildkit-mount*) whose source or overlay layers are below DIR.
 unmount_under() {
   local root=$1 m
   [[ -d "$root" ]] || return 0
   root=$(readlink -f "$root")
-  awk -v r="$root/" '{ if (index($5, r) == 1) print $5 }' /proc/self/mountinfo | sort -r |
+  awk -v r="$root/" 'index($0, r) > 0 { print $5 }' /proc/self/mountinfo | sort -r -u |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 

@@ -36,7 +36,8 @@ deb_file() {
 # --- layer recipes: each prints the path of a cached .tar.gz ---
 
 busybox_layer() {
-  local arch=$1 out="$LAYERS/busybox-r$IMAGE_RECIPE-$arch.tar.gz"
+  local arch=$1
+  local out="$LAYERS/busybox-r$IMAGE_RECIPE-$arch.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building busybox rootfs layer ($arch)"
   local tmp; tmp=$(mktemp -d "$LAYERS/.busybox.XXXXXX")
@@ -72,7 +73,8 @@ G
 }
 
 golang_layer() {
-  local arch=$1 out="$LAYERS/golang-$GO_IMAGE_VERSION-r$IMAGE_RECIPE-$arch.tar.gz"
+  local arch=$1
+  local out="$LAYERS/golang-$GO_IMAGE_VERSION-r$IMAGE_RECIPE-$arch.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building Go $GO_IMAGE_VERSION toolchain layer ($arch)"
   local src; src=$(mod_dir "golang.org/toolchain@v0.0.1-go$GO_IMAGE_VERSION.linux-$arch")
@@ -155,13 +157,14 @@ apt_sources_file() {
     [[ -f "$f" ]] && grep -q "^Suites:.*\b$DEBIAN_SUITE\b" "$f" && { echo "$f"; return; }
   done
   for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f "$f" ]] && grep -qE "^deb[[:space:]].*[[:space:]]$DEBIAN_SUITE[[:space:]]" "$f" && { echo "$f"; return; }
+    [[ -f "$f" ]] && grep -qE "^deb[[:space:]].*[[:space:]]${DEBIAN_SUITE}[[:space:]]" "$f" && { echo "$f"; return; }
   done
   die "no apt sources for $DEBIAN_SUITE found in /etc/apt (set MSTAGE_APT_SOURCES)"
 }
 
 debian_layer() {
-  local arch=$1 out="$LAYERS/debian-$DEBIAN_SUITE-r$IMAGE_RECIPE-$arch.tar.gz"
+  local arch=$1
+  local out="$LAYERS/debian-$DEBIAN_SUITE-r$IMAGE_RECIPE-$arch.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   local src; src=$(apt_sources_file)
   local extra=()

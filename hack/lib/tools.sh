@@ -56,7 +56,7 @@ ensure_binfmt() {
 # mod_dir MODULE@VERSION: download the module from the Go module proxy, print its directory.
 mod_dir() {
   local out dir
-  out=$(cd / && GOFLAGS= GOWORK=off go mod download -json "$1") || { printf '%s\n' "$out" >&2; die "go mod download $1 failed"; }
+  out=$(cd / && GOFLAGS='' GOWORK=off go mod download -json "$1") || { printf '%s\n' "$out" >&2; die "go mod download $1 failed"; }
   dir=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
   [[ -n "$dir" && -d "$dir" ]] || { printf '%s\n' "$out" >&2; die "go mod download $1: no Dir"; }
   printf '%s\n' "$dir"
@@ -76,7 +76,8 @@ build_tool() {
   [[ "$(cat "$dest/.recipe" 2>/dev/null)" == "$recipe" ]] || ok=0
   [[ $ok == 1 ]] && return 0
   log "building ${bins[*]} from $modver (takes a few minutes once; cached in $dest)"
-  local dir tmp logf="$STATE/logs/build-$(basename "$dest").log"
+  local dir tmp logf
+  logf="$STATE/logs/build-$(basename "$dest").log"
   dir=$(mod_dir "$modver")
   tmp="$dest.tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp"
