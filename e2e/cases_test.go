@@ -196,19 +196,22 @@ func testGoServiceMultiArch(t *testing.T, e *env, m mode) {
 // testTargetBuilder exports a builder stage: its filesystem is the toolchain
 // image plus its setup steps.
 func testTargetBuilder(t *testing.T, e *env, m mode) {
-	out := t.TempDir()
+	// A tarball, not a local directory: exporting a whole toolchain image to a
+	// client directory sometimes stalls (moby/buildkit#2950, #4453).
+	out := filepath.Join(t.TempDir(), "builder.tar")
 	mustBuild(t, e, m, buildRequest{
 		dir:       filepath.Join(e.repoRoot, "examples", "builder-target"),
 		target:    "dev",
 		platforms: []string{amd64},
-		out:       localTo(out),
+		out:       tarTo(out),
 	})
-	if fi, err := os.Stat(filepath.Join(out, "usr/local/go/bin/go")); err != nil || !fi.Mode().IsRegular() {
-		t.Errorf("the exported builder has no usr/local/go/bin/go: %v", err)
+	files := readTarFiles(t, out, "usr/local/go/bin/go", "usr/local/bin/todo")
+	if _, ok := files["usr/local/go/bin/go"]; !ok {
+		t.Errorf("the exported builder has no usr/local/go/bin/go")
 	}
-	todo, err := os.ReadFile(filepath.Join(out, "usr/local/bin/todo"))
-	if err != nil {
-		t.Fatalf("the builder's setup step output usr/local/bin/todo is missing: %v", err)
+	todo, ok := files["usr/local/bin/todo"]
+	if !ok {
+		t.Fatalf("the builder's setup step output usr/local/bin/todo is missing")
 	}
 	checkELF(t, "usr/local/bin/todo", todo, amd64)
 }

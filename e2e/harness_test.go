@@ -82,6 +82,7 @@ const (
 	outputNone  outputKind = iota
 	outputImage            // push to ref
 	outputLocal            // export the filesystem to dir
+	outputTar              // export the filesystem as a tarball to file
 )
 
 type output struct {
@@ -92,12 +93,15 @@ type output struct {
 
 func pushTo(ref string) output  { return output{kind: outputImage, ref: ref} }
 func localTo(dir string) output { return output{kind: outputLocal, dir: dir} }
+func tarTo(file string) output  { return output{kind: outputTar, dir: file} }
 func (o output) String() string {
 	switch o.kind {
 	case outputImage:
 		return "push " + o.ref
 	case outputLocal:
 		return "local " + o.dir
+	case outputTar:
+		return "tar " + o.dir
 	}
 	return "no output"
 }

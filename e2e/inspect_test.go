@@ -267,3 +267,36 @@ func historyLen(h []v1.History) int {
 	}
 	return n
 }
+
+// readTarFiles returns the content of the named regular files in a tarball.
+func readTarFiles(t *testing.T, file string, names ...string) map[string][]byte {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatalf("opening the exported tarball: %v", err)
+	}
+	defer f.Close()
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	out := map[string][]byte{}
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("reading the exported tarball: %v", err)
+		}
+		p := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+		if want[p] && h.Typeflag == tar.TypeReg {
+			dt, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			out[p] = dt
+		}
+	}
+}

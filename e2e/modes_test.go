@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -94,6 +95,11 @@ func (clientMode) build(ctx context.Context, t *testing.T, e *env, req buildRequ
 		}}}
 	case outputLocal:
 		opt.Exports = []client.ExportEntry{{Type: client.ExporterLocal, OutputDir: req.out.dir}}
+	case outputTar:
+		file := req.out.dir
+		opt.Exports = []client.ExportEntry{{Type: client.ExporterTar, Output: func(map[string]string) (io.WriteCloser, error) {
+			return os.Create(file)
+		}}}
 	}
 	if req.cacheTo != "" {
 		opt.CacheExports = []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{
@@ -174,6 +180,8 @@ func (gatewayMode) build(ctx context.Context, t *testing.T, e *env, req buildReq
 		args = append(args, "--output", "type=image,name="+req.out.ref+",push=true,registry.insecure=true")
 	case outputLocal:
 		args = append(args, "--output", "type=local,dest="+req.out.dir)
+	case outputTar:
+		args = append(args, "--output", "type=tar,dest="+req.out.dir)
 	}
 	if req.cacheTo != "" {
 		args = append(args, "--export-cache", "type=registry,ref="+req.cacheTo+",mode=max,registry.insecure=true")
@@ -235,6 +243,8 @@ func (buildxMode) build(ctx context.Context, t *testing.T, e *env, req buildRequ
 		args = append(args, "--output", "type=image,name="+req.out.ref+",push=true,registry.insecure=true")
 	case outputLocal:
 		args = append(args, "--output", "type=local,dest="+req.out.dir)
+	case outputTar:
+		args = append(args, "--output", "type=tar,dest="+req.out.dir)
 	}
 	if req.cacheTo != "" {
 		args = append(args, "--cache-to", "type=registry,ref="+req.cacheTo+",mode=max,registry.insecure=true")

@@ -623,7 +623,8 @@ func TestDefaultTargetAndWarnings(t *testing.T) {
 func TestProjectNameFallsBackToStageHash(t *testing.T) {
 	a := &spec.Spec{Builders: []*spec.Stage{{Name: "go"}}}
 	b := &spec.Spec{Builders: []*spec.Stage{{Name: "golang"}}}
-	if projectName(a) == projectName(b) || len(projectName(a)) != 12 || projectName(a) != projectName(a) {
+	again := &spec.Spec{Builders: []*spec.Stage{{Name: "go"}}}
+	if projectName(a) == projectName(b) || len(projectName(a)) != 12 || projectName(a) != projectName(again) {
 		t.Errorf("project names %q %q", projectName(a), projectName(b))
 	}
 	if projectName(&spec.Spec{Name: "x"}) != "x" {
