@@ -159,8 +159,6 @@ func (r *buildResult) errorText() string {
 	return s
 }
 
-func (r *buildResult) digest() string { return r.metadata["containerimage.digest"] }
-
 // progress renders the collected status stream as buildkit's plain progress.
 func (r *buildResult) progress() string {
 	var buf bytes.Buffer
@@ -197,17 +195,6 @@ func (r *buildResult) vertices() []*client.Vertex {
 		out = append(out, byDigest[k])
 	}
 	return out
-}
-
-// logs concatenates the output of the build's processes.
-func (r *buildResult) logs() string {
-	var b strings.Builder
-	for _, s := range r.statuses {
-		for _, l := range s.Logs {
-			b.Write(l.Data)
-		}
-	}
-	return b.String()
 }
 
 // build runs req in mode m and records enough to explain a failure.

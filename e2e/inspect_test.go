@@ -253,8 +253,6 @@ func checkELF(t *testing.T, what string, data []byte, platform string) {
 	}
 }
 
-func isELF(data []byte) bool { return bytes.HasPrefix(data, []byte("\x7fELF")) }
-
 func keysOf(m map[string][]byte) []string { return sortedKeys(m) }
 
 // historyLen counts the history entries that made a layer.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hack/test.sh — the one command that runs every test.
 #
-#   1. gofmt check, go vet
+#   1. gofmt check, go vet, staticcheck
 #   2. unit tests: go test -race -short ./...   (e2e skips itself under -short)
 #   3. end-to-end: brings the environment up unless BUILDKIT_HOST is already set
 #      (and takes it down again at exit, even on failure), builds and pushes the
@@ -56,6 +56,14 @@ fi
 
 step "go vet ./..."
 go vet ./...
+
+step "staticcheck ./..."
+staticcheck_version=v0.8.2
+staticcheck_bin="${XDG_CACHE_HOME:-$HOME/.cache}/mstage/tools/staticcheck-$staticcheck_version/staticcheck"
+if [[ ! -x "$staticcheck_bin" ]]; then
+  GOBIN=$(dirname "$staticcheck_bin") go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+fi
+"$staticcheck_bin" ./...
 
 step "go test -race -short ./..."
 go test -race -short -count=1 ./...
