@@ -55,7 +55,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			if parseErr != nil {
 				return nil, parseErr
 			}
-			return outlineOf(s, bc.Target, bc.BuildArgs, src.Data)
+			return outlineOf(s, bc.Target, bc.BuildArgs, bc.CacheIDNamespace, src.Data)
 		},
 		Lint: func(context.Context) (*lint.LintResults, error) {
 			return lintSpec(s, parseErr, bc.BuildArgs, bc.Target, src.SourceMap), nil

@@ -222,8 +222,12 @@ func TestOutlineSubrequest(t *testing.T) {
 	if len(o.SSH) != 1 || o.SSH[0].Name != "default" {
 		t.Errorf("ssh = %+v", o.SSH)
 	}
-	if len(o.Cache) != 1 || o.Cache[0].ID != "lint-cache" {
-		t.Errorf("cache = %+v", o.Cache)
+	var cacheIDs []string
+	for _, cm := range o.Cache {
+		cacheIDs = append(cacheIDs, cm.ID)
+	}
+	if want := []string{"lint-cache", "mstage/demo/gomod", "mstage/demo/gobuild"}; !slices.Equal(cacheIDs, want) {
+		t.Errorf("cache ids = %q; want %q (the spec's own, then the go preset's)", cacheIDs, want)
 	}
 }
 

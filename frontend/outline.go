@@ -6,13 +6,14 @@ import (
 
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 
+	"github.com/mstage/mstage/llbgen"
 	"github.com/mstage/mstage/spec"
 )
 
 // outlineOf answers --call=outline for the target: the build args its
 // stages reference, with the values they would get, and the secrets, SSH
 // sockets and cache mounts its run steps use.
-func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, data []byte) (*outline.Outline, error) {
+func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNamespace string, data []byte) (*outline.Outline, error) {
 	st, err := targetStage(s, target)
 	if err != nil {
 		return nil, err
@@ -80,7 +81,30 @@ func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, data []
 			}
 		}
 	}
+	for _, stage := range stages {
+		ps := s.PresetOf(stage)
+		if ps == nil || !hasRunStep(stage) {
+			continue
+		}
+		for _, cm := range ps.Caches {
+			id := llbgen.PresetCacheID(s, cm.Name, cacheNamespace)
+			if caches[id] {
+				continue
+			}
+			caches[id] = true
+			o.Cache = append(o.Cache, outline.CacheMount{ID: id, Location: location(stage.At("preset"))})
+		}
+	}
 	return o, nil
+}
+
+func hasRunStep(st *spec.Stage) bool {
+	for _, step := range st.Steps {
+		if step.Run != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // referencesVar reports whether any field of the stages mentions $name or

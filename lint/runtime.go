@@ -67,7 +67,7 @@ func (l *linter) runtimeBaseHasShell() {
 		}
 		artifacts := 0
 		static := true
-		for _, c := range l.chain(rt) {
+		for _, c := range l.s.Chain(rt) {
 			for _, cp := range copies(c) {
 				if cp.Artifact == "" {
 					continue
@@ -91,7 +91,7 @@ func (l *linter) runtimeBaseHasShell() {
 
 // needsShell reports whether a runtime runs commands in its own image.
 func (l *linter) needsShell(rt *spec.Stage) bool {
-	for _, c := range l.chain(rt) {
+	for _, c := range l.s.Chain(rt) {
 		for _, step := range c.Steps {
 			if step.Run != nil {
 				return true
@@ -115,7 +115,7 @@ func (l *linter) isStatic(a *spec.Stage) bool {
 		return false
 	}
 	envs := [][]spec.KV{a.Env}
-	for _, c := range l.chain(b) {
+	for _, c := range l.s.Chain(b) {
 		envs = append(envs, c.Env)
 	}
 	for _, step := range a.Steps {

@@ -8,26 +8,10 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// chain returns st followed by the stages it extends through from, stopping
-// at a missing stage or a cycle (the parser reports those).
-func (l *linter) chain(st *spec.Stage) []*spec.Stage {
-	var out []*spec.Stage
-	seen := map[*spec.Stage]bool{}
-	for st != nil && !seen[st] {
-		seen[st] = true
-		out = append(out, st)
-		if st.From == "" {
-			break
-		}
-		st = l.s.Stage(st.From)
-	}
-	return out
-}
-
 // inherited returns the first non-empty value of field along st's chain and
 // the stage that set it.
 func (l *linter) inherited(st *spec.Stage, field func(*spec.Stage) string) (string, *spec.Stage) {
-	for _, c := range l.chain(st) {
+	for _, c := range l.s.Chain(st) {
 		if v := field(c); v != "" {
 			return v, c
 		}

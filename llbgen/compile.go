@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -52,12 +53,11 @@ func stageNames(s *spec.Spec) []string {
 
 // compiler holds the state of one Compile call.
 type compiler struct {
-	ctx     context.Context
-	src     *spec.Spec
-	opt     Options
-	epoch   time.Time
-	project string
-	args    map[string]string
+	ctx   context.Context
+	src   *spec.Spec
+	opt   Options
+	epoch time.Time
+	args  map[string]string
 
 	expanded  map[string]*spec.Spec // by platforms.Format(varsPlatform)
 	instances map[string]*instance  // by instanceKey
@@ -81,13 +81,18 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 		src:       s,
 		opt:       opt,
 		epoch:     epoch,
-		project:   projectName(s),
 		expanded:  map[string]*spec.Spec{},
 		instances: map[string]*instance{},
 		building:  map[string]bool{},
 		images:    map[string]*resolvedImage{},
 		gateSet:   map[string]bool{},
 	}
+}
+
+// PresetCacheID is the id of the preset cache mount named cacheName in the
+// builds of s, under the client's cache namespace (BUILDKIT_CACHE_MOUNT_NS).
+func PresetCacheID(s *spec.Spec, cacheName, namespace string) string {
+	return path.Join(namespace, "mstage", projectName(s), cacheName)
 }
 
 // projectName namespaces the preset cache mounts: the spec's name, or a short

@@ -48,7 +48,7 @@ func (c *compiler) mounts(sc *stepCtx, step *spec.Step) ([]llb.RunOption, error)
 			continue
 		}
 		opts = append(opts, llb.AddMount(cm.Target, llb.Scratch(),
-			llb.AsPersistentCacheDir(c.cacheID("mstage/"+c.project+"/"+cm.Name), cacheSharing(cm.Sharing))))
+			llb.AsPersistentCacheDir(PresetCacheID(c.src, cm.Name, c.opt.CacheNamespace), cacheSharing(cm.Sharing))))
 	}
 	return opts, nil
 }

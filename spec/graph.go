@@ -1,5 +1,7 @@
 package spec
 
+import "github.com/mstage/mstage/preset"
+
 // edge is one reference from a stage to another, with where it is written.
 type edge struct {
 	name string
@@ -122,4 +124,39 @@ func (s *Spec) DefaultTarget() string {
 		return ""
 	}
 	return all[len(all)-1].Name
+}
+
+// Chain returns st followed by the stages it extends through from, nearest
+// first. A cycle (rejected by validation) ends the chain.
+func (s *Spec) Chain(st *Stage) []*Stage {
+	var out []*Stage
+	seen := map[*Stage]bool{}
+	for st != nil && !seen[st] {
+		seen[st] = true
+		out = append(out, st)
+		if st.From == "" {
+			break
+		}
+		st = s.Stage(st.From)
+	}
+	return out
+}
+
+// PresetOf returns the preset whose toolchain runs st's steps: a builder's
+// own or inherited through from, an artifact's builder's. It returns nil for
+// runtimes and for stages without a preset.
+func (s *Spec) PresetOf(st *Stage) *preset.Preset {
+	if st != nil && st.Kind == KindArtifact {
+		st = s.Stage(st.Builder)
+	}
+	if st == nil || st.Kind != KindBuilder {
+		return nil
+	}
+	for _, c := range s.Chain(st) {
+		if c.Preset != "" {
+			p, _ := preset.Lookup(c.Preset)
+			return p
+		}
+	}
+	return nil
 }

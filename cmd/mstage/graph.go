@@ -130,24 +130,9 @@ func builtOnce(s *spec.Spec, st *spec.Stage) bool {
 	}
 }
 
-// builderChain returns a builder and the builders it extends.
-func builderChain(s *spec.Spec, b *spec.Stage) []*spec.Stage {
-	var out []*spec.Stage
-	seen := map[*spec.Stage]bool{}
-	for b != nil && !seen[b] {
-		seen[b] = true
-		out = append(out, b)
-		if b.From == "" {
-			break
-		}
-		b = s.Stage(b.From)
-	}
-	return out
-}
-
 func builderOnBuildPlatform(s *spec.Spec, b *spec.Stage) bool {
 	presetName := ""
-	for _, c := range builderChain(s, b) {
+	for _, c := range s.Chain(b) {
 		if c.Platform != "" {
 			return c.Platform == spec.PlatformBuild
 		}
@@ -164,7 +149,7 @@ func builderOnBuildPlatform(s *spec.Spec, b *spec.Stage) bool {
 func usesTargetVars(s *spec.Spec, st *spec.Stage) bool {
 	stages := []*spec.Stage{st}
 	if st.Kind == spec.KindBuilder {
-		stages = builderChain(s, st)
+		stages = s.Chain(st)
 	}
 	for _, c := range stages {
 		for _, step := range c.Steps {

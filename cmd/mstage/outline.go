@@ -9,7 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mstage/mstage/preset"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -100,7 +99,7 @@ func writeOutline(w io.Writer, s *spec.Spec, target *spec.Stage) {
 			}
 		}
 		for _, st := range stages {
-			if p := stagePreset(s, st); p != nil {
+			if p := s.PresetOf(st); p != nil {
 				for _, c := range p.Caches {
 					add(cache{c.Name + " (preset " + p.Name + ")", c.Target, c.Sharing}, st.Name)
 				}
@@ -162,25 +161,6 @@ func eachMount(stages []*spec.Stage, typ spec.MountType, fn func(*spec.Stage, *s
 			}
 		}
 	}
-}
-
-// stagePreset returns the preset whose caches a stage's run steps get: a
-// builder's own (inherited through from), an artifact's builder's.
-func stagePreset(s *spec.Spec, st *spec.Stage) *preset.Preset {
-	b := st
-	if st.Kind == spec.KindArtifact {
-		b = s.Stage(st.Builder)
-	}
-	if b == nil || b.Kind != spec.KindBuilder {
-		return nil
-	}
-	for _, c := range builderChain(s, b) {
-		if c.Preset != "" {
-			p, _ := preset.Lookup(c.Preset)
-			return p
-		}
-	}
-	return nil
 }
 
 var varRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
