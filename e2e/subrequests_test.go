@@ -88,9 +88,10 @@ func TestBuildxSubrequests(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		var o struct {
-			Name  string
-			Args  []struct{ Name, Value string }
-			Cache []struct{ ID string }
+			Name        string
+			Description string
+			Args        []struct{ Name, Value string }
+			Cache       []struct{ ID string }
 		}
 		if err := json.Unmarshal([]byte(out), &o); err != nil {
 			t.Fatalf("outline JSON: %v\n%s", err, out)
@@ -104,6 +105,9 @@ func TestBuildxSubrequests(t *testing.T) {
 		}
 		if o.Name != "server" || !slices.Contains(args, "GO_VERSION=1.26") || !slices.Contains(caches, "mstage/go-service/gomod") {
 			t.Errorf("outline name=%q args=%q caches=%q", o.Name, args, caches)
+		}
+		if !strings.Contains(o.Description, "platforms: linux/amd64, linux/arm64") {
+			t.Errorf("outline description %q does not name the platforms", o.Description)
 		}
 	})
 

@@ -55,7 +55,10 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			if parseErr != nil {
 				return nil, parseErr
 			}
-			return outlineOf(s, bc.Target, bc.BuildArgs, bc.CacheIDNamespace, src.Data)
+			if err := useSpecPlatforms(bc, s, src); err != nil {
+				return nil, err
+			}
+			return outlineOf(s, bc.Target, bc.BuildArgs, bc.CacheIDNamespace, bc.TargetPlatforms, src.Data)
 		},
 		Lint: func(context.Context) (*lint.LintResults, error) {
 			return lintSpec(s, parseErr, bc.BuildArgs, bc.Target, src.SourceMap), nil

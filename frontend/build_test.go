@@ -209,7 +209,7 @@ func TestOutlineSubrequest(t *testing.T) {
 	if err := json.Unmarshal(res.Metadata["result.json"], &o); err != nil {
 		t.Fatal(err)
 	}
-	if o.Name != "server" || o.Description != "The server on scratch." {
+	if o.Name != "server" || o.Description != "The server on scratch.\nplatforms: linux/amd64" {
 		t.Errorf("outline of %q: %q", o.Name, o.Description)
 	}
 	if len(o.Args) != 1 || o.Args[0].Name != "VERSION" || o.Args[0].Value != "1.2.3" ||

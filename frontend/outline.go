@@ -3,6 +3,10 @@ package frontend
 import (
 	"encoding/json"
 	"regexp"
+	"strings"
+
+	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 
@@ -13,7 +17,10 @@ import (
 // outlineOf answers --call=outline for the target: the build args its
 // stages reference, with the values they would get, and the secrets, SSH
 // sockets and cache mounts its run steps use.
-func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNamespace string, data []byte) (*outline.Outline, error) {
+//
+// The outline format has no field for platforms, so they close the
+// description: "platforms: linux/amd64, linux/arm64".
+func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNamespace string, targets []ocispecs.Platform, data []byte) (*outline.Outline, error) {
 	st, err := targetStage(s, target)
 	if err != nil {
 		return nil, err
@@ -23,6 +30,16 @@ func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNa
 		Name:        st.Name,
 		Description: st.Description,
 		Sources:     [][]byte{data},
+	}
+	if len(targets) > 0 {
+		var names []string
+		for _, p := range targets {
+			names = append(names, platforms.Format(p))
+		}
+		if o.Description != "" {
+			o.Description += "\n"
+		}
+		o.Description += "platforms: " + strings.Join(names, ", ")
 	}
 
 	values, _ := s.ArgValues(buildArgs)
