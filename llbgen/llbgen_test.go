@@ -324,6 +324,19 @@ func TestRuntimeOnScratch(t *testing.T) {
 	if !strings.Contains(passwd, "nonroot:x:65532:65532:") || !strings.HasPrefix(passwd, "root:x:0:0:") || !strings.Contains(group, "nonroot:x:65532:") {
 		t.Errorf("passwd %q group %q", passwd, group)
 	}
+	// Writing the files would bump /etc's mtime to the build time; they
+	// reach the runtime through a copy that stamps /etc with the epoch.
+	stamped := false
+	for _, f := range g.Files() {
+		for _, a := range f.GetFile().Actions {
+			if cp := a.GetCopy(); cp != nil && cp.Src == "/" && cp.Dest == "/" && cp.DirCopyContents && cp.Timestamp == epoch.UnixNano() {
+				stamped = true
+			}
+		}
+	}
+	if !stamped {
+		t.Error("/etc/passwd and /etc/group are not copied in with the epoch timestamp")
+	}
 
 	// The copy is linked: a copy into scratch merged onto the runtime.
 	merges := g.Merges()

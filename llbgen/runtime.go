@@ -86,13 +86,19 @@ func (c *compiler) writePasswd(inst *instance, uid, gid int) {
 		group += fmt.Sprintf("nonroot:x:%d:\n", gid)
 	}
 	at := llb.WithCreatedTime(c.epoch)
-	action := llb.Mkdir("/etc", 0o755, llb.WithParents(true), at).
-		Mkfile("/etc/passwd", 0o644, []byte(passwd), at).
-		Mkfile("/etc/group", 0o644, []byte(group), at)
 	r := inst.stage
 	name := plainName(r.Name, fmt.Sprintf("/etc/passwd for uid %d", uid))
 	pos := r.At("user")
-	inst.fs.st = inst.fs.st.File(action, c.constraints(inst.exec, name, pos)...)
+	// Writing a file bumps its directory's mtime, so the files are made
+	// aside and copied in: a copy stamps every directory it creates with
+	// the epoch after filling it, which keeps the layer reproducible.
+	files := llb.Scratch().File(llb.Mkdir("/etc", 0o755, at).
+		Mkfile("/etc/passwd", 0o644, []byte(passwd), at).
+		Mkfile("/etc/group", 0o644, []byte(group), at),
+		c.constraints(inst.exec, name, pos)...)
+	epoch := c.epoch
+	copyIn := llb.Copy(files, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch})
+	inst.fs.st = inst.fs.st.File(copyIn, c.constraints(inst.exec, name, pos)...)
 	c.history(&inst.fs, "COPY /etc/passwd /etc/group /etc/", true)
 }
 
