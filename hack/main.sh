@@ -19,7 +19,9 @@ echo "==> frontend image: $frontend" >&2
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
 go build -o "${TMPDIR:-/tmp}/mstage-imagesize" ./hack/imagesize
+go build -o "${TMPDIR:-/tmp}/mstage-cli" ./cmd/mstage
 imagesize="${TMPDIR:-/tmp}/mstage-imagesize"
+mstage="${TMPDIR:-/tmp}/mstage-cli"
 
 for dir in examples/*/; do
 	example=$(basename "$dir")
@@ -34,9 +36,7 @@ for dir in examples/*/; do
 		--build-arg BUILDKIT_SYNTAX="$frontend" \
 		--output "type=image,name=$ref,push=true" "$dir"
 
-	builder=$(docker buildx build --builder "$MSTAGE_BUILDER" -f "$spec" \
-		--build-arg BUILDKIT_SYNTAX="$frontend" --call=targets,format=json "$dir" |
-		tr '{' '\n' | grep -m1 '"description":"\[builder\]' | sed -n 's/.*"name":"\([^"]*\)".*/\1/p' || true)
+	builder=$("$mstage" targets "$spec" | awk '$2 == "builder" { print $1; exit }')
 	single=""
 	if [ -n "$builder" ]; then
 		single="$MSTAGE_REGISTRY/examples/$example-single-stage:latest"
