@@ -1,8 +1,6 @@
 package frontend
 
 import (
-	"encoding/json"
-	"regexp"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -43,12 +41,9 @@ func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNa
 	}
 
 	values, _ := s.ArgValues(buildArgs)
+	used := s.ArgsUsedBy(stages)
 	for _, a := range s.Args {
-		used, err := referencesVar(stages, a.Name)
-		if err != nil {
-			return nil, err
-		}
-		if !used {
+		if !used[a.Name] {
 			continue
 		}
 		o.Args = append(o.Args, outline.Arg{
@@ -122,21 +117,4 @@ func hasRunStep(st *spec.Stage) bool {
 		}
 	}
 	return false
-}
-
-// referencesVar reports whether any field of the stages mentions $name or
-// ${name...}. The stages are searched in their JSON form so that every
-// field, present and future, is covered.
-func referencesVar(stages []*spec.Stage, name string) (bool, error) {
-	ref := regexp.MustCompile(`\$\{?` + regexp.QuoteMeta(name) + `\b`)
-	for _, st := range stages {
-		dt, err := json.Marshal(st)
-		if err != nil {
-			return false, err
-		}
-		if ref.Match(dt) {
-			return true, nil
-		}
-	}
-	return false, nil
 }

@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"reflect"
 	"sort"
 	"strings"
 
@@ -19,12 +18,7 @@ func builtinArg(name string) bool {
 }
 
 func (l *linter) unusedArg() {
-	used := map[string]bool{}
-	eachString(reflect.ValueOf(l.s), func(s string) {
-		for _, v := range referencedVars(s) {
-			used[v] = true
-		}
-	})
+	used := l.s.ArgsUsedBy(l.s.Stages())
 	for _, a := range l.s.Args {
 		if !used[a.Name] && !builtinArg(a.Name) {
 			l.report(a.Pos, "arg %s is declared but never referenced as $%s or ${%s}; remove it or use it", a.Name, a.Name, a.Name)
@@ -51,33 +45,5 @@ func (l *linter) undeclaredBuildArg() {
 			msg += "; did you mean " + c + "?"
 		}
 		l.report(pos, "%s", msg)
-	}
-}
-
-// eachString calls fn with every string held in v, walking structs,
-// pointers, slices and maps.
-func eachString(v reflect.Value, fn func(string)) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			eachString(v.Elem(), fn)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				eachString(v.Field(i), fn)
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			eachString(v.Index(i), fn)
-		}
-	case reflect.Map:
-		iter := v.MapRange()
-		for iter.Next() {
-			eachString(iter.Value(), fn)
-		}
-	case reflect.String:
-		fn(v.String())
 	}
 }

@@ -1,6 +1,11 @@
 package spec
 
-import "github.com/mstage/mstage/preset"
+import (
+	"reflect"
+	"regexp"
+
+	"github.com/mstage/mstage/preset"
+)
 
 // edge is one reference from a stage to another, with where it is written.
 type edge struct {
@@ -159,4 +164,62 @@ func (s *Spec) PresetOf(st *Stage) *preset.Preset {
 		}
 	}
 	return nil
+}
+
+var argReference = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// ArgsUsedBy returns the names referenced as $NAME or ${NAME...} anywhere in
+// the given stages, directly or through the defaults of the args they use.
+func (s *Spec) ArgsUsedBy(stages []*Stage) map[string]bool {
+	used := map[string]bool{}
+	var pending []string
+	note := func(str string) {
+		for _, m := range argReference.FindAllStringSubmatch(str, -1) {
+			if !used[m[1]] {
+				used[m[1]] = true
+				pending = append(pending, m[1])
+			}
+		}
+	}
+	for _, st := range stages {
+		eachString(reflect.ValueOf(st), note)
+	}
+	defaults := map[string]string{}
+	for _, a := range s.Args {
+		defaults[a.Name] = a.Default
+	}
+	for len(pending) > 0 {
+		name := pending[0]
+		pending = pending[1:]
+		note(defaults[name])
+	}
+	return used
+}
+
+// eachString calls fn with every string held in v, walking pointers,
+// exported struct fields, slices and maps.
+func eachString(v reflect.Value, fn func(string)) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			eachString(v.Elem(), fn)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				eachString(v.Field(i), fn)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			eachString(v.Index(i), fn)
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			eachString(iter.Value(), fn)
+		}
+	case reflect.String:
+		fn(v.String())
+	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -58,7 +56,7 @@ func writeOutline(w io.Writer, s *spec.Spec, target *spec.Stage) {
 	}
 	fmt.Fprintf(w, "PLATFORMS:   %s\n", strings.Join(plats, ", "))
 
-	used := argsUsedBy(s, stages)
+	used := s.ArgsUsedBy(stages)
 	section(w, "ARGS", []string{"NAME", "DEFAULT", "DESCRIPTION"}, func(row func(...string)) {
 		for _, a := range s.Args {
 			if used[a.Name] {
@@ -160,57 +158,5 @@ func eachMount(stages []*spec.Stage, typ spec.MountType, fn func(*spec.Stage, *s
 				}
 			}
 		}
-	}
-}
-
-var varRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
-
-// argsUsedBy returns the args referenced by the given stages, directly or
-// through the defaults of other args.
-func argsUsedBy(s *spec.Spec, stages []*spec.Stage) map[string]bool {
-	used := map[string]bool{}
-	var pending []string
-	note := func(str string) {
-		for _, m := range varRef.FindAllStringSubmatch(str, -1) {
-			if !used[m[1]] {
-				used[m[1]] = true
-				pending = append(pending, m[1])
-			}
-		}
-	}
-	for _, st := range stages {
-		eachString(reflect.ValueOf(st), note)
-	}
-	defaults := map[string]string{}
-	for _, a := range s.Args {
-		defaults[a.Name] = a.Default
-	}
-	for len(pending) > 0 {
-		name := pending[0]
-		pending = pending[1:]
-		note(defaults[name])
-	}
-	return used
-}
-
-// eachString calls fn with every string held in v.
-func eachString(v reflect.Value, fn func(string)) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			eachString(v.Elem(), fn)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				eachString(v.Field(i), fn)
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			eachString(v.Index(i), fn)
-		}
-	case reflect.String:
-		fn(v.String())
 	}
 }
