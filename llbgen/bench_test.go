@@ -2,12 +2,14 @@ package llbgen
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mstage/mstage/bench/specgen"
 	"github.com/mstage/mstage/spec"
@@ -35,34 +37,46 @@ func benchPlatforms() []ocispecs.Platform {
 
 // compileForBench compiles target for every platform and marshals the result
 // and its gates and guards to LLB definitions, as the frontend does before
-// solving. It returns the number of LLB ops marshalled.
+// solving: one goroutine per platform, as dockerui's Client.Build runs the
+// frontend's build function. It returns the number of LLB ops marshalled.
 func compileForBench(tb testing.TB, s *spec.Spec, target string, ps []ocispecs.Platform) int {
 	ctx := context.Background()
-	ops := 0
-	for _, p := range ps {
-		res, err := Compile(ctx, s, Options{
-			Target:         target,
-			TargetPlatform: p,
-			BuildPlatform:  ps[0],
-			Contexts:       benchContexts{},
-		})
-		if err != nil {
-			tb.Fatalf("compile %s for %s: %v", target, platforms.Format(p), err)
-		}
-		states := []llb.State{res.State}
-		for _, g := range res.Gates {
-			states = append(states, g.State)
-		}
-		for _, g := range res.Guards {
-			states = append(states, g.State)
-		}
-		for _, st := range states {
-			def, err := st.Marshal(ctx, llb.Platform(p))
+	counts := make([]int, len(ps))
+	var eg errgroup.Group
+	for i, p := range ps {
+		eg.Go(func() error {
+			res, err := Compile(ctx, s, Options{
+				Target:         target,
+				TargetPlatform: p,
+				BuildPlatform:  ps[0],
+				Contexts:       benchContexts{},
+			})
 			if err != nil {
-				tb.Fatalf("marshal %s for %s: %v", target, platforms.Format(p), err)
+				return fmt.Errorf("compile %s for %s: %w", target, platforms.Format(p), err)
 			}
-			ops += len(def.Def)
-		}
+			states := []llb.State{res.State}
+			for _, g := range res.Gates {
+				states = append(states, g.State)
+			}
+			for _, g := range res.Guards {
+				states = append(states, g.State)
+			}
+			for _, st := range states {
+				def, err := st.Marshal(ctx, llb.Platform(p))
+				if err != nil {
+					return fmt.Errorf("marshal %s for %s: %w", target, platforms.Format(p), err)
+				}
+				counts[i] += len(def.Def)
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		tb.Fatal(err)
+	}
+	ops := 0
+	for _, n := range counts {
+		ops += n
 	}
 	return ops
 }

@@ -59,9 +59,9 @@ type compiler struct {
 	epoch time.Time
 	args  map[string]string
 
-	expanded  map[string]*spec.Spec // by platforms.Format(varsPlatform)
-	instances map[string]*instance  // by instanceKey
-	building  map[string]bool       // cycle guard
+	expanders map[string]*spec.StageExpander // by platforms.Format(varsPlatform)
+	instances map[string]*instance           // by instanceKey
+	building  map[string]bool                // cycle guard
 	images    map[string]*resolvedImage
 
 	gates      []Gate
@@ -81,7 +81,7 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 		src:       s,
 		opt:       opt,
 		epoch:     epoch,
-		expanded:  map[string]*spec.Spec{},
+		expanders: map[string]*spec.StageExpander{},
 		instances: map[string]*instance{},
 		building:  map[string]bool{},
 		images:    map[string]*resolvedImage{},
@@ -120,25 +120,16 @@ func (c *compiler) warnUndeclaredArgs() {
 	}
 }
 
-// specFor returns the spec expanded for vars platform p.
-func (c *compiler) specFor(p ocispecs.Platform) (*spec.Spec, error) {
+// stageFor returns stage name with its variables expanded for vars
+// platform p, or nil when the spec has no such stage.
+func (c *compiler) stageFor(name string, p ocispecs.Platform) (*spec.Stage, error) {
 	key := platforms.Format(p)
-	if s, ok := c.expanded[key]; ok {
-		return s, nil
+	x, ok := c.expanders[key]
+	if !ok {
+		x = spec.NewStageExpander(c.src, c.varsFor(p))
+		c.expanders[key] = x
 	}
-	vars := map[string]string{}
-	for k, v := range c.args {
-		vars[k] = v
-	}
-	for k, v := range spec.PlatformVars(p, c.opt.BuildPlatform) {
-		vars[k] = v
-	}
-	s, err := spec.Expand(c.src, vars)
-	if err != nil {
-		return nil, err
-	}
-	c.expanded[key] = s
-	return s, nil
+	return x.Stage(name)
 }
 
 // varsFor returns the variables a run step may reference, for vars

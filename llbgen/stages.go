@@ -102,11 +102,10 @@ func (c *compiler) platformOf(sel string, tp ocispecs.Platform, pos spec.Pos) (o
 // builderAt compiles builder name. exec, when set, forces the platform it
 // runs on (a builder extended by another runs where the other one runs).
 func (c *compiler) builderAt(name string, tp ocispecs.Platform, exec *ocispecs.Platform, pos spec.Pos) (*instance, error) {
-	s, err := c.specFor(tp)
+	b, err := c.stageFor(name, tp)
 	if err != nil {
 		return nil, err
 	}
-	b := s.Stage(name)
 	if b == nil || b.Kind != spec.KindBuilder {
 		return nil, c.errorAt(pos, "%q is not a builder", name)
 	}
@@ -128,10 +127,9 @@ func (c *compiler) builderAt(name string, tp ocispecs.Platform, exec *ocispecs.P
 			return nil, err
 		}
 		vars, exec = p, &p
-		if s, err = c.specFor(vars); err != nil {
+		if b, err = c.stageFor(name, vars); err != nil {
 			return nil, err
 		}
-		b = s.Stage(name)
 	}
 	key := instanceKey(spec.KindBuilder, name, vars, *exec)
 	if inst, ok := c.instances[key]; ok {
@@ -196,11 +194,10 @@ func artifactPlatform(a *spec.Stage) string {
 }
 
 func (c *compiler) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (*instance, error) {
-	s, err := c.specFor(tp)
+	a, err := c.stageFor(name, tp)
 	if err != nil {
 		return nil, err
 	}
-	a := s.Stage(name)
 	if a == nil || a.Kind != spec.KindArtifact {
 		return nil, c.errorAt(pos, "%q is not an artifact", name)
 	}
@@ -209,10 +206,9 @@ func (c *compiler) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	switch sel {
 	case spec.PlatformBuild:
 		vars = c.opt.BuildPlatform
-		if s, err = c.specFor(vars); err != nil {
+		if a, err = c.stageFor(name, vars); err != nil {
 			return nil, err
 		}
-		a = s.Stage(name)
 	case spec.PlatformTarget:
 	default:
 		return nil, c.errorAt(a.At("platform"), "invalid artifact platform %q; expected build or target", a.Platform)
@@ -313,11 +309,10 @@ func guarded(a *spec.Stage) bool {
 }
 
 func (c *compiler) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*instance, error) {
-	s, err := c.specFor(tp)
+	r, err := c.stageFor(name, tp)
 	if err != nil {
 		return nil, err
 	}
-	r := s.Stage(name)
 	if r == nil || r.Kind != spec.KindRuntime {
 		return nil, c.errorAt(pos, "%q is not a runtime", name)
 	}

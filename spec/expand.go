@@ -86,18 +86,10 @@ func (e varsEnv) Keys() []string { return slices.Sorted(maps.Keys(e)) }
 // are checked again (image references, platforms, paths); errors are an
 // ErrorList positioned at the value's node.
 func Expand(s *Spec, vars map[string]string) (*Spec, error) {
-	x := &expander{
-		lex:  shell.NewLex('\\'),
-		env:  varsEnv(vars),
-		errs: &errorSink{filename: s.Filename},
-
-		totalLeft: MaxExpandedTotal,
-	}
-	// YAML already did the quoting: quotes in a value are part of it.
-	x.lex.SkipProcessQuotes = true
+	x := newExpander(s.Filename, vars)
 	out := s.clone()
 	for _, st := range out.Stages() {
-		x.stage(st)
+		walkStage(st, x)
 	}
 	if x.errs.empty() {
 		checkValues(out, x.errs, true)
@@ -106,6 +98,90 @@ func Expand(s *Spec, vars map[string]string) (*Spec, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// StageExpander expands the stages of one spec for one set of variables, one
+// stage at a time and only when asked: a build expands the stages its
+// target reaches, not the whole file. A stage without any ${VAR} is handed
+// out as it is in the spec, so callers must not modify what they get. The
+// limit on the total expanded size covers every stage one StageExpander
+// expands, as it does a whole file in Expand.
+type StageExpander struct {
+	src  *Spec
+	x    *expander
+	done map[string]expandedStage
+}
+
+type expandedStage struct {
+	stage *Stage
+	err   error
+}
+
+// NewStageExpander returns a StageExpander of s for vars.
+func NewStageExpander(s *Spec, vars map[string]string) *StageExpander {
+	return &StageExpander{src: s, x: newExpander(s.Filename, vars), done: map[string]expandedStage{}}
+}
+
+// Stage returns stage name with its variables expanded and its values
+// checked, or nil when the spec has no such stage.
+func (e *StageExpander) Stage(name string) (*Stage, error) {
+	if d, ok := e.done[name]; ok {
+		return d.stage, d.err
+	}
+	st := e.src.Stage(name)
+	if st != nil && stageHasVars(st) {
+		st = st.clone()
+		e.x.errs = &errorSink{filename: e.src.Filename}
+		walkStage(st, e.x)
+		if e.x.errs.empty() {
+			checkStageValues(valueChecker{errs: e.x.errs, expanded: true}, st)
+		}
+		if err := e.x.errs.result(); err != nil {
+			e.done[name] = expandedStage{err: err}
+			return nil, err
+		}
+	}
+	e.done[name] = expandedStage{stage: st}
+	return st, nil
+}
+
+func newExpander(filename string, vars map[string]string) *expander {
+	x := &expander{
+		lex:  shell.NewLex('\\'),
+		env:  varsEnv(vars),
+		errs: &errorSink{filename: filename},
+
+		totalLeft: MaxExpandedTotal,
+	}
+	// YAML already did the quoting: quotes in a value are part of it.
+	x.lex.SkipProcessQuotes = true
+	return x
+}
+
+// expandable is what walkStage visits: every value of a stage that ${VAR}
+// expansion applies to, given by the node and key it is positioned at, or
+// by its position for list items.
+type expandable interface {
+	field(n Node, key string, value *string)
+	item(value *string, pos Pos)
+}
+
+// varsFinder is an expandable that only looks: it records whether any
+// value holds a $ and changes nothing.
+type varsFinder struct{ found bool }
+
+func (f *varsFinder) field(_ Node, _ string, value *string) { f.look(*value) }
+func (f *varsFinder) item(value *string, _ Pos)             { f.look(*value) }
+func (f *varsFinder) look(v string) {
+	if !f.found && strings.Contains(v, "$") {
+		f.found = true
+	}
+}
+
+func stageHasVars(st *Stage) bool {
+	var f varsFinder
+	walkStage(st, &f)
+	return f.found
 }
 
 type expander struct {
@@ -226,57 +302,61 @@ func lexErrorReason(value string, err error) string {
 	return msg
 }
 
-func (x *expander) at(n Node, key string, value *string) {
+func (x *expander) field(n Node, key string, value *string) {
 	*value = x.word(*value, n.At(key))
 }
 
-func (x *expander) list(list []String) {
+func (x *expander) item(value *string, pos Pos) {
+	*value = x.word(*value, pos)
+}
+
+func walkStrings(list []String, v expandable) {
 	for i := range list {
-		list[i].Value = x.word(list[i].Value, list[i].Pos)
+		v.item(&list[i].Value, list[i].Pos)
 	}
 }
 
-func (x *expander) kvs(list []KV) {
+func walkKVs(list []KV, v expandable) {
 	for i := range list {
-		list[i].Value = x.word(list[i].Value, list[i].Pos)
+		v.item(&list[i].Value, list[i].Pos)
 	}
 }
 
-func (x *expander) stage(st *Stage) {
-	x.at(st.Node, "image", &st.Image)
-	x.at(st.Node, "platform", &st.Platform)
-	x.at(st.Node, "workdir", &st.Workdir)
-	x.at(st.Node, "user", &st.User)
-	x.kvs(st.Env)
-	x.list(st.Outputs)
-	x.kvs(st.Labels)
-	x.list(st.Expose)
-	x.list(st.Volumes)
+func walkStage(st *Stage, v expandable) {
+	v.field(st.Node, "image", &st.Image)
+	v.field(st.Node, "platform", &st.Platform)
+	v.field(st.Node, "workdir", &st.Workdir)
+	v.field(st.Node, "user", &st.User)
+	walkKVs(st.Env, v)
+	walkStrings(st.Outputs, v)
+	walkKVs(st.Labels, v)
+	walkStrings(st.Expose, v)
+	walkStrings(st.Volumes, v)
 	for _, step := range st.Steps {
-		x.at(step.Node, "workdir", &step.Workdir)
-		x.at(step.Node, "user", &step.User)
-		x.kvs(step.Env)
+		v.field(step.Node, "workdir", &step.Workdir)
+		v.field(step.Node, "user", &step.User)
+		walkKVs(step.Env, v)
 		for _, m := range step.Mounts {
-			x.at(m.Node, "target", &m.Target)
-			x.at(m.Node, "id", &m.ID)
-			x.at(m.Node, "src", &m.Src)
+			v.field(m.Node, "target", &m.Target)
+			v.field(m.Node, "id", &m.ID)
+			v.field(m.Node, "src", &m.Src)
 		}
 		if step.Copy != nil {
-			x.copy(step.Copy)
+			walkCopy(step.Copy, v)
 		}
 	}
 	for _, c := range st.Copy {
-		x.copy(c)
+		walkCopy(c, v)
 	}
 }
 
-func (x *expander) copy(c *Copy) {
-	x.list(c.Src)
-	x.at(c.Node, "image", &c.Image)
-	x.at(c.Node, "to", &c.To)
-	x.at(c.Node, "chown", &c.Chown)
-	x.at(c.Node, "chmod", &c.Chmod)
-	x.list(c.Exclude)
+func walkCopy(c *Copy, v expandable) {
+	walkStrings(c.Src, v)
+	v.field(c.Node, "image", &c.Image)
+	v.field(c.Node, "to", &c.To)
+	v.field(c.Node, "chown", &c.Chown)
+	v.field(c.Node, "chmod", &c.Chmod)
+	walkStrings(c.Exclude, v)
 }
 
 // RunVars returns the variables of vars that a run command references ($NAME

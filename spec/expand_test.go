@@ -247,3 +247,65 @@ func TestRunVars(t *testing.T) {
 		})
 	}
 }
+
+// TestStageExpander expands stages one at a time: a stage without
+// variables is the spec's own, a stage with variables is a copy, and an
+// error in a stage nobody asks for does not surface.
+func TestStageExpander(t *testing.T) {
+	s := mustParse(t, `version: 1
+args:
+  TAG: "3.20"
+builders:
+  plain:
+    image: alpine:3.20
+    steps:
+      - run: echo $TAG
+  tagged:
+    image: alpine:${TAG}
+  broken:
+    image: alpine:${TAG
+runtimes:
+  app:
+    copy:
+      - stage: tagged
+        to: /${TARGETARCH}/
+`)
+	x := NewStageExpander(s, map[string]string{"TAG": "3.21", "TARGETARCH": "arm64"})
+
+	plain, err := x.Stage("plain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain != s.Stage("plain") {
+		t.Error("a stage without variables was copied")
+	}
+	tagged, err := x.Stage("tagged")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tagged.Image != "alpine:3.21" {
+		t.Errorf("tagged image = %q, want alpine:3.21", tagged.Image)
+	}
+	if s.Stage("tagged").Image != "alpine:${TAG}" {
+		t.Errorf("expanding changed the spec: %q", s.Stage("tagged").Image)
+	}
+	again, _ := x.Stage("tagged")
+	if again != tagged {
+		t.Error("a stage was expanded twice")
+	}
+	app, err := x.Stage("app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := app.Copy[0].To; got != "/arm64/" {
+		t.Errorf("app copy to = %q, want /arm64/", got)
+	}
+	if st, err := x.Stage("nope"); st != nil || err != nil {
+		t.Errorf("unknown stage = %v, %v; want nil, nil", st, err)
+	}
+	_, err = x.Stage("broken")
+	var list ErrorList
+	if !errors.As(err, &list) || list[0].Pos.Line != 12 || !strings.Contains(list[0].Msg, "missing '}'") {
+		t.Errorf("broken: err = %v, want a positioned missing '}' at line 12", err)
+	}
+}

@@ -92,7 +92,7 @@ func (d *decoder) spec(root ast.Node, s *Spec) {
 	}
 	m = top
 	s.Node = m.node(m.pos)
-	d.checkKeys(m, yamlKeys(typeOf[Spec](), ""), "the spec", nil)
+	d.checkKeys(m, d.allowedKeys(typeOf[Spec](), ""), "the spec", nil)
 	if !d.checkStageCount(m) {
 		return
 	}
@@ -164,7 +164,7 @@ func (d *decoder) args(n ast.Node) []*Arg {
 		case *ast.MappingNode:
 			am, _ := d.mapping(e.value, what)
 			arg.Node = am.node(e.keyPos)
-			d.checkKeys(am, yamlKeys(typeOf[Arg](), ""), what, nil)
+			d.checkKeys(am, d.allowedKeys(typeOf[Arg](), ""), what, nil)
 			for _, ae := range am.entries {
 				switch ae.key {
 				case "default":
@@ -191,7 +191,7 @@ func (d *decoder) lint(n ast.Node) *LintConfig {
 		return nil
 	}
 	l := &LintConfig{Node: m.node(m.pos)}
-	d.checkKeys(m, yamlKeys(typeOf[LintConfig](), ""), "lint", nil)
+	d.checkKeys(m, d.allowedKeys(typeOf[LintConfig](), ""), "lint", nil)
 	for _, e := range m.entries {
 		switch e.key {
 		case "skip":
@@ -236,7 +236,7 @@ func (d *decoder) stage(e entry, kind Kind) *Stage {
 		return st
 	}
 	st.Node = m.node(e.keyPos)
-	d.checkKeys(m, yamlKeys(typeOf[Stage](), string(kind)), what, func(key string) string {
+	d.checkKeys(m, d.allowedKeys(typeOf[Stage](), string(kind)), what, func(key string) string {
 		return plural(keyKinds(typeOf[Stage](), key))
 	})
 	for _, e := range m.entries {
@@ -345,8 +345,8 @@ func (d *decoder) step(n ast.Node) *Step {
 		d.errs.add(cp.keyPos, "a step has both run and copy", "exactly one of run or copy per step", "")
 		return step
 	case hasRun:
-		d.checkKeys(m, yamlKeys(typeOf[Step](), "run"), "a run step", func(key string) string {
-			if containsString(copyStepKeys(), key) {
+		d.checkKeys(m, d.allowedKeys(typeOf[Step](), "run"), "a run step", func(key string) string {
+			if containsString(d.copyStepKeys(), key) {
 				return "copy steps"
 			}
 			return ""
@@ -354,8 +354,8 @@ func (d *decoder) step(n ast.Node) *Step {
 		step.Run, _ = d.command(run.value, "run")
 		d.runOptions(m, step)
 	case hasCopy:
-		d.checkKeys(m, copyStepKeys(), "a copy step", func(key string) string {
-			if containsString(yamlKeys(typeOf[Step](), "run"), key) {
+		d.checkKeys(m, d.copyStepKeys(), "a copy step", func(key string) string {
+			if containsString(d.allowedKeys(typeOf[Step](), "run"), key) {
 				return "run steps"
 			}
 			return ""
@@ -379,9 +379,9 @@ func suggestStepKey(m *mapping) string {
 
 // copyStepKeys are the keys of a copy step: `copy` names the source paths,
 // the options are those of a Copy except src.
-func copyStepKeys() []string {
+func (d *decoder) copyStepKeys() []string {
 	keys := []string{"copy"}
-	for _, k := range yamlKeys(typeOf[Copy](), "") {
+	for _, k := range d.allowedKeys(typeOf[Copy](), "") {
 		if k != "src" {
 			keys = append(keys, k)
 		}
@@ -454,7 +454,7 @@ func (d *decoder) copyEntries(n ast.Node) []*Copy {
 		if !ok {
 			continue
 		}
-		d.checkKeys(m, yamlKeys(typeOf[Copy](), ""), "a copy entry", nil)
+		d.checkKeys(m, d.allowedKeys(typeOf[Copy](), ""), "a copy entry", nil)
 		out = append(out, d.copyFields(m, "src"))
 	}
 	return out
@@ -507,7 +507,7 @@ func (d *decoder) mount(n ast.Node) *Mount {
 		d.errs.add(m.pos, "a mount needs a type key", "exactly one of "+strings.Join(mountTypeNames(), ", "), sugg)
 		return nil
 	}
-	allowed := append([]string{string(mt.Type)}, yamlKeys(typeOf[Mount](), string(mt.Type))...)
+	allowed := append([]string{string(mt.Type)}, d.allowedKeys(typeOf[Mount](), string(mt.Type))...)
 	d.checkKeys(m, allowed, "a "+string(mt.Type)+" mount", func(key string) string {
 		if kinds := keyKinds(typeOf[Mount](), key); len(kinds) > 0 {
 			return strings.Join(kinds, " and ") + " mounts"
@@ -573,7 +573,7 @@ func (d *decoder) healthcheck(n ast.Node) *Healthcheck {
 		return nil
 	}
 	h := &Healthcheck{Node: m.node(m.pos)}
-	d.checkKeys(m, yamlKeys(typeOf[Healthcheck](), ""), "healthcheck", nil)
+	d.checkKeys(m, d.allowedKeys(typeOf[Healthcheck](), ""), "healthcheck", nil)
 	for _, e := range m.entries {
 		switch e.key {
 		case "test":

@@ -397,35 +397,39 @@ func checkValues(s *Spec, errs *errorSink, expanded bool) {
 		c.platform(p.Value, p.Pos, true)
 	}
 	for _, st := range s.Stages() {
-		if st.Has("image") {
-			c.image(st.Image, st.At("image"))
-		}
-		if st.Has("platform") {
-			c.platform(st.Platform, st.At("platform"), st.Kind == KindBuilder)
-		}
-		c.path(st.Workdir, st.At("workdir"), "workdir")
-		for _, o := range st.Outputs {
-			c.output(o)
-		}
-		for _, step := range st.Steps {
-			c.path(step.Workdir, step.At("workdir"), "workdir")
-			for _, m := range step.Mounts {
-				c.path(m.Target, m.At("target"), "mount target")
-				c.path(m.Src, m.At("src"), "mount src")
-				if m.Has("mode") {
-					c.mode(m.Mode, m.At("mode"), "mode")
-				}
+		checkStageValues(c, st)
+	}
+}
+
+func checkStageValues(c valueChecker, st *Stage) {
+	if st.Has("image") {
+		c.image(st.Image, st.At("image"))
+	}
+	if st.Has("platform") {
+		c.platform(st.Platform, st.At("platform"), st.Kind == KindBuilder)
+	}
+	c.path(st.Workdir, st.At("workdir"), "workdir")
+	for _, o := range st.Outputs {
+		c.output(o)
+	}
+	for _, step := range st.Steps {
+		c.path(step.Workdir, step.At("workdir"), "workdir")
+		for _, m := range step.Mounts {
+			c.path(m.Target, m.At("target"), "mount target")
+			c.path(m.Src, m.At("src"), "mount src")
+			if m.Has("mode") {
+				c.mode(m.Mode, m.At("mode"), "mode")
 			}
-			if step.Copy != nil {
-				c.copy(step.Copy)
-			}
 		}
-		for _, cp := range st.Copy {
-			c.copy(cp)
+		if step.Copy != nil {
+			c.copy(step.Copy)
 		}
-		for _, e := range st.Expose {
-			c.expose(e)
-		}
+	}
+	for _, cp := range st.Copy {
+		c.copy(cp)
+	}
+	for _, e := range st.Expose {
+		c.expose(e)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -17,6 +18,25 @@ import (
 type decoder struct {
 	errs  *errorSink
 	shape *shape
+	keys  map[keysOf][]string // memoized yamlKeys: reflection is slow and a spec has many stages
+}
+
+type keysOf struct {
+	t    reflect.Type
+	kind string
+}
+
+// allowedKeys returns yamlKeys(t, kind).
+func (d *decoder) allowedKeys(t reflect.Type, kind string) []string {
+	k := keysOf{t, kind}
+	if keys, ok := d.keys[k]; ok {
+		return keys
+	}
+	if d.keys == nil {
+		d.keys = map[keysOf][]string{}
+	}
+	d.keys[k] = yamlKeys(t, kind)
+	return d.keys[k]
 }
 
 // resolve strips anchors and tags and follows aliases.
