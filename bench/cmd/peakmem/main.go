@@ -1,6 +1,6 @@
 // Command peakmem measures the memory the frontend's in-process work takes on
 // the generated 1,000-stage spec: it parses the spec, compiles the target
-// that reaches every stage for 4 platforms, marshals the LLB, and prints
+// that reaches every stage for 4 platforms at once, marshals the LLB, and prints
 // what the process used:
 //
 //	vmhwm_bytes 41943040
@@ -25,6 +25,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mstage/mstage/bench/specgen"
 	"github.com/mstage/mstage/llbgen"
@@ -60,29 +61,38 @@ func run() error {
 		return err
 	}
 	build := platforms.Normalize(platforms.MustParse("linux/amd64"))
+	// One goroutine per platform, as dockerui runs the frontend's build
+	// function, so that the peak counts the platforms' work at once.
+	var eg errgroup.Group
 	for _, name := range []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/riscv64"} {
-		p := platforms.Normalize(platforms.MustParse(name))
-		res, err := llbgen.Compile(ctx, s, llbgen.Options{
-			Target:         specgen.AllRuntime,
-			TargetPlatform: p,
-			BuildPlatform:  build,
-			Contexts:       mainOnly{},
-		})
-		if err != nil {
-			return fmt.Errorf("compile for %s: %w", name, err)
-		}
-		states := []llb.State{res.State}
-		for _, g := range res.Gates {
-			states = append(states, g.State)
-		}
-		for _, g := range res.Guards {
-			states = append(states, g.State)
-		}
-		for _, st := range states {
-			if _, err := st.Marshal(ctx, llb.Platform(p)); err != nil {
-				return fmt.Errorf("marshal for %s: %w", name, err)
+		eg.Go(func() error {
+			p := platforms.Normalize(platforms.MustParse(name))
+			res, err := llbgen.Compile(ctx, s, llbgen.Options{
+				Target:         specgen.AllRuntime,
+				TargetPlatform: p,
+				BuildPlatform:  build,
+				Contexts:       mainOnly{},
+			})
+			if err != nil {
+				return fmt.Errorf("compile for %s: %w", name, err)
 			}
-		}
+			states := []llb.State{res.State}
+			for _, g := range res.Gates {
+				states = append(states, g.State)
+			}
+			for _, g := range res.Guards {
+				states = append(states, g.State)
+			}
+			for _, st := range states {
+				if _, err := st.Marshal(ctx, llb.Platform(p)); err != nil {
+					return fmt.Errorf("marshal for %s: %w", name, err)
+				}
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return err
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
