@@ -54,67 +54,19 @@ func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNa
 		})
 	}
 
-	secrets := map[string]int{}
-	ssh := map[string]int{}
-	caches := map[string]bool{}
-	for _, stage := range stages {
-		for _, step := range stage.Steps {
-			for _, m := range step.Mounts {
-				switch m.Type {
-				case spec.MountSecret:
-					if i, ok := secrets[m.ID]; ok {
-						o.Secrets[i].Required = o.Secrets[i].Required || m.Required
-						continue
-					}
-					secrets[m.ID] = len(o.Secrets)
-					o.Secrets = append(o.Secrets, outline.Secret{Name: m.ID, Required: m.Required, Location: location(m.Pos)})
-				case spec.MountSSH:
-					id := m.ID
-					if id == "" {
-						id = "default"
-					}
-					if i, ok := ssh[id]; ok {
-						o.SSH[i].Required = o.SSH[i].Required || m.Required
-						continue
-					}
-					ssh[id] = len(o.SSH)
-					o.SSH = append(o.SSH, outline.SSH{Name: id, Required: m.Required, Location: location(m.Pos)})
-				case spec.MountCache:
-					id := m.ID
-					if id == "" {
-						id = m.Target
-					}
-					if caches[id] {
-						continue
-					}
-					caches[id] = true
-					o.Cache = append(o.Cache, outline.CacheMount{ID: id, Location: location(m.Pos)})
-				}
-			}
-		}
+	uses := s.UsesOf(stages)
+	for _, u := range uses.Secrets {
+		o.Secrets = append(o.Secrets, outline.Secret{Name: u.ID, Required: u.Required, Location: location(u.Pos)})
 	}
-	for _, stage := range stages {
-		ps := s.PresetOf(stage)
-		if ps == nil || !hasRunStep(stage) {
-			continue
+	for _, u := range uses.SSH {
+		o.SSH = append(o.SSH, outline.SSH{Name: u.ID, Required: u.Required, Location: location(u.Pos)})
+	}
+	for _, u := range uses.Caches {
+		id := u.ID
+		if u.Preset != "" {
+			id = llbgen.PresetCacheID(s, u.ID, cacheNamespace)
 		}
-		for _, cm := range ps.Caches {
-			id := llbgen.PresetCacheID(s, cm.Name, cacheNamespace)
-			if caches[id] {
-				continue
-			}
-			caches[id] = true
-			o.Cache = append(o.Cache, outline.CacheMount{ID: id, Location: location(stage.At("preset"))})
-		}
+		o.Cache = append(o.Cache, outline.CacheMount{ID: id, Location: location(u.Pos)})
 	}
 	return o, nil
-}
-
-func hasRunStep(st *spec.Stage) bool {
-	for _, step := range st.Steps {
-		if step.Run != nil {
-			return true
-		}
-	}
-	return false
 }

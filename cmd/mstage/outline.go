@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -64,57 +63,24 @@ func writeOutline(w io.Writer, s *spec.Spec, target *spec.Stage) {
 			}
 		}
 	})
-	section(w, "SECRETS", []string{"ID", "REQUIRED", "AS", "STAGE"}, func(row func(...string)) {
-		eachMount(stages, spec.MountSecret, func(st *spec.Stage, m *spec.Mount) {
-			as := m.Target
-			if m.Env != "" {
-				as = "env " + m.Env
-			} else if as == "" {
-				as = "/run/secrets/" + m.ID
-			}
-			row(m.ID, yesNo(m.Required), as, st.Name)
-		})
+	uses := s.UsesOf(stages)
+	section(w, "SECRETS", []string{"ID", "REQUIRED", "AS", "STAGES"}, func(row func(...string)) {
+		for _, u := range uses.Secrets {
+			row(u.ID, yesNo(u.Required), u.As, strings.Join(u.Stages, ", "))
+		}
 	})
-	section(w, "SSH", []string{"ID", "REQUIRED", "STAGE"}, func(row func(...string)) {
-		eachMount(stages, spec.MountSSH, func(st *spec.Stage, m *spec.Mount) {
-			id := m.ID
-			if id == "" {
-				id = "default"
-			}
-			row(id, yesNo(m.Required), st.Name)
-		})
+	section(w, "SSH", []string{"ID", "REQUIRED", "STAGES"}, func(row func(...string)) {
+		for _, u := range uses.SSH {
+			row(u.ID, yesNo(u.Required), strings.Join(u.Stages, ", "))
+		}
 	})
 	section(w, "CACHES", []string{"ID", "TARGET", "SHARING", "STAGES"}, func(row func(...string)) {
-		type cache struct{ id, target, sharing string }
-		var order []cache
-		users := map[cache][]string{}
-		add := func(c cache, stage string) {
-			if _, ok := users[c]; !ok {
-				order = append(order, c)
+		for _, u := range uses.Caches {
+			id := u.ID
+			if u.Preset != "" {
+				id += " (preset " + u.Preset + ")"
 			}
-			if !slices.Contains(users[c], stage) {
-				users[c] = append(users[c], stage)
-			}
-		}
-		for _, st := range stages {
-			if p := s.PresetOf(st); p != nil {
-				for _, c := range p.Caches {
-					add(cache{c.Name + " (preset " + p.Name + ")", c.Target, c.Sharing}, st.Name)
-				}
-			}
-		}
-		eachMount(stages, spec.MountCache, func(st *spec.Stage, m *spec.Mount) {
-			c := cache{m.ID, m.Target, m.Sharing}
-			if c.id == "" {
-				c.id = m.Target
-			}
-			if c.sharing == "" {
-				c.sharing = "shared"
-			}
-			add(c, st.Name)
-		})
-		for _, c := range order {
-			row(c.id, c.target, c.sharing, strings.Join(users[c], ", "))
+			row(id, u.Target, u.Sharing, strings.Join(u.Stages, ", "))
 		}
 	})
 }
@@ -147,16 +113,4 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-func eachMount(stages []*spec.Stage, typ spec.MountType, fn func(*spec.Stage, *spec.Mount)) {
-	for _, st := range stages {
-		for _, step := range st.Steps {
-			for _, m := range step.Mounts {
-				if m.Type == typ {
-					fn(st, m)
-				}
-			}
-		}
-	}
 }

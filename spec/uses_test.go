@@ -1,0 +1,82 @@
+package spec
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestUsesOf(t *testing.T) {
+	s := mustParse(t, `version: 1
+builders:
+  go:
+    image: golang:1.26
+    preset: go
+  tools:
+    image: alpine:3.20
+    steps:
+      - run: apk add git
+        mounts:
+          - cache: /var/cache/apk
+            sharing: locked
+artifacts:
+  app:
+    builder: go
+    steps:
+      - run: go build ./...
+        mounts:
+          - secret: token
+          - ssh:
+          - cache: /root/.cache/x
+            id: xcache
+  lint:
+    builder: tools
+    steps:
+      - run: lint
+        mounts:
+          - secret: token
+            env: TOKEN
+            required: true
+          - ssh: default
+            required: true
+          - cache: /other
+            id: xcache
+runtimes:
+  web:
+    copy:
+      - artifact: app
+        to: /
+    needs: [lint]
+`)
+	u := s.UsesOf(s.Reachable("web"))
+
+	if len(u.Secrets) != 1 {
+		t.Fatalf("secrets = %+v, want token once", u.Secrets)
+	}
+	sec := u.Secrets[0]
+	if sec.ID != "token" || !sec.Required || sec.As != "/run/secrets/token" || !slices.Equal(sec.Stages, []string{"app", "lint"}) {
+		t.Errorf("secret = %+v, want token, required by lint, as /run/secrets/token, used by app and lint", sec)
+	}
+	if sec.Pos.Line != 19 {
+		t.Errorf("secret position = line %d, want 19 (its first mount)", sec.Pos.Line)
+	}
+	if len(u.SSH) != 1 || u.SSH[0].ID != "default" || !u.SSH[0].Required || !slices.Equal(u.SSH[0].Stages, []string{"app", "lint"}) {
+		t.Errorf("ssh = %+v, want default once, required, used by app and lint", u.SSH)
+	}
+
+	var got []string
+	for _, c := range u.Caches {
+		got = append(got, c.Preset+":"+c.ID+":"+c.Sharing)
+	}
+	want := []string{":xcache:shared", ":/var/cache/apk:locked", "go:gomod:shared", "go:gobuild:shared"}
+	if !slices.Equal(got, want) {
+		t.Errorf("caches = %v, want %v", got, want)
+	}
+	for _, c := range u.Caches {
+		if c.Preset == "go" && !slices.Equal(c.Stages, []string{"app"}) {
+			t.Errorf("preset cache %s is used by %v, want only app (the go builder has no run step)", c.ID, c.Stages)
+		}
+		if c.ID == "xcache" && !slices.Equal(c.Stages, []string{"app", "lint"}) {
+			t.Errorf("xcache is used by %v, want app and lint", c.Stages)
+		}
+	}
+}
