@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/docker/cli/cli/config"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/auth/authprovider"
 	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	"github.com/moby/buildkit/util/progress/progressui"
 	"github.com/tonistiigi/fsutil"
@@ -158,9 +160,12 @@ func solveOpt(file, contextDir, target, platform string, buildArgs, outputs, sec
 	if err != nil {
 		return nil, err
 	}
-	// Registry credentials are not forwarded yet: BuildKit's authprovider
-	// needs a module (hashicorp/go-cleanhttp) that go.mod does not list.
-	opt.Session = []session.Attachable{secretsprovider.NewSecretProvider(store)}
+	// Registry credentials come from the Docker config (~/.docker/config.json
+	// or $DOCKER_CONFIG), as they do for docker buildx.
+	auth := authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{
+		AuthConfigProvider: authprovider.LoadAuthConfig(config.LoadDefaultConfigFile(io.Discard)),
+	})
+	opt.Session = []session.Attachable{secretsprovider.NewSecretProvider(store), auth}
 	return opt, nil
 }
 
