@@ -117,24 +117,11 @@ func (w *guardWalker) check(ctx context.Context, p string, st *fstypes.Stat) err
 // guards; the first failure cancels the others. With gates or guards to wait
 // for, the target is built alongside them rather than after them.
 func (s solver) solveVerified(ctx context.Context, r *llbgen.Result) (client.Reference, error) {
-	// The states share vertices, and marshalling the same vertex from two
-	// goroutines races inside llb, so marshal them all first.
-	target, err := r.State.Marshal(ctx)
+	defs, err := r.Marshal(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("marshal LLB of %s: %w", r.Stage.Name, err)
+		return nil, err
 	}
-	gates := make([]*llb.Definition, len(r.Gates))
-	for i, g := range r.Gates {
-		if gates[i], err = g.State.Marshal(ctx); err != nil {
-			return nil, fmt.Errorf("marshal LLB of %s: %w", g.Stage, err)
-		}
-	}
-	guards := make([]*llb.Definition, len(r.Guards))
-	for i, g := range r.Guards {
-		if guards[i], err = g.State.Marshal(ctx); err != nil {
-			return nil, fmt.Errorf("marshal LLB of %s: %w", g.Stage, err)
-		}
-	}
+	target, gates, guards := defs.Target, defs.Gates, defs.Guards
 
 	var ref client.Reference
 	eg, ctx := errgroup.WithContext(ctx)

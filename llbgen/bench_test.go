@@ -54,18 +54,11 @@ func compileForBench(tb testing.TB, s *spec.Spec, target string, ps []ocispecs.P
 			if err != nil {
 				return fmt.Errorf("compile %s for %s: %w", target, platforms.Format(p), err)
 			}
-			states := []llb.State{res.State}
-			for _, g := range res.Gates {
-				states = append(states, g.State)
+			defs, err := res.Marshal(ctx, llb.Platform(p))
+			if err != nil {
+				return err
 			}
-			for _, g := range res.Guards {
-				states = append(states, g.State)
-			}
-			for _, st := range states {
-				def, err := st.Marshal(ctx, llb.Platform(p))
-				if err != nil {
-					return fmt.Errorf("marshal %s for %s: %w", target, platforms.Format(p), err)
-				}
+			for _, def := range append(append([]*llb.Definition{defs.Target}, defs.Gates...), defs.Guards...) {
 				counts[i] += len(def.Def)
 			}
 			return nil

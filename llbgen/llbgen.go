@@ -4,6 +4,7 @@ package llbgen
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/moby/buildkit/client/llb"
@@ -80,4 +81,37 @@ type ArchGuard struct {
 	State    llb.State
 	Paths    []string
 	Platform ocispecs.Platform
+}
+
+// Definitions are the marshalled LLB of a Result, in the order of its Gates
+// and Guards.
+type Definitions struct {
+	Target *llb.Definition
+	Gates  []*llb.Definition
+	Guards []*llb.Definition
+}
+
+// Marshal marshals the target, the gates and the guards of r, one after the
+// other: they share vertices, and llb must not marshal one vertex from two
+// goroutines at once.
+func (r *Result) Marshal(ctx context.Context, co ...llb.ConstraintsOpt) (*Definitions, error) {
+	var err error
+	defs := &Definitions{
+		Gates:  make([]*llb.Definition, len(r.Gates)),
+		Guards: make([]*llb.Definition, len(r.Guards)),
+	}
+	if defs.Target, err = r.State.Marshal(ctx, co...); err != nil {
+		return nil, fmt.Errorf("marshal LLB of %s: %w", r.Stage.Name, err)
+	}
+	for i, g := range r.Gates {
+		if defs.Gates[i], err = g.State.Marshal(ctx, co...); err != nil {
+			return nil, fmt.Errorf("marshal LLB of %s: %w", g.Stage, err)
+		}
+	}
+	for i, g := range r.Guards {
+		if defs.Guards[i], err = g.State.Marshal(ctx, co...); err != nil {
+			return nil, fmt.Errorf("marshal LLB of %s: %w", g.Stage, err)
+		}
+	}
+	return defs, nil
 }

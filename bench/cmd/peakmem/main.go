@@ -76,17 +76,8 @@ func run() error {
 			if err != nil {
 				return fmt.Errorf("compile for %s: %w", name, err)
 			}
-			states := []llb.State{res.State}
-			for _, g := range res.Gates {
-				states = append(states, g.State)
-			}
-			for _, g := range res.Guards {
-				states = append(states, g.State)
-			}
-			for _, st := range states {
-				if _, err := st.Marshal(ctx, llb.Platform(p)); err != nil {
-					return fmt.Errorf("marshal for %s: %w", name, err)
-				}
+			if _, err := res.Marshal(ctx, llb.Platform(p)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
 			return nil
 		})
