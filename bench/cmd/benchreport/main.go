@@ -483,6 +483,12 @@ func (r *report) writeScaleout(p printer) {
 	p("| one node | %s |", fmtSecs(one, ook))
 	p("| two nodes | %s |", fmtSecs(two, tok))
 	p("")
+	p("The go preset compiles both platforms natively on the build platform, so the work is")
+	p("CPU-bound Go compilation either way; a second node on the same cores adds coordination")
+	p("and no CPU. Two nodes pay off when they are separate machines, or when a builder")
+	p("without a cross-compiling preset would otherwise run one platform under emulation and a")
+	p("node of that architecture can run it natively.")
+	p("")
 }
 
 // target is one line of the targets table.
