@@ -2,9 +2,10 @@ package spec
 
 import "slices"
 
-// clone returns a deep copy of s. The Keys maps of nodes are shared: they
-// are never modified after parsing.
-func (s *Spec) clone() *Spec {
+// withStages returns a copy of s's top-level settings (platforms, args,
+// lint) that holds the given stages, indexed by name. The Keys maps of nodes
+// are shared: they are never modified after parsing.
+func (s *Spec) withStages(builders, artifacts, runtimes []*Stage) *Spec {
 	out := *s
 	out.Platforms = slices.Clone(s.Platforms)
 	out.Args = make([]*Arg, len(s.Args))
@@ -17,22 +18,9 @@ func (s *Spec) clone() *Spec {
 		l.Skip = slices.Clone(s.Lint.Skip)
 		out.Lint = &l
 	}
-	out.Builders = cloneStages(s.Builders)
-	out.Artifacts = cloneStages(s.Artifacts)
-	out.Runtimes = cloneStages(s.Runtimes)
+	out.Builders, out.Artifacts, out.Runtimes = builders, artifacts, runtimes
 	out.index()
 	return &out
-}
-
-func cloneStages(stages []*Stage) []*Stage {
-	if stages == nil {
-		return nil
-	}
-	out := make([]*Stage, len(stages))
-	for i, st := range stages {
-		out[i] = st.clone()
-	}
-	return out
 }
 
 func (st *Stage) clone() *Stage {

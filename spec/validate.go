@@ -26,7 +26,7 @@ func validate(s *Spec, errs *errorSink) {
 	}
 	v.defaultTarget()
 	v.cycles()
-	checkValues(s, errs, false)
+	checkValues(s, errs)
 }
 
 type validator struct {
@@ -389,10 +389,10 @@ func (v *validator) cycles() {
 	}
 }
 
-// checkValues checks the format of values that may hold ${VAR}. Before
-// expansion (expanded false) values with a variable are skipped.
-func checkValues(s *Spec, errs *errorSink, expanded bool) {
-	c := valueChecker{errs: errs, expanded: expanded}
+// checkValues checks the format of the parsed values that may hold ${VAR};
+// values with a variable wait for expansion (StageExpander checks them).
+func checkValues(s *Spec, errs *errorSink) {
+	c := valueChecker{errs: errs}
 	for _, p := range s.Platforms {
 		c.platform(p.Value, p.Pos, true)
 	}
