@@ -72,6 +72,9 @@ func (clientMode) build(ctx context.Context, t *testing.T, e *env, req buildRequ
 	for k, v := range req.args {
 		opt.FrontendAttrs["build-arg:"+k] = v
 	}
+	for k, v := range req.frontendAttrs {
+		opt.FrontendAttrs[k] = v
+	}
 	for name, dir := range req.contexts {
 		fs, err := fsutil.NewFS(dir)
 		if err != nil {

@@ -17,8 +17,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/session"
-	"github.com/moby/buildkit/session/secrets/secretsprovider"
 	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -90,7 +88,8 @@ func TestSecretNeverLeaks(t *testing.T) {
 			defer cancel()
 			var res *buildResult
 			if m.name() == "client" {
-				res = clientBuildWithAttrs(ctx, t, e, req, map[string]string{"attest:provenance": "mode=max"})
+				req.frontendAttrs = map[string]string{"attest:provenance": "mode=max"}
+				res = clientMode{}.build(ctx, t, e, req)
 			} else {
 				res = buildxWithProvenance(ctx, t, e, req)
 			}
@@ -124,60 +123,6 @@ func TestSecretNeverLeaks(t *testing.T) {
 			t.Logf("searched %d blobs (%d provenance) for the secret", len(blobs), attestations)
 		})
 	}
-}
-
-// clientBuildWithAttrs is clientMode's build with extra frontend attributes.
-func clientBuildWithAttrs(ctx context.Context, t *testing.T, e *env, req buildRequest, attrs map[string]string) *buildResult {
-	t.Helper()
-	if len(req.contexts) > 0 || req.cacheTo != "" || req.cacheFrom != "" || req.out.kind != outputImage {
-		t.Fatal("clientBuildWithAttrs: only image outputs without named contexts or caches")
-	}
-	res := &buildResult{}
-	c, err := client.New(ctx, e.host)
-	if err != nil {
-		res.err = err
-		return res
-	}
-	defer c.Close()
-	mainFS, err := fsutil.NewFS(req.dir)
-	if err != nil {
-		res.err = err
-		return res
-	}
-	opt := client.SolveOpt{
-		LocalMounts:   map[string]fsutil.FS{"context": mainFS, "dockerfile": mainFS},
-		FrontendAttrs: map[string]string{"filename": specFile, "platform": strings.Join(req.platforms, ",")},
-		Exports: []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{
-			"name": req.out.ref, "push": "true", "registry.insecure": "true",
-		}}},
-	}
-	if req.target != "" {
-		opt.FrontendAttrs["target"] = req.target
-	}
-	for k, v := range req.args {
-		opt.FrontendAttrs["build-arg:"+k] = v
-	}
-	for k, v := range attrs {
-		opt.FrontendAttrs[k] = v
-	}
-	if len(req.secrets) > 0 {
-		m := map[string][]byte{}
-		for k, v := range req.secrets {
-			m[k] = []byte(v)
-		}
-		opt.Session = []session.Attachable{secretsprovider.FromMap(m)}
-	}
-	ch := make(chan *client.SolveStatus)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for s := range ch {
-			res.statuses = append(res.statuses, s)
-		}
-	}()
-	_, res.err = c.Build(ctx, opt, "", frontend.Build, ch)
-	<-done
-	return res
 }
 
 func buildxWithProvenance(ctx context.Context, t *testing.T, e *env, req buildRequest) *buildResult {
