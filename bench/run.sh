@@ -51,7 +51,7 @@ done
 
 has() { [[ ",$1," == *",$2,"* ]]; }
 
-for a in ${apps//,/ }; do [[ -d "$BENCH/apps/$a" ]] || die "unknown app $a (have: $(ls "$BENCH/apps" | tr '\n' ' '))"; done
+for a in ${apps//,/ }; do [[ -d "$BENCH/apps/$a" ]] || die "unknown app $a (have: $(cd "$BENCH/apps" && echo *))"; done
 for v in ${variants//,/ }; do case "$v" in naive|expert|mstage) ;; *) die "unknown variant $v (want naive, expert, mstage)" ;; esac; done
 for s in ${scenarios//,/ }; do case "$s" in cold|source|deps|noop) ;; *) die "unknown scenario $s (want cold, source, deps, noop)" ;; esac; done
 
@@ -86,6 +86,7 @@ out=$results/$stamp
 csv=$results/bench-$stamp.csv
 mkdir -p "$out/logs"
 work=$(mktemp -d "${TMPDIR:-/tmp}/mstage-bench.XXXXXX")
+# shellcheck disable=SC2317 # called by the trap
 cleanup() { if ((keep_work)); then log "work dir kept: $work"; else rm -rf "$work"; fi; }
 trap cleanup EXIT
 
@@ -224,6 +225,7 @@ fresh_copy() {
   cp -a "$BENCH/apps/$app/." "$dir/"
 }
 
+# shellcheck disable=SC2317 # called through a variable
 # change_source APP DIR NONCE: a one-line edit of the program's greeting.
 change_source() {
   case "$1" in
@@ -232,6 +234,7 @@ change_source() {
   esac
 }
 
+# shellcheck disable=SC2317 # called through a variable
 # change_deps APP DIR NONCE: switch to the other committed dependency set.
 # The nonce comment keeps the manifest new to the layer cache even when the
 # same dependency set was built in an earlier run.

@@ -501,7 +501,7 @@ func testArchGuard(t *testing.T, e *env, m mode) {
 	}
 }
 
-// testBake builds the project's own frontend image with docker buildx bake
+// testBake builds the project's own frontend image with buildx bake
 // and checks what it pushed.
 func testBake(t *testing.T, e *env, m mode) {
 	hcl := filepath.Join(e.repoRoot, "docker-bake.hcl")
@@ -512,7 +512,7 @@ func testBake(t *testing.T, e *env, m mode) {
 	meta := filepath.Join(t.TempDir(), "metadata.json")
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "docker", "buildx", "bake",
+	cmd := exec.CommandContext(ctx, "buildx", "bake",
 		"--builder", e.builder,
 		"--file", hcl,
 		"--progress", "plain",
@@ -526,7 +526,7 @@ func testBake(t *testing.T, e *env, m mode) {
 	t.Logf("$ %s", strings.Join(cmd.Args, " "))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("docker buildx bake image: %v\n%s", err, tail(string(out), 80))
+		t.Fatalf("buildx bake image: %v\n%s", err, tail(string(out), 80))
 	}
 	images := fetchImages(t, ref)
 	if len(images) == 0 {

@@ -278,13 +278,13 @@ func (d *daemon) buildxBuilder(t *testing.T) string {
 		return d.builder
 	}
 	name := "mstage-e2e-" + randomHex(t, 4)
-	out, err := exec.Command("docker", "buildx", "create", "--name", name, "--driver", "remote", d.addr).CombinedOutput()
+	out, err := exec.Command("buildx", "create", "--name", name, "--driver", "remote", d.addr).CombinedOutput()
 	if err != nil {
-		t.Fatalf("docker buildx create --driver remote %s: %v\n%s", d.addr, err, out)
+		t.Fatalf("buildx create --driver remote %s: %v\n%s", d.addr, err, out)
 	}
 	t.Cleanup(func() {
-		if out, err := exec.Command("docker", "buildx", "rm", name).CombinedOutput(); err != nil {
-			t.Logf("docker buildx rm %s: %v\n%s", name, err, out)
+		if out, err := exec.Command("buildx", "rm", name).CombinedOutput(); err != nil {
+			t.Logf("buildx rm %s: %v\n%s", name, err, out)
 		}
 	})
 	d.builder = name

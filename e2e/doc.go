@@ -5,7 +5,7 @@
 //   - client: buildkit's client.Build runs frontend.Build in-process;
 //   - gateway: buildctl with dockerfile.v0 loads the frontend image through
 //     BUILDKIT_SYNTAX, as the spec's "# syntax=" line would;
-//   - buildx: docker buildx build, the way users run it.
+//   - buildx: the buildx client (standalone, as `docker buildx` runs it), the way users build.
 //
 // The tests skip under -short and when BUILDKIT_HOST is unset; hack/test.sh
 // sets up everything they need (see hack/README.md).

@@ -332,21 +332,21 @@ func waitForProcesses(t *testing.T, marker string, present bool, timeout time.Du
 	}
 }
 
-// requireBuildx skips the test unless the frontend image, docker buildx,
+// requireBuildx skips the test unless the frontend image, buildx,
 // buildkitd and bins are there.
 func requireBuildx(t *testing.T, e *env, bins ...string) {
 	t.Helper()
 	if e.frontend == "" {
 		t.Skip("e2e: MSTAGE_FRONTEND_IMAGE is not set (hack/build-frontend.sh prints it; hack/test.sh sets it)")
 	}
-	for _, bin := range append([]string{"docker", "buildkitd"}, bins...) {
+	for _, bin := range append([]string{"buildx", "buildkitd"}, bins...) {
 		if _, err := exec.LookPath(bin); err != nil {
 			t.Skipf("e2e: %s is not on PATH (eval \"$(hack/env.sh env)\")", bin)
 		}
 	}
 }
 
-// runningBuild is a docker buildx build running in the background.
+// runningBuild is a buildx build running in the background.
 type runningBuild struct {
 	done chan struct{} // closed when the client has exited; res is set then
 	res  *buildResult
@@ -357,12 +357,12 @@ func (b *runningBuild) wait() *buildResult {
 	return b.res
 }
 
-// startBuildx starts docker buildx build with args, which must include
+// startBuildx starts buildx build with args, which must include
 // --progress rawjson, and hands every status to onStatus (when not nil) as it
 // arrives. The client is killed after timeout, and when the test ends.
 func startBuildx(t *testing.T, timeout time.Duration, args []string, onStatus func(*client.SolveStatus)) *runningBuild {
 	t.Helper()
-	t.Logf("$ docker buildx build %s", strings.Join(args, " "))
+	t.Logf("$ buildx build %s", strings.Join(args, " "))
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	b := &runningBuild{done: make(chan struct{}), res: &buildResult{}}
 	t.Cleanup(func() {
@@ -385,7 +385,7 @@ func startBuildx(t *testing.T, timeout time.Duration, args []string, onStatus fu
 		text.Write(line)
 		text.WriteByte('\n')
 	}}
-	cmd := exec.CommandContext(ctx, "docker", append([]string{"buildx", "build"}, args...)...)
+	cmd := exec.CommandContext(ctx, "buildx", append([]string{"build"}, args...)...)
 	cmd.Stdout = w
 	cmd.Stderr = w
 	cmd.WaitDelay = 10 * time.Second
@@ -397,7 +397,7 @@ func startBuildx(t *testing.T, timeout time.Duration, args []string, onStatus fu
 		b.res.statuses = statuses
 		b.res.stderr = text.String()
 		if err != nil {
-			b.res.err = fmt.Errorf("docker buildx build: %w", err)
+			b.res.err = fmt.Errorf("buildx build: %w", err)
 			if ctx.Err() != nil {
 				b.res.err = fmt.Errorf("%w (%v)", b.res.err, ctx.Err())
 			}

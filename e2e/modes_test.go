@@ -195,7 +195,7 @@ func (gatewayMode) build(ctx context.Context, t *testing.T, e *env, req buildReq
 	return runCLI(ctx, t, meta, "buildctl", args...)
 }
 
-// buildxMode runs docker buildx build, the way users run mstage.
+// buildxMode runs buildx build, the way users run mstage.
 type buildxMode struct{}
 
 func (buildxMode) name() string { return "buildx" }
@@ -207,8 +207,8 @@ func (buildxMode) unavailable(e *env) string {
 	if e.builder == "" {
 		return "MSTAGE_BUILDER is not set (eval \"$(hack/env.sh env)\")"
 	}
-	if _, err := exec.LookPath("docker"); err != nil {
-		return "the docker CLI is not on PATH"
+	if _, err := exec.LookPath("buildx"); err != nil {
+		return "buildx is not on PATH (eval \"$(hack/env.sh env)\")"
 	}
 	return ""
 }
@@ -219,7 +219,7 @@ func (buildxMode) build(ctx context.Context, t *testing.T, e *env, req buildRequ
 		builder = req.daemon.buildxBuilder(t)
 	}
 	meta := filepath.Join(t.TempDir(), "metadata.json")
-	args := []string{"buildx", "build",
+	args := []string{"build",
 		"--builder", builder,
 		"--file", filepath.Join(req.dir, specFile),
 		"--build-arg", "BUILDKIT_SYNTAX=" + e.frontend,
@@ -256,7 +256,7 @@ func (buildxMode) build(ctx context.Context, t *testing.T, e *env, req buildRequ
 		args = append(args, "--cache-from", "type=registry,ref="+req.cacheFrom+",registry.insecure=true")
 	}
 	args = append(args, req.dir)
-	return runCLI(ctx, t, meta, "docker", args...)
+	return runCLI(ctx, t, meta, "buildx", args...)
 }
 
 func secretFile(t *testing.T, id, value string) string {

@@ -36,21 +36,21 @@ func TestTwoNodeBuilder(t *testing.T) {
 func testTwoNodeBuilder(t *testing.T, e *env, nodes [2]*daemon) {
 	name := "mstage-e2e-2n-" + randomHex(t, 4)
 	create := [][]string{
-		{"buildx", "create", "--name", name, "--driver", "remote", "--platform", amd64, nodes[0].addr},
-		{"buildx", "create", "--append", "--name", name, "--driver", "remote", "--platform", arm64, nodes[1].addr},
+		{"create", "--name", name, "--driver", "remote", "--platform", amd64, nodes[0].addr},
+		{"create", "--append", "--name", name, "--driver", "remote", "--platform", arm64, nodes[1].addr},
 	}
 	t.Cleanup(func() {
-		if out, err := exec.Command("docker", "buildx", "rm", name).CombinedOutput(); err != nil {
-			t.Logf("docker buildx rm %s: %v\n%s", name, err, out)
+		if out, err := exec.Command("buildx", "rm", name).CombinedOutput(); err != nil {
+			t.Logf("buildx rm %s: %v\n%s", name, err, out)
 		}
 	})
 	for _, args := range create {
-		if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
-			t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+		if out, err := exec.Command("buildx", args...).CombinedOutput(); err != nil {
+			t.Fatalf("buildx %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	if out, err := exec.Command("docker", "buildx", "inspect", "--bootstrap", name).CombinedOutput(); err != nil {
-		t.Fatalf("docker buildx inspect --bootstrap %s: %v\n%s", name, err, out)
+	if out, err := exec.Command("buildx", "inspect", "--bootstrap", name).CombinedOutput(); err != nil {
+		t.Fatalf("buildx inspect --bootstrap %s: %v\n%s", name, err, out)
 	} else {
 		t.Logf("builder %s:\n%s", name, out)
 	}
@@ -63,7 +63,7 @@ func testTwoNodeBuilder(t *testing.T, e *env, nodes [2]*daemon) {
 	meta := filepath.Join(t.TempDir(), "metadata.json")
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	res := runCLI(ctx, t, meta, "docker", "buildx", "build",
+	res := runCLI(ctx, t, meta, "buildx", "build",
 		"--builder", name,
 		"--file", filepath.Join(dir, specFile),
 		"--build-arg", "BUILDKIT_SYNTAX="+e.frontend,

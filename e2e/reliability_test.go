@@ -127,7 +127,7 @@ func TestSecretNeverLeaks(t *testing.T) {
 
 func buildxWithProvenance(ctx context.Context, t *testing.T, e *env, req buildRequest) *buildResult {
 	meta := filepath.Join(t.TempDir(), "metadata.json")
-	args := []string{"buildx", "build",
+	args := []string{"build",
 		"--builder", e.builder,
 		"--file", filepath.Join(req.dir, specFile),
 		"--build-arg", "BUILDKIT_SYNTAX=" + e.frontend,
@@ -143,7 +143,7 @@ func buildxWithProvenance(ctx context.Context, t *testing.T, e *env, req buildRe
 	for _, id := range sortedKeys(req.secrets) {
 		args = append(args, "--secret", "id="+id+",src="+secretFile(t, id, req.secrets[id]))
 	}
-	return runCLI(ctx, t, meta, "docker", append(args, req.dir)...)
+	return runCLI(ctx, t, meta, "buildx", append(args, req.dir)...)
 }
 
 // blob is one thing pushed to the registry, decompressed when it was gzip.

@@ -15,7 +15,7 @@ import (
 
 var updateGolden = flag.Bool("update", false, "rewrite the e2e golden files")
 
-// buildxCall runs `docker buildx build --call=...` (or --check) through the
+// buildxCall runs `buildx build --call=...` (or --check) through the
 // frontend image under test and returns stdout, stderr and the exit code.
 func buildxCall(t *testing.T, e *env, dir string, extra ...string) (stdout, stderr string, code int) {
 	t.Helper()
@@ -24,19 +24,19 @@ func buildxCall(t *testing.T, e *env, dir string, extra ...string) (stdout, stde
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
-	args := append([]string{"buildx", "build", "--builder", e.builder,
+	args := append([]string{"build", "--builder", e.builder,
 		"--file", filepath.Join(dir, specFile),
 		"--build-arg", "BUILDKIT_SYNTAX=" + e.frontend,
 		"--progress", "quiet"}, extra...)
 	args = append(args, dir)
-	cmd := exec.CommandContext(ctx, "docker", args...)
+	cmd := exec.CommandContext(ctx, "buildx", args...)
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("docker %s: %v", strings.Join(args, " "), err)
+		t.Fatalf("buildx %s: %v", strings.Join(args, " "), err)
 	}
 	return out.String(), errOut.String(), code
 }

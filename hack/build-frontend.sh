@@ -21,6 +21,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 die() { printf 'build-frontend: %s\n' "$*" >&2; exit 1; }
 
+# shellcheck disable=SC2016 # the command is printed for the user to run
 [[ -n "${MSTAGE_REGISTRY:-}" ]] || die 'MSTAGE_REGISTRY is not set (run: eval "$(hack/env.sh env)")'
 [[ -f "$ROOT/Dockerfile" ]] || die "no Dockerfile at $ROOT/Dockerfile"
 
@@ -53,9 +54,9 @@ build_args=()
 if [[ -n "${GO_IMAGE:-}" ]]; then build_args+=(--build-arg "GO_IMAGE=$GO_IMAGE"); fi
 
 if [[ -n "${MSTAGE_BUILDER:-}" ]]; then
-  printf 'build-frontend: docker buildx build --builder %s (%s) -> %s:test, %s:1\n' \
+  printf 'build-frontend: buildx build --builder %s (%s) -> %s:test, %s:1\n' \
     "$MSTAGE_BUILDER" "$platforms" "$repo" "$repo" >&2
-  docker buildx build --builder "$MSTAGE_BUILDER" \
+  buildx build --builder "$MSTAGE_BUILDER" \
     --file "$dockerfile" \
     --platform "$platforms" \
     --provenance=false \
@@ -65,6 +66,7 @@ if [[ -n "${MSTAGE_BUILDER:-}" ]]; then
     --progress "${MSTAGE_PROGRESS:-plain}" \
     "$ROOT" >&2
 else
+  # shellcheck disable=SC2016 # the command is printed for the user to run
   [[ -n "${BUILDKIT_HOST:-}" ]] || die 'neither MSTAGE_BUILDER nor BUILDKIT_HOST is set (run: eval "$(hack/env.sh env)")'
   printf 'build-frontend: buildctl build (%s) -> %s:test, %s:1\n' "$platforms" "$repo" "$repo" >&2
   opts=()

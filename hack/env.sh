@@ -98,6 +98,7 @@ cmd_env() {
     printf 'unset MSTAGE_BUILDKIT_HOST_2 MSTAGE_BUILDER_2NODE\n'
   fi
   if [[ -n "$dirs" ]]; then
+    # shellcheck disable=SC2016 # $PATH expands where the output is eval'ed
     printf 'export PATH=%q"${PATH:+:$PATH}"\n' "$dirs"
   fi
 }

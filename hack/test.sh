@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hack/test.sh — the one command that runs every test.
 #
-#   1. gofmt check, go vet, staticcheck
+#   1. gofmt check, go vet, staticcheck, shellcheck (Debian's package, installed when missing)
 #   2. unit tests: go test -race -short ./...   (e2e skips itself under -short)
 #   3. end-to-end: brings the environment up unless BUILDKIT_HOST is already set
 #      (and takes it down again at exit, even on failure), builds and pushes the
@@ -65,6 +65,15 @@ if [[ ! -x "$staticcheck_bin" ]]; then
 fi
 "$staticcheck_bin" ./...
 
+step "shellcheck"
+if ! command -v shellcheck >/dev/null; then
+  printf 'installing shellcheck (apt-get)\n'
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 shellcheck >/dev/null ||
+    { apt-get update -qq -o DPkg::Lock::Timeout=600 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 shellcheck >/dev/null; }
+fi
+shellcheck -x hack/*.sh hack/lib/*.sh bench/*.sh bench/*/*.sh .ci/run examples/*/fetch-report
+
 step "go test -race -short ./..."
 go test -race -short -count=1 ./...
 
@@ -119,5 +128,10 @@ if [[ $status != 0 ]]; then
        /^=== (RUN|CONT|NAME|PAUSE)/ { p = ($3 in failed) }
        p' "$log" "$log" | head -n 600
   fail "end-to-end tests failed (full log: $log)"
+fi
+# Every e2e test can run in this environment; a skip means something it needs
+# (buildx, the frontend image, a daemon) was missing, and must not pass silently.
+if [[ -z "${MSTAGE_E2E_RUN:-}" ]] && grep -E '^[[:space:]]*--- SKIP' "$log"; then
+  fail "end-to-end tests were skipped (full log: $log)"
 fi
 printf '\nall tests passed (e2e log: %s)\n' "$log"

@@ -18,6 +18,7 @@ case "$flavor" in
   unstripped) ldflags="" ;;
   *) die "unknown flavor $flavor (want stripped or unstripped)" ;;
 esac
+# shellcheck disable=SC2016 # the command is printed for the user to run
 [[ -n "${MSTAGE_REGISTRY:-}" && -n "${MSTAGE_BUILDER:-}" ]] ||
   die 'MSTAGE_REGISTRY and MSTAGE_BUILDER must be set (run: eval "$(bash hack/env.sh env)")'
 
@@ -31,7 +32,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/bench-dockerfile-frontend.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 printf 'dockerfile-frontend: building %s from %s\n' "$ref" "$moddir" >&2
-docker buildx build --builder "$MSTAGE_BUILDER" \
+buildx build --builder "$MSTAGE_BUILDER" \
   --file "$ROOT/bench/dockerfile-frontend/Dockerfile" \
   --build-context "buildkit=$moddir" \
   --build-arg "LDFLAGS=$ldflags" \

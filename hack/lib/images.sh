@@ -20,17 +20,17 @@ make_layer() {
 
 # deb_file PKG ARCH: path of the cached .deb (downloaded with apt-get download when missing).
 deb_file() {
-  local pkg=$1 arch=$2 f
+  local pkg=$1 arch=$2 found
   mkdir -p "$DEBS"
-  f=$(ls "$DEBS/${pkg}_"*"_${arch}.deb" 2>/dev/null | head -n1 || true)
-  if [[ -z "$f" ]]; then
+  found=("$DEBS/${pkg}_"*"_${arch}.deb")
+  if [[ ! -e "${found[0]}" ]]; then
     local spec=$pkg
     [[ $arch != all ]] && spec="$pkg:$arch"
     (cd "$DEBS" && run_logged "$IMAGE_LOG" apt-get download "$spec")
-    f=$(ls "$DEBS/${pkg}_"*"_${arch}.deb" 2>/dev/null | head -n1 || true)
-    [[ -n "$f" ]] || die "apt-get download $spec produced no file"
+    found=("$DEBS/${pkg}_"*"_${arch}.deb")
+    [[ -e "${found[0]}" ]] || die "apt-get download $spec produced no file"
   fi
-  printf '%s\n' "$f"
+  printf '%s\n' "${found[0]}"
 }
 
 # --- layer recipes: each prints the path of a cached .tar.gz ---
