@@ -33,6 +33,25 @@ deb_file() {
   printf '%s\n' "${found[0]}"
 }
 
+# write_accounts ROOTFS SHELL NOBODY_SHELL: the users root, nobody and nonroot
+# (65532) with their groups and home directories, and a 1777 /tmp.
+write_accounts() {
+  local r=$1 shell=$2 nobody_shell=$3
+  cat >"$r/etc/passwd" <<P
+root:x:0:0:root:/root:$shell
+nobody:x:65534:65534:nobody:/nonexistent:$nobody_shell
+nonroot:x:65532:65532:nonroot:/home/nonroot:$shell
+P
+  cat >"$r/etc/group" <<'G'
+root:x:0:
+nobody:x:65534:
+nonroot:x:65532:
+G
+  printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
+  chmod 1777 "$r/tmp"; chmod 0700 "$r/root"
+  chown 65532:65532 "$r/home/nonroot"
+}
+
 # --- layer recipes: each prints the path of a cached .tar.gz ---
 
 busybox_layer() {
@@ -54,19 +73,7 @@ busybox_layer() {
     ln -s /bin/busybox "$r/$p"
   done < <("$tmp/host/bin/busybox" --list-full)
   [[ -L "$r/bin/sh" ]] || die "busybox has no sh applet"
-  cat >"$r/etc/passwd" <<'P'
-root:x:0:0:root:/root:/bin/sh
-nobody:x:65534:65534:nobody:/nonexistent:/bin/false
-nonroot:x:65532:65532:nonroot:/home/nonroot:/bin/sh
-P
-  cat >"$r/etc/group" <<'G'
-root:x:0:
-nobody:x:65534:
-nonroot:x:65532:
-G
-  printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
-  chmod 1777 "$r/tmp"; chmod 0700 "$r/root"
-  chown 65532:65532 "$r/home/nonroot"
+  write_accounts "$r" /bin/sh /bin/false
   make_layer "$r" "$out"
   rm -rf "$tmp"
   echo "$out"
@@ -129,19 +136,7 @@ distroless_layer() {
   local r="$tmp/r"
   mkdir -p "$r/etc/ssl/certs" "$r/tmp" "$r/root" "$r/home/nonroot"
   install -m 0644 /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
-  cat >"$r/etc/passwd" <<'P'
-root:x:0:0:root:/root:/sbin/nologin
-nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
-nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin
-P
-  cat >"$r/etc/group" <<'G'
-root:x:0:
-nobody:x:65534:
-nonroot:x:65532:
-G
-  printf 'hosts: files dns\n' >"$r/etc/nsswitch.conf"
-  chmod 1777 "$r/tmp"; chmod 0700 "$r/root"
-  chown 65532:65532 "$r/home/nonroot"
+  write_accounts "$r" /sbin/nologin /sbin/nologin
   make_layer "$r" "$out"
   rm -rf "$tmp"
   echo "$out"
