@@ -19,6 +19,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	speclint "github.com/mstage/mstage/lint"
 	"github.com/mstage/mstage/llbgen"
 	"github.com/mstage/mstage/spec"
 )
@@ -60,8 +61,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			}
 			return outlineOf(s, bc.Target, bc.BuildArgs, bc.CacheIDNamespace, bc.TargetPlatforms, src.Data)
 		},
-		Lint: func(context.Context) (*lint.LintResults, error) {
-			return lintSpec(s, parseErr, bc.BuildArgs, bc.Target, src.SourceMap), nil
+		Lint: func(ctx context.Context) (*lint.LintResults, error) {
+			opt := speclint.Options{BuildArgs: bc.BuildArgs, Target: bc.Target, Platforms: bc.TargetPlatforms}
+			return lintSpec(ctx, s, parseErr, opt, src.SourceMap), nil
 		},
 	})
 	if err != nil || handled {

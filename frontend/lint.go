@@ -1,6 +1,8 @@
 package frontend
 
 import (
+	"context"
+
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
@@ -11,11 +13,15 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// lintSpec answers --check. A spec that does not parse is reported as the
-// build error of the results, so --check prints it instead of failing.
-func lintSpec(s *spec.Spec, parseErr error, buildArgs map[string]string, target string, sm *llb.SourceMap) *lint.LintResults {
+// lintSpec answers --check. A spec that does not parse, or whose target
+// would not compile (lint.Buildable), is reported as the build error of the
+// results, so --check prints it instead of failing.
+func lintSpec(ctx context.Context, s *spec.Spec, parseErr error, opt speclint.Options, sm *llb.SourceMap) *lint.LintResults {
 	results := &lint.LintResults{}
 	srcIdx := results.AddSource(sm)
+	if parseErr == nil {
+		parseErr = withSpecSource(speclint.Buildable(ctx, s, opt), sm)
+	}
 	if parseErr != nil {
 		results.Error = &lint.BuildError{Message: parseErr.Error()}
 		if srcs := errdefs.Sources(parseErr); len(srcs) > 0 {
@@ -23,7 +29,8 @@ func lintSpec(s *spec.Spec, parseErr error, buildArgs map[string]string, target 
 		}
 		return results
 	}
-	for _, f := range speclint.Run(s, speclint.Options{BuildArgs: buildArgs, Target: target}) {
+	opt.Source = sm.Data
+	for _, f := range speclint.Run(s, opt) {
 		// Info findings are advice for `mstage lint`; --check fails on
 		// any warning it returns, so it gets only the warnings.
 		if f.Level != speclint.LevelWarning {

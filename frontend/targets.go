@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/subrequests/targets"
@@ -11,24 +10,7 @@ import (
 
 // targetStage returns the stage named by --target, or the default stage.
 func targetStage(s *spec.Spec, name string) (*spec.Stage, error) {
-	if name == "" {
-		name = s.DefaultTarget()
-	}
-	if st := s.Stage(name); st != nil {
-		return st, nil
-	}
-	var names []string
-	for _, st := range s.Stages() {
-		names = append(names, st.Name)
-	}
-	msg := fmt.Sprintf("target %q is not a stage of %s", name, s.Filename)
-	if guess := spec.Suggest(name, names); guess != "" {
-		msg += fmt.Sprintf("; did you mean %q?", guess)
-	}
-	if len(names) > 0 {
-		msg += " (stages: " + strings.Join(names, ", ") + ")"
-	}
-	return nil, fmt.Errorf("%s", msg)
+	return s.TargetStage(name)
 }
 
 // listTargets answers --call=targets: every stage in file order, its kind in

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/mstage/mstage/spec"
 )
 
@@ -44,6 +46,11 @@ func (f Finding) String() string {
 type Options struct {
 	BuildArgs map[string]string // --build-arg values
 	Target    string            // --target; counts as reachable
+	// Platforms are the client's --platform; Buildable compiles for them.
+	Platforms []ocispecs.Platform
+	// Source is the spec file as read, for the rules that read what the
+	// spec does not keep (the # syntax= line). Without it they do not run.
+	Source []byte
 }
 
 const docsURL = "https://github.com/mstage/mstage/blob/main/docs/lint.md#"
@@ -61,6 +68,7 @@ const (
 	WrongArchArtifact     = "WrongArchArtifact"
 	CopyOrderDefeatsCache = "CopyOrderDefeatsCache"
 	UnknownLintRule       = "UnknownLintRule"
+	MissingSyntaxLine     = "MissingSyntaxLine"
 )
 
 type check struct {
@@ -84,6 +92,7 @@ func checks() []check {
 		mk(WrongArchArtifact, "An artifact built for the build platform is copied into a per-platform runtime.", LevelWarning, (*linter).wrongArchArtifact),
 		mk(CopyOrderDefeatsCache, "The whole context is copied before dependencies are fetched, so any source change refetches them.", LevelWarning, (*linter).copyOrderDefeatsCache),
 		mk(UnknownLintRule, "lint.skip names a rule that does not exist.", LevelWarning, (*linter).unknownLintRule),
+		mk(MissingSyntaxLine, "The file has no # syntax= line where BuildKit reads it, so a build parses the YAML as a Dockerfile.", LevelWarning, (*linter).missingSyntaxLine),
 	}
 }
 

@@ -394,7 +394,7 @@ func (v *validator) cycles() {
 func checkValues(s *Spec, errs *errorSink) {
 	c := valueChecker{errs: errs}
 	for _, p := range s.Platforms {
-		c.platform(p.Value, p.Pos, true)
+		c.specPlatform(p.Value, p.Pos)
 	}
 	for _, st := range s.Stages() {
 		checkStageValues(c, st)
@@ -473,6 +473,24 @@ func (c valueChecker) platform(value string, pos Pos, allowExplicit bool) {
 	}
 	if err := checkPlatform(value); err != nil {
 		c.errs.add(pos, fmt.Sprintf("invalid platform %q: %v", value, err), "build, target or os/arch[/variant] such as linux/arm64", Suggest(value, []string{PlatformBuild, PlatformTarget}))
+	}
+}
+
+// specPlatform checks an entry of the top-level platforms: what a build is
+// for when the client names no platform. The frontend parses them as they
+// are written, so build, target and ${VAR}, which only a stage's platform
+// understands, are errors here rather than in the build.
+func (c valueChecker) specPlatform(value string, pos Pos) {
+	const expected = "os/arch[/variant] such as linux/arm64"
+	switch {
+	case value == PlatformBuild || value == PlatformTarget:
+		c.errs.add(pos, fmt.Sprintf("platforms: %q is a stage platform, not one to build for; it belongs in a builder's or artifact's platform", value), expected, "")
+	case strings.Contains(value, "$"):
+		c.errs.add(pos, fmt.Sprintf("platforms: %q: variables are not expanded in platforms", value), expected, "")
+	default:
+		if err := checkPlatform(value); err != nil {
+			c.errs.add(pos, fmt.Sprintf("invalid platform %q: %v", value, err), expected, "")
+		}
 	}
 }
 

@@ -1,0 +1,114 @@
+package frontend
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	speclint "github.com/mstage/mstage/lint"
+	"github.com/mstage/mstage/spec"
+)
+
+// agreementFiles returns every spec the agreement test runs: the examples,
+// the lint fixtures (those lint must accept and those in
+// lint/testdata/invalid it must reject), and the specs of the spec,
+// frontend and CLI tests.
+func agreementFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	for _, pattern := range []string{
+		"../examples/*/mstage.yaml",
+		"../lint/testdata/*.yaml",
+		"../lint/testdata/invalid/*.yaml",
+		"../spec/testdata/*.yaml",
+		"testdata/*.yaml",
+		"../cmd/mstage/testdata/*.yaml",
+	} {
+		m, err := filepath.Glob(pattern)
+		if err != nil || len(m) == 0 {
+			t.Fatalf("%s: no files (%v)", pattern, err)
+		}
+		files = append(files, m...)
+	}
+	return files
+}
+
+// TestLintAgreesWithBuild runs every spec through the code path of
+// `mstage lint` (lint.File) and through the frontend's build, for the
+// platforms of the spec and for two platforms given by the client, and
+// requires that they agree: what lint accepts builds, and what lint
+// rejects fails the build.
+func TestLintAgreesWithBuild(t *testing.T) {
+	type run struct {
+		name string
+		opts map[string]string
+	}
+	runs := []run{
+		{"spec-platforms", map[string]string{}},
+		{"two-platforms", map[string]string{"platform": "linux/amd64,linux/arm64"}},
+		{"unknown-target", map[string]string{"target": "nope"}},
+	}
+	for _, file := range agreementFiles(t) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(file)
+		for _, r := range runs {
+			t.Run(file+"/"+r.name, func(t *testing.T) {
+				_, _, lintErr := speclint.File(name, data, speclint.Options{Target: r.opts["target"]})
+				opts := map[string]string{"filename": name}
+				for k, v := range r.opts {
+					opts[k] = v
+				}
+				// Only the command line can give named contexts; give
+				// every one the spec uses, as lint assumes.
+				for name := range usedContexts(data) {
+					opts["context:"+name] = "docker-image://busybox:1.36"
+				}
+				c := &fakeClient{opts: opts, specName: name, specData: data, outputs: memFS{}, anyOutput: true}
+				_, buildErr := Build(context.Background(), c)
+				switch {
+				case strings.Contains(file, "/invalid/") && lintErr == nil:
+					t.Errorf("lint accepts %s, which is there to be rejected", file)
+				case strings.HasPrefix(file, "../examples/") && r.opts["target"] == "" && lintErr != nil:
+					t.Errorf("lint rejects the example %s: %v", file, lintErr)
+				case lintErr == nil && buildErr != nil:
+					t.Errorf("lint accepts %s, but the build fails:\n%v", file, buildErr)
+				case lintErr != nil && buildErr == nil:
+					t.Errorf("lint rejects %s, but the build succeeds; lint said:\n%v", file, lintErr)
+				}
+			})
+		}
+	}
+}
+
+// usedContexts returns the named contexts a spec copies or mounts from.
+func usedContexts(data []byte) map[string]bool {
+	names := map[string]bool{}
+	s, err := spec.Parse("mstage.yaml", data)
+	if err != nil {
+		return names
+	}
+	add := func(c *spec.Copy) {
+		if c != nil && c.Context != "" {
+			names[c.Context] = true
+		}
+	}
+	for _, st := range s.Stages() {
+		for _, c := range st.Copy {
+			add(c)
+		}
+		for _, step := range st.Steps {
+			add(step.Copy)
+			for _, m := range step.Mounts {
+				if m.Context != "" {
+					names[m.Context] = true
+				}
+			}
+		}
+	}
+	return names
+}
