@@ -92,7 +92,7 @@ func TestLock(t *testing.T) {
 	flags := []string{"--mirror", host, "--insecure-registry", host}
 
 	var stdout, stderr bytes.Buffer
-	if code := run(append([]string{"lock", file}, flags...), &stdout, &stderr); code != exitOK {
+	if code := run(append([]string{"lock", file}, flags...), nil, &stdout, &stderr); code != exitOK {
 		t.Fatalf("lock exit %d\n%s", code, stderr.String())
 	}
 	want := strings.Join([]string{
@@ -114,7 +114,7 @@ func TestLock(t *testing.T) {
 
 	stdout.Reset()
 	stderr.Reset()
-	if code := run(append([]string{"lock", file, "--write"}, flags...), &stdout, &stderr); code != exitOK {
+	if code := run(append([]string{"lock", file, "--write"}, flags...), nil, &stdout, &stderr); code != exitOK {
 		t.Fatalf("lock --write exit %d\n%s", code, stderr.String())
 	}
 	got, err := os.ReadFile(file)
@@ -146,7 +146,7 @@ func TestLock(t *testing.T) {
 	// Locking again changes nothing.
 	stdout.Reset()
 	stderr.Reset()
-	if code := run(append([]string{"lock", file, "--write"}, flags...), &stdout, &stderr); code != exitOK {
+	if code := run(append([]string{"lock", file, "--write"}, flags...), nil, &stdout, &stderr); code != exitOK {
 		t.Fatalf("second lock exit %d\n%s", code, stderr.String())
 	}
 	if stdout.Len() != 0 {
@@ -167,7 +167,7 @@ func TestLockUnknownImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"lock", "--write", "--insecure-registry", host, file}, &stdout, &stderr)
+	code := run([]string{"lock", "--write", "--insecure-registry", host, file}, nil, &stdout, &stderr)
 	if code != exitFail {
 		t.Errorf("exit %d, want %d", code, exitFail)
 	}

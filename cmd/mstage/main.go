@@ -16,14 +16,16 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// Exit codes.
+// Exit codes. Scripts and pre-commit hooks tell them apart: 1 is a spec a
+// build would reject, 3 a valid spec with warnings under --strict.
 const (
-	exitOK    = 0
-	exitFail  = 1 // the command ran and found errors (or warnings with --strict)
-	exitUsage = 2
+	exitOK       = 0
+	exitFail     = 1 // the spec is invalid, or the command failed
+	exitUsage    = 2 // a bad command line
+	exitWarnings = 3 // lint --strict: the spec is valid but has warnings
 )
 
 type command struct {
@@ -31,65 +33,135 @@ type command struct {
 	run     func(args []string, stdout, stderr io.Writer) int
 }
 
-func commands() map[string]command {
+// commands returns the subcommands; those that read a spec from "-" read
+// stdin.
+func commands(stdin io.Reader) map[string]command {
+	withStdin := func(f func(args []string, stdin io.Reader, stdout, stderr io.Writer) int) func([]string, io.Writer, io.Writer) int {
+		return func(args []string, stdout, stderr io.Writer) int { return f(args, stdin, stdout, stderr) }
+	}
 	return map[string]command{
-		"lint":    {"check a spec for slow, large or unsafe patterns", runLint},
-		"targets": {"list the stages that can be built with --target", runTargets},
-		"outline": {"show the args, secrets, ssh, caches and platforms of a target", runOutline},
-		"llb":     {"print the LLB of a target for one platform (for buildctl debug dump-llb)", runLLB},
-		"schema":  {"print the JSON schema of the spec format", runSchema},
-		"graph":   {"draw the stage graph as mermaid or dot", runGraph},
-		"init":    {"write a starter mstage.yaml for a project directory", runInit},
-		"build":   {"build a target with a BuildKit daemon (BUILDKIT_HOST)", runBuild},
-		"lock":    {"pin every image reference of a spec to its digest", runLock},
+		"lint":       {"check specs for errors and for slow, large or unsafe patterns", withStdin(runLint)},
+		"targets":    {"list the stages that can be built with --target", withStdin(runTargets)},
+		"outline":    {"show the args, secrets, ssh, caches and platforms of a target", withStdin(runOutline)},
+		"llb":        {"print the LLB of a target for one platform (for buildctl debug dump-llb)", runLLB},
+		"schema":     {"print the JSON schema of the spec format", runSchema},
+		"graph":      {"draw the stage graph as mermaid or dot", runGraph},
+		"init":       {"write a starter mstage.yaml for a project directory", runInit},
+		"build":      {"build a target with a BuildKit daemon (BUILDKIT_HOST)", runBuild},
+		"lock":       {"pin every image reference of a spec to its digest", runLock},
+		"version":    {"print the version of mstage", runVersion},
+		"completion": {"print a shell completion script for bash, zsh or fish", runCompletion},
+		"help":       {"show the help of a command", nil}, // handled by run
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
-	cmds := commands()
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmds := commands(stdin)
+	if len(args) == 0 {
 		usage(stderr, cmds)
-		if len(args) == 0 {
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(stdout, cmds)
+		return exitOK
+	case "--version":
+		return runVersion([]string{"--short"}, stdout, stderr)
+	case "help":
+		if len(args) == 1 {
+			usage(stdout, cmds)
+			return exitOK
+		}
+		if len(args) > 2 {
+			fmt.Fprintf(stderr, "mstage help: unexpected argument %q\n", args[2])
 			return exitUsage
 		}
-		return exitOK
+		return help(cmds, args[1], stdout, stderr)
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "mstage: unknown command %q\n", args[0])
-		var names []string
-		for n := range cmds {
-			names = append(names, n)
-		}
-		if s := spec.Suggest(args[0], names); s != "" {
-			fmt.Fprintf(stderr, "did you mean %q?\n", s)
-		}
-		fmt.Fprintln(stderr, "run 'mstage help' for the list of commands")
+		unknownCommand(cmds, args[0], stderr)
 		return exitUsage
+	}
+	if wantsHelp(args[1:]) {
+		return help(cmds, args[0], stdout, stderr)
 	}
 	return cmd.run(args[1:], stdout, stderr)
 }
 
-func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: mstage COMMAND [ARGS]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "commands:")
+// help prints the help of a command on stdout.
+func help(cmds map[string]command, name string, stdout, stderr io.Writer) int {
+	cmd, ok := cmds[name]
+	if !ok {
+		unknownCommand(cmds, name, stderr)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "mstage %s: %s\n\n", name, cmd.summary)
+	if cmd.run == nil {
+		fmt.Fprintln(stdout, "usage: mstage help [COMMAND]")
+		return exitOK
+	}
+	// The command's flag set prints its usage where it reports errors;
+	// asked for, help goes to stdout.
+	cmd.run([]string{"-h"}, stdout, stdout)
+	return exitOK
+}
+
+// wantsHelp reports whether a command line asks for help: -h, -help or
+// --help before any "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+func unknownCommand(cmds map[string]command, name string, stderr io.Writer) {
+	fmt.Fprintf(stderr, "mstage: unknown command %q\n", name)
+	if s := spec.Suggest(name, commandNames(cmds)); s != "" {
+		fmt.Fprintf(stderr, "did you mean %q?\n", s)
+	}
+	fmt.Fprintln(stderr, "run 'mstage help' for the list of commands")
+}
+
+func commandNames(cmds map[string]command) []string {
 	var names []string
 	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+	return names
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "mstage works with mstage specs: lint, inspect and build them.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "usage: mstage COMMAND [ARGS]")
+	fmt.Fprintln(w, "       mstage --help | --version")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, n := range commandNames(cmds) {
+		fmt.Fprintf(w, "  %-11s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "run 'mstage COMMAND -h' for the flags of a command")
+	fmt.Fprintln(w, "run 'mstage help COMMAND' or 'mstage COMMAND --help' for the flags of a command")
+	fmt.Fprintln(w, "exit codes: 0 ok, 1 invalid spec or failure, 2 bad command line, 3 warnings with lint --strict")
 }
 
 // parseArgs parses flags that may appear before, between or after the
 // positional arguments, and checks the number of positional arguments. It
 // reports a bad command line on the flag set's output.
+// A negative maxPos allows any number.
 func parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int, posName string) ([]string, error) {
+	if fc, ok := fs.Output().(*flagCollector); ok {
+		fc.fs, fc.posName = fs, posName
+		return nil, flag.ErrHelp
+	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -106,7 +178,7 @@ func parseArgs(fs *flag.FlagSet, args []string, minPos, maxPos int, posName stri
 	switch {
 	case len(pos) < minPos:
 		err = fmt.Errorf("missing %s", posName)
-	case len(pos) > maxPos:
+	case maxPos >= 0 && len(pos) > maxPos:
 		err = fmt.Errorf("unexpected argument %q", pos[maxPos])
 	}
 	if err != nil {
@@ -123,9 +195,29 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: mstage %s %s\n", name, synopsis)
-		fs.PrintDefaults()
+		printFlags(stderr, fs)
 	}
 	return fs
+}
+
+// printFlags is flag.PrintDefaults with the GNU spelling the usage lines
+// use: --name for long flags, -n for one letter (Go's flag package accepts
+// both).
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	var b strings.Builder
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(&b, "  %s", dashes(f.Name))
+		if typ != "" {
+			fmt.Fprintf(&b, " %s", typ)
+		}
+		fmt.Fprintf(&b, "\n    \t%s", strings.ReplaceAll(usage, "\n", "\n    \t"))
+		if d := f.DefValue; d != "" && d != "false" && d != "[]" {
+			fmt.Fprintf(&b, " (default %q)", d)
+		}
+		b.WriteString("\n")
+	})
+	fmt.Fprint(w, b.String())
 }
 
 // usageExit returns the exit code for an error from parseArgs: -h is not

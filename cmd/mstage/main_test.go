@@ -17,7 +17,15 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 func mstage(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(args, &stdout, &stderr)
+	code := run(args, nil, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// mstageStdin is mstage with stdin.
+func mstageStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -48,8 +56,8 @@ func TestLintGolden(t *testing.T) {
 	golden(t, "lint_bad", out)
 
 	code, _, _ = mstage(t, "lint", "--strict", "testdata/lint_bad.yaml")
-	if code != exitFail {
-		t.Errorf("lint --strict with warnings: exit %d, want %d", code, exitFail)
+	if code != exitWarnings {
+		t.Errorf("lint --strict with warnings: exit %d, want %d", code, exitWarnings)
 	}
 }
 
@@ -225,8 +233,8 @@ func TestUsage(t *testing.T) {
 	if code, _, _ := mstage(t, "lint"); code != exitUsage {
 		t.Errorf("lint without FILE: exit %d", code)
 	}
-	if code, _, _ := mstage(t, "lint", "a.yaml", "b.yaml"); code != exitUsage {
-		t.Errorf("lint with two files: exit %d", code)
+	if code, _, _ := mstage(t, "targets", "a.yaml", "b.yaml"); code != exitUsage {
+		t.Errorf("targets with two files: exit %d", code)
 	}
 	if code, _, _ := mstage(t, "lint", "-h"); code != exitOK {
 		t.Errorf("lint -h: exit %d", code)

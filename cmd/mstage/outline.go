@@ -6,19 +6,32 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/mstage/mstage/frontend"
 	"github.com/mstage/mstage/spec"
 )
 
-func runOutline(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("outline", "FILE [--target T]", stderr)
+func runOutline(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("outline", "[--target T] [--format text|json] FILE|-", stderr)
 	target := fs.String("target", "", "stage to outline (default: the spec's default target)")
+	format := fs.String("format", "text", "output format: text, or json (the result of --call=outline)")
 	pos, err := parseArgs(fs, args, 1, 1, "FILE")
 	if err != nil {
 		return usageExit(err)
 	}
-	s, _, ok := loadSpec(pos[0], stderr)
+	if !checkFormat("outline", *format, stderr) {
+		return exitUsage
+	}
+	s, src, _, ok := readSpec(pos[0], stdin, stderr)
 	if !ok {
 		return exitFail
+	}
+	if *format == "json" {
+		o, err := frontend.Outline(s, *target, src)
+		if err != nil {
+			fmt.Fprintf(stderr, "mstage outline: %v\n", err)
+			return exitFail
+		}
+		return writeJSON(stdout, stderr, "outline", o)
 	}
 	name := *target
 	if name == "" {

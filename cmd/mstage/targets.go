@@ -5,17 +5,26 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/mstage/mstage/frontend"
 )
 
-func runTargets(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("targets", "FILE", stderr)
+func runTargets(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("targets", "[--format text|json] FILE|-", stderr)
+	format := fs.String("format", "text", "output format: text, or json (the result of --call=targets)")
 	pos, err := parseArgs(fs, args, 1, 1, "FILE")
 	if err != nil {
 		return usageExit(err)
 	}
-	s, _, ok := loadSpec(pos[0], stderr)
+	if !checkFormat("targets", *format, stderr) {
+		return exitUsage
+	}
+	s, src, name, ok := readSpec(pos[0], stdin, stderr)
 	if !ok {
 		return exitFail
+	}
+	if *format == "json" {
+		return writeJSON(stdout, stderr, "targets", frontend.Targets(s, src))
 	}
 	def := s.DefaultTarget()
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
@@ -25,7 +34,7 @@ func runTargets(args []string, stdout, stderr io.Writer) int {
 		if st.Name == def {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%s\n", st.Name, st.Kind, mark, oneLine(st.Description), pos[0], st.Pos)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%s\n", st.Name, st.Kind, mark, oneLine(st.Description), name, st.Pos)
 	}
 	if err := tw.Flush(); err != nil {
 		fmt.Fprintf(stderr, "mstage targets: %v\n", err)
