@@ -2,10 +2,13 @@ package frontend
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/moby/buildkit/frontend/subrequests/lint"
 
 	speclint "github.com/mstage/mstage/lint"
 	"github.com/mstage/mstage/spec"
@@ -39,7 +42,8 @@ func agreementFiles(t *testing.T) []string {
 // `mstage lint` (lint.File) and through the frontend's build, for the
 // platforms of the spec and for two platforms given by the client, and
 // requires that they agree: what lint accepts builds, and what lint
-// rejects fails the build.
+// rejects fails the build. The frontend's --check must give the same
+// verdict as its build error.
 func TestLintAgreesWithBuild(t *testing.T) {
 	type run struct {
 		name string
@@ -79,6 +83,21 @@ func TestLintAgreesWithBuild(t *testing.T) {
 					t.Errorf("lint accepts %s, but the build fails:\n%v", file, buildErr)
 				case lintErr != nil && buildErr == nil:
 					t.Errorf("lint rejects %s, but the build succeeds; lint said:\n%v", file, lintErr)
+				}
+
+				// --check, with the same options, judges the same way.
+				opts["requestid"] = lint.RequestLint
+				c = &fakeClient{opts: opts, specName: name, specData: data, outputs: memFS{}}
+				res, err := Build(context.Background(), c)
+				if err != nil {
+					t.Fatalf("--check failed instead of reporting: %v", err)
+				}
+				var results lint.LintResults
+				if err := json.Unmarshal(res.Metadata["result.json"], &results); err != nil {
+					t.Fatal(err)
+				}
+				if (results.Error != nil) != (lintErr != nil) {
+					t.Errorf("mstage lint error: %v\n--check build error: %+v", lintErr, results.Error)
 				}
 			})
 		}

@@ -62,7 +62,12 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			return outlineOf(s, bc.Target, bc.BuildArgs, bc.CacheIDNamespace, bc.TargetPlatforms, src.Data)
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
-			opt := speclint.Options{BuildArgs: bc.BuildArgs, Target: bc.Target, Platforms: bc.TargetPlatforms}
+			opt := speclint.Options{
+				BuildArgs:     bc.BuildArgs,
+				Target:        bc.Target,
+				Platforms:     bc.TargetPlatforms,
+				BuildPlatform: bc.BuildPlatforms[0],
+			}
 			return lintSpec(ctx, s, parseErr, opt, src.SourceMap), nil
 		},
 	})

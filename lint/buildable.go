@@ -26,6 +26,9 @@ func Buildable(ctx context.Context, s *spec.Spec, opt Options) error {
 		return err
 	}
 	build := platforms.Normalize(platforms.DefaultSpec())
+	if opt.BuildPlatform.OS != "" {
+		build = platforms.Normalize(opt.BuildPlatform)
+	}
 	targets := opt.Platforms
 	if len(targets) == 0 {
 		for _, p := range s.Platforms {

@@ -48,6 +48,8 @@ type Options struct {
 	Target    string            // --target; counts as reachable
 	// Platforms are the client's --platform; Buildable compiles for them.
 	Platforms []ocispecs.Platform
+	// BuildPlatform is where the build runs; zero means this machine.
+	BuildPlatform ocispecs.Platform
 	// Source is the spec file as read, for the rules that read what the
 	// spec does not keep (the # syntax= line). Without it they do not run.
 	Source []byte

@@ -47,6 +47,9 @@ func TestHelp(t *testing.T) {
 			t.Errorf("help %s: exit %d, stderr %q, stdout:\n%s", name, code, e, o)
 		}
 	}
+	if code, o, _ := mstage(t, "help", "-h"); code != exitOK || !strings.Contains(o, "usage: mstage help [COMMAND]") {
+		t.Errorf("help -h: exit %d, stdout %q", code, o)
+	}
 	code, _, errOut = mstage(t, "help", "lnt")
 	if code != exitUsage || !strings.Contains(errOut, `did you mean "lint"?`) {
 		t.Errorf("help lnt: exit %d, stderr %q", code, errOut)

@@ -76,6 +76,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "mstage help: unexpected argument %q\n", args[2])
 			return exitUsage
 		}
+		if wantsHelp(args[1:]) {
+			return help(cmds, "help", stdout, stderr)
+		}
 		return help(cmds, args[1], stdout, stderr)
 	}
 	cmd, ok := cmds[args[0]]
