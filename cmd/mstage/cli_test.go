@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -133,6 +134,10 @@ func TestCompletion(t *testing.T) {
 	}
 }
 
+// service is a copy of examples/go-service, so that editing the example does
+// not change these goldens.
+const service = "testdata/service.yaml"
+
 // The JSON of lint, targets and outline is the frontend's answer to
 // --call=check, targets and outline, in BuildKit's types.
 func TestJSONShapes(t *testing.T) {
@@ -157,32 +162,32 @@ func TestJSONShapes(t *testing.T) {
 		t.Errorf("parse error result: %+v", lr.Error)
 	}
 
-	code, out, errOut = mstage(t, "targets", "--format", "json", goService)
+	code, out, errOut = mstage(t, "targets", "--format", "json", service)
 	if code != exitOK {
 		t.Fatalf("targets: exit %d: %s", code, errOut)
 	}
-	golden(t, "targets_go_service.json", out)
+	golden(t, "targets_service.json", out)
 	var tl targets.List
 	decodeStrict(t, out, &tl)
 	if len(tl.Targets) == 0 || !tl.Targets[len(tl.Targets)-1].Default {
 		t.Errorf("targets: %+v", tl.Targets)
 	}
 
-	code, out, errOut = mstage(t, "outline", "--format", "json", "--target", "server", goService)
+	code, out, errOut = mstage(t, "outline", "--format", "json", "--target", "server", service)
 	if code != exitOK {
 		t.Fatalf("outline: exit %d: %s", code, errOut)
 	}
-	golden(t, "outline_go_service.json", out)
+	golden(t, "outline_service.json", out)
 	var o outline.Outline
 	decodeStrict(t, out, &o)
 	if o.Name != "server" || len(o.Cache) == 0 || !strings.HasPrefix(o.Cache[0].ID, "mstage/") {
 		t.Errorf("outline: %+v", o)
 	}
-	code, _, errOut = mstage(t, "outline", "--format", "json", "--target", "servr", goService)
+	code, _, errOut = mstage(t, "outline", "--format", "json", "--target", "servr", service)
 	if code != exitFail || !strings.Contains(errOut, `did you mean "server"?`) {
 		t.Errorf("outline json, unknown target: exit %d, stderr %q", code, errOut)
 	}
-	if code, _, _ := mstage(t, "targets", "--format", "yaml", goService); code != exitUsage {
+	if code, _, _ := mstage(t, "targets", "--format", "yaml", service); code != exitUsage {
 		t.Errorf("unknown format: exit %d", code)
 	}
 }
@@ -222,12 +227,15 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"lintt"}, exitUsage, `did you mean "lint"?`},
 		{[]string{"targets", "--format", "json", "testdata/parse_error.yaml"}, exitFail, "parse_error.yaml:5:5:"},
 	}
+	var table strings.Builder
 	for _, tt := range tests {
 		code, _, errOut := mstage(t, tt.args...)
 		if code != tt.want || !strings.Contains(errOut, tt.err) {
 			t.Errorf("mstage %s: exit %d, want %d; stderr:\n%s", strings.Join(tt.args, " "), code, tt.want, errOut)
 		}
+		fmt.Fprintf(&table, "%d  mstage %s\n", code, strings.Join(tt.args, " "))
 	}
+	golden(t, "exit_codes", table.String())
 }
 
 func TestStdin(t *testing.T) {
@@ -258,7 +266,7 @@ func TestStdin(t *testing.T) {
 		t.Errorf("lint --format json -: exit %d, source %q", code, lr.Sources[0].Filename)
 	}
 
-	svc, err := os.ReadFile(goService)
+	svc, err := os.ReadFile(service)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +274,7 @@ func TestStdin(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "<stdin>:") {
 		t.Errorf("targets -: exit %d\n%s", code, out)
 	}
-	_, want, _ := mstage(t, "outline", "--target", "server", goService)
+	_, want, _ := mstage(t, "outline", "--target", "server", service)
 	if code, out, _ = mstageStdin(t, string(svc), "outline", "--target", "server", "-"); code != exitOK || out != want {
 		t.Errorf("outline -: exit %d\n%s", code, out)
 	}
@@ -276,7 +284,7 @@ func TestStdin(t *testing.T) {
 }
 
 func TestSeveralFiles(t *testing.T) {
-	files := []string{goService, "testdata/lint_bad.yaml", "../../lint/testdata/runs_as_root_bad.yaml"}
+	files := []string{service, "testdata/lint_bad.yaml", "../../lint/testdata/runs_as_root_bad.yaml"}
 	code, out, errOut := mstage(t, append([]string{"lint"}, files...)...)
 	if code != exitOK || errOut != "" {
 		t.Fatalf("exit %d: %s", code, errOut)
