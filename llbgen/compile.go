@@ -31,12 +31,14 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("llbgen: no spec")
 	}
 	target := opt.Target
+	var targetPos spec.Pos // --target has no position in the file
 	if target == "" {
-		target = s.DefaultTarget()
+		target, targetPos = s.DefaultTarget(), s.At("default")
 	}
 	st := s.Stage(target)
 	if st == nil {
-		return nil, fmt.Errorf("target stage %q not found; stages: %s", target, strings.Join(stageNames(s), ", "))
+		return nil, &spec.Error{Filename: s.Filename, Pos: targetPos, Msg: fmt.Sprintf("target stage %q not found", target),
+			Expected: "one of " + strings.Join(stageNames(s), ", "), Suggestion: spec.Suggest(target, stageNames(s))}
 	}
 	c := newCompiler(ctx, s, opt)
 	c.warnUndeclaredArgs()
@@ -156,15 +158,15 @@ func (c *compiler) presetOf(name string) (*preset.Preset, error) {
 	return p, nil
 }
 
-// errorAt prefixes err with the spec file and the position.
+// errorAt returns a *spec.Error at pos, like the errors of spec.Parse, so
+// that the frontend attaches the YAML snippet and the CLI prints a caret. A
+// "; expected ..." part of the message becomes the error's Expected.
 func (c *compiler) errorAt(pos spec.Pos, format string, a ...any) error {
 	msg := fmt.Sprintf(format, a...)
 	name := c.src.Filename
 	if name == "" {
 		name = "mstage.yaml"
 	}
-	if pos.IsValid() {
-		return fmt.Errorf("%s:%d:%d: %s", name, pos.Line, pos.Col, msg)
-	}
-	return fmt.Errorf("%s: %s", name, msg)
+	msg, expected, _ := strings.Cut(msg, "; expected ")
+	return &spec.Error{Filename: name, Pos: pos, Msg: msg, Expected: expected}
 }

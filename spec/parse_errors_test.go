@@ -319,7 +319,29 @@ func TestParseErrors(t *testing.T) {
 			name: "chmod-bad",
 			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: x\n        chmod: \"0789\"\n",
 			want: []string{
-				"7:16: invalid chmod \"0789\"; expected an octal mode such as 0755 or 644",
+				"7:16: invalid chmod \"0789\": not an octal mode up to 07777; expected an octal mode up to 07777 such as 0755 or 644, or a symbolic mode such as u+x or a=rX",
+			},
+		},
+		{
+			name: "chmod-0o",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: x\n        chmod: \"0o755\"\n",
+			want: []string{
+				"7:16: invalid chmod \"0o755\": BuildKit does not accept the 0o prefix; expected an octal mode up to 07777 such as 0755 or 644, or a symbolic mode such as u+x or a=rX; did you mean \"0755\"?",
+			},
+		},
+		{
+			name: "chmod-symbolic-bad",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: x\n        chmod: u+q\n",
+			want: []string{
+				"7:16: invalid chmod \"u+q\": not a symbolic mode; expected an octal mode up to 07777 such as 0755 or 644, or a symbolic mode such as u+x or a=rX",
+			},
+		},
+		{
+			name: "mount-mode-0o",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        mounts:\n          - {cache: /c, mode: \"0o755\"}\n          - {secret: s, mode: u+x}\n",
+			want: []string{
+				"8:31: invalid mode \"0o755\": BuildKit does not accept the 0o prefix; expected an octal mode up to 07777 such as 0755 or 644; did you mean \"0755\"?",
+				"9:31: invalid mode \"u+x\": not an octal mode up to 07777; expected an octal mode up to 07777 such as 0755 or 644",
 			},
 		},
 		{

@@ -540,33 +540,31 @@ func (c valueChecker) copy(cp *Copy) {
 		c.path(src.Value, src.Pos, "src")
 	}
 	if cp.Has("chmod") {
-		c.mode(cp.Chmod, cp.At("chmod"), "chmod")
+		c.chmod(cp.Chmod, cp.At("chmod"))
 	}
 	if cp.Has("chown") && !c.skip(cp.Chown) && !validChown(cp.Chown) {
 		c.errs.add(cp.At("chown"), fmt.Sprintf("invalid chown %q", cp.Chown), "user[:group], by name or number, such as 1000:1000", "")
 	}
 }
 
+// mode checks a mount's octal mode; chmod checks a copy's mode, which may
+// also be symbolic. Both use the parsers llbgen compiles with.
 func (c valueChecker) mode(value string, pos Pos, what string) {
 	if c.skip(value) {
 		return
 	}
-	if !validOctalMode(value) {
-		c.errs.add(pos, fmt.Sprintf("invalid %s %q", what, value), "an octal mode such as 0755 or 644", "")
+	if _, err := ParseMode(value); err != nil {
+		c.errs.add(pos, fmt.Sprintf("invalid %s %q: %v", what, value, err), expectedMode, suggestMode(value))
 	}
 }
 
-func validOctalMode(s string) bool {
-	s = strings.TrimPrefix(s, "0o")
-	if len(s) < 3 || len(s) > 4 {
-		return false
+func (c valueChecker) chmod(value string, pos Pos) {
+	if c.skip(value) {
+		return
 	}
-	for _, r := range s {
-		if r < '0' || r > '7' {
-			return false
-		}
+	if _, err := ParseChmod(value); err != nil {
+		c.errs.add(pos, fmt.Sprintf("invalid chmod %q: %v", value, err), expectedChmod, suggestMode(value))
 	}
-	return true
 }
 
 func validChown(s string) bool {
