@@ -41,7 +41,9 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 			Expected: "one of " + strings.Join(stageNames(s), ", "), Suggestion: spec.Suggest(target, stageNames(s))}
 	}
 	c := newCompiler(ctx, s, opt)
-	c.warnUndeclaredArgs()
+	if err := c.argValues(); err != nil {
+		return nil, err
+	}
 	return c.compileTarget(target)
 }
 
@@ -111,15 +113,21 @@ func projectName(s *spec.Spec) string {
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
-func (c *compiler) warnUndeclaredArgs() {
-	values, undeclared := c.src.ArgValues(c.opt.BuildArgs)
+// argValues sets the values of the args and warns about build args the
+// spec does not declare.
+func (c *compiler) argValues() error {
+	values, undeclared, err := c.src.ArgValues(c.opt.BuildArgs)
 	c.args = values
+	if err != nil {
+		return err
+	}
 	if c.opt.Warn == nil {
-		return
+		return nil
 	}
 	for _, name := range undeclared {
 		c.opt.Warn(c.src.At("args"), fmt.Sprintf("build arg %q is not declared in args; it has no effect", name))
 	}
+	return nil
 }
 
 // stageFor returns stage name with its variables expanded for vars

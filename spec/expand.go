@@ -31,18 +31,22 @@ func isBuiltinArg(name string) bool {
 	return strings.HasPrefix(name, "BUILDKIT_")
 }
 
-// ArgValues returns the value of every declared arg: its default, or the
-// --build-arg of the same name. undeclared lists, sorted, the build args the
-// spec does not declare (proxy variables, SOURCE_DATE_EPOCH and BUILDKIT_*
-// are not reported). Defaults are literal: a default does not expand other
-// args.
-func (s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string, undeclared []string) {
+// ArgValues returns the value of every declared arg: the --build-arg of
+// the same name, else its default. A default may use the args declared
+// before it (GO_TAG: ${GO_VERSION}-bookworm), with their final values; a
+// --build-arg value is literal. err is an ErrorList at the defaults that
+// cannot be expanded. undeclared lists, sorted, the build args the spec
+// does not declare (proxy variables, SOURCE_DATE_EPOCH and BUILDKIT_* are
+// not reported).
+func (s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string, undeclared []string, err error) {
 	values = make(map[string]string, len(s.Args))
+	x := newExpander(s.Filename, values)
 	for _, a := range s.Args {
-		values[a.Name] = a.Default
 		if v, ok := buildArgs[a.Name]; ok {
 			values[a.Name] = v
+			continue
 		}
+		values[a.Name] = x.word(a.Default, a.At("default"))
 	}
 	for name := range buildArgs {
 		if _, declared := values[name]; !declared && !isBuiltinArg(name) {
@@ -50,7 +54,7 @@ func (s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string,
 		}
 	}
 	slices.Sort(undeclared)
-	return values, undeclared
+	return values, undeclared, x.errs.result()
 }
 
 // PlatformVars returns TARGETPLATFORM, TARGETOS, TARGETARCH, TARGETVARIANT

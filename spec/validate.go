@@ -54,6 +54,12 @@ func (v *validator) args() {
 			v.errs.add(a.Pos, fmt.Sprintf("arg %q is set by mstage for each platform and cannot be declared", a.Name), "", "")
 		}
 	}
+	// Defaults expand with the args declared before them; check that they
+	// can, with the defaults.
+	var list ErrorList
+	if _, _, err := v.s.ArgValues(nil); errors.As(err, &list) {
+		v.errs.errs = append(v.errs.errs, list...)
+	}
 }
 
 // names checks stage names and indexes the stages by name.
