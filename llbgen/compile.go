@@ -130,16 +130,27 @@ func (c *compiler) argValues() error {
 	return nil
 }
 
-// stageFor returns stage name with its variables expanded for vars
-// platform p, or nil when the spec has no such stage.
+// stageFor returns stage name with the values that choose its base (image,
+// platform) expanded for vars platform p, or nil when the spec has no such
+// stage. stageIn expands the rest once the base's env is known.
 func (c *compiler) stageFor(name string, p ocispecs.Platform) (*spec.Stage, error) {
+	return c.expander(p).Base(name)
+}
+
+// stageIn returns stage name with all its values expanded for vars platform
+// p, on a base whose image config env is env.
+func (c *compiler) stageIn(name string, p ocispecs.Platform, env []string) (*spec.Stage, error) {
+	return c.expander(p).In(name, env)
+}
+
+func (c *compiler) expander(p ocispecs.Platform) *spec.StageExpander {
 	key := platforms.Format(p)
 	x, ok := c.expanders[key]
 	if !ok {
 		x = spec.NewStageExpander(c.src, c.varsFor(p))
 		c.expanders[key] = x
 	}
-	return x.Stage(name)
+	return x
 }
 
 // varsFor returns the variables a run step may reference, for vars

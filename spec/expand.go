@@ -133,6 +133,7 @@ func Expand(s *Spec, vars map[string]string) (*Spec, error) {
 // expands, as it does a whole file in Expand.
 type StageExpander struct {
 	src  *Spec
+	vars varsEnv
 	x    *expander
 	done map[string]expandedStage
 }
@@ -144,29 +145,104 @@ type expandedStage struct {
 
 // NewStageExpander returns a StageExpander of s for vars.
 func NewStageExpander(s *Spec, vars map[string]string) *StageExpander {
-	return &StageExpander{src: s, x: newExpander(s.Filename, vars), done: map[string]expandedStage{}}
+	return &StageExpander{src: s, vars: varsEnv(vars), x: newExpander(s.Filename, vars), done: map[string]expandedStage{}}
 }
 
 // Stage returns stage name with its variables expanded and its values
-// checked, or nil when the spec has no such stage.
+// checked, or nil when the spec has no such stage. Every value sees the
+// variables only; a build uses Base and In, which also see the image's env.
 func (e *StageExpander) Stage(name string) (*Stage, error) {
 	if d, ok := e.done[name]; ok {
 		return d.stage, d.err
 	}
+	st, err := e.expand(name, nil, false)
+	e.done[name] = expandedStage{stage: st, err: err}
+	return st, err
+}
+
+// Base returns stage name with the values that choose its base expanded
+// and checked: image and platform, which see the variables only, as a
+// Dockerfile's FROM sees only the global ARGs. Its other values are as
+// written; In expands them once the base image's env is known. The result
+// is shared: callers must not modify it.
+func (e *StageExpander) Base(name string) (*Stage, error) {
+	key := "\x00base " + name
+	if d, ok := e.done[key]; ok {
+		return d.stage, d.err
+	}
 	st := e.src.Stage(name)
-	if st != nil && stageHasVars(st) {
-		st = st.clone()
+	var err error
+	if st != nil && (strings.Contains(st.Image, "$") || strings.Contains(st.Platform, "$")) {
+		out := *st
 		e.x.errs = &errorSink{filename: e.src.Filename}
-		walkStage(st, e.x)
+		e.x.env = e.vars
+		walkBase(&out, e.x)
 		if e.x.errs.empty() {
-			checkStageValues(valueChecker{errs: e.x.errs, expanded: true}, st)
+			c := valueChecker{errs: e.x.errs, expanded: true}
+			if out.Has("image") {
+				c.image(out.Image, out.At("image"))
+			}
+			if out.Has("platform") {
+				c.platform(out.Platform, out.At("platform"), out.Kind == KindBuilder)
+			}
 		}
-		if err := e.x.errs.result(); err != nil {
-			e.done[name] = expandedStage{err: err}
-			return nil, err
+		if err = e.x.errs.result(); err != nil {
+			st = nil
+		} else {
+			st = &out
 		}
 	}
-	e.done[name] = expandedStage{stage: st}
+	e.done[key] = expandedStage{stage: st, err: err}
+	return st, err
+}
+
+// In returns stage name expanded for a base whose image config env is env
+// (KEY=VALUE entries, as in an image config), as a Dockerfile's ENV, WORKDIR,
+// USER, COPY, LABEL, EXPOSE and VOLUME see the image's env: image and
+// platform see the variables only; the stage's env values are expanded in
+// order, each seeing env with the stage's entries before it; every other
+// value sees env with all of the stage's env. A name in env hides a
+// variable of the same name, as ENV hides an ARG. The result is not cached
+// (a stage is built once per platform); when the stage holds no variable it
+// is the spec's own stage, which callers must not modify.
+func (e *StageExpander) In(name string, env []string) (*Stage, error) {
+	return e.expand(name, env, true)
+}
+
+func (e *StageExpander) expand(name string, env []string, withEnv bool) (*Stage, error) {
+	st := e.src.Stage(name)
+	if st == nil || !stageHasVars(st) {
+		return st, nil
+	}
+	st = st.clone()
+	e.x.errs = &errorSink{filename: e.src.Filename}
+	e.x.env = e.vars
+	walkBase(st, e.x)
+	if withEnv {
+		scope := maps.Clone(e.vars)
+		for _, kv := range env {
+			if k, v, _ := strings.Cut(kv, "="); k != "" {
+				scope[k] = v
+			}
+		}
+		e.x.env = scope
+		for i := range st.Env {
+			kv := &st.Env[i]
+			kv.Value = e.x.word(kv.Value, kv.Pos)
+			scope[kv.Key] = kv.Value
+		}
+		walkRest(st, e.x)
+		e.x.env = e.vars
+	} else {
+		walkKVs(st.Env, e.x)
+		walkRest(st, e.x)
+	}
+	if e.x.errs.empty() {
+		checkStageValues(valueChecker{errs: e.x.errs, expanded: true}, st)
+	}
+	if err := e.x.errs.result(); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -348,11 +424,21 @@ func walkKVs(list []KV, v expandable) {
 }
 
 func walkStage(st *Stage, v expandable) {
+	walkBase(st, v)
+	walkKVs(st.Env, v)
+	walkRest(st, v)
+}
+
+// walkBase visits the values that choose a stage's base.
+func walkBase(st *Stage, v expandable) {
 	v.field(st.Node, "image", &st.Image)
 	v.field(st.Node, "platform", &st.Platform)
+}
+
+// walkRest visits the values after the stage's env.
+func walkRest(st *Stage, v expandable) {
 	v.field(st.Node, "workdir", &st.Workdir)
 	v.field(st.Node, "user", &st.User)
-	walkKVs(st.Env, v)
 	walkStrings(st.Outputs, v)
 	walkKVs(st.Labels, v)
 	walkStrings(st.Expose, v)
