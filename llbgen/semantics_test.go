@@ -276,3 +276,50 @@ runtimes:
 		t.Errorf("PY = %q, want 3.13", got)
 	}
 }
+
+// A stage's args reach every run step of the stage as env, whether or not
+// the command names them (a Makefile or an xx-* helper reads them); steps
+// of other stages still get only what their command names. An env of the
+// image or the step with the same name wins, as ENV does over ARG.
+func TestStageArgsReachEveryRunStep(t *testing.T) {
+	src := `version: 1
+args: {VERSION: dev, OTHER: o}
+builders:
+  tools:
+    image: debian:bookworm
+    steps:
+      - run: tools-setup
+artifacts:
+  app:
+    builder: tools
+    args: [VERSION, TARGETPLATFORM, TARGETARCH, BUILDPLATFORM]
+    steps:
+      - run: make
+      - run: echo $OTHER
+      - run: override
+        env: {VERSION: step}
+    outputs: [/out/app]
+`
+	_, g := buildSrc(t, src, "app", arm64, map[string]string{"VERSION": "1.2.3"})
+	want := map[string]string{"VERSION": "1.2.3", "TARGETPLATFORM": "linux/arm64", "TARGETARCH": "arm64", "BUILDPLATFORM": "linux/amd64"}
+	for _, cmd := range []string{"make", "echo $OTHER"} {
+		env := llbtest.Env(g.ExecContaining(cmd))
+		for k, v := range want {
+			if env[k] != v {
+				t.Errorf("%s: %s = %q, want %q", cmd, k, env[k], v)
+			}
+		}
+	}
+	if env := llbtest.Env(g.ExecContaining("make")); env["OTHER"] != "" {
+		t.Errorf("make got OTHER=%q; only the stage's args and what the command names", env["OTHER"])
+	}
+	if env := llbtest.Env(g.ExecContaining("echo $OTHER")); env["OTHER"] != "o" {
+		t.Errorf("echo $OTHER got OTHER=%q, want o", env["OTHER"])
+	}
+	if env := llbtest.Env(g.ExecContaining("override")); env["VERSION"] != "step" {
+		t.Errorf("step env VERSION = %q, want step", env["VERSION"])
+	}
+	if env := llbtest.Env(g.ExecContaining("tools-setup")); env["VERSION"] != "" || env["TARGETARCH"] != "" {
+		t.Errorf("the builder's step got the artifact's args: %v", env)
+	}
+}

@@ -163,7 +163,7 @@ func (c *compiler) runStep(sc *stepCtx, ps planStep) error {
 		opts = append(opts, o)
 	}
 
-	for _, v := range runVars(step.Run, sc.vars) {
+	for _, v := range stepVars(step.Run, sc.inst.stage.Args, sc.vars) {
 		if _, set := fs.getEnv(v); set || hasKey(step.Env, v) {
 			continue
 		}

@@ -260,6 +260,8 @@ func (d *decoder) stage(e entry, kind Kind) *Stage {
 			st.User, _ = d.str(e.value, key)
 		case "env":
 			st.Env = d.strMap(e.value, key)
+		case "args":
+			st.Args, _ = d.strList(e.value, key)
 		case "steps":
 			st.Steps = d.steps(e.value)
 		case "outputs":

@@ -25,14 +25,14 @@ func TestParseErrors(t *testing.T) {
 			name: "unknown-stage-key",
 			src:  "version: 1\nbuilders:\n  go:\n    imge: golang\n",
 			want: []string{
-				"4:5: unknown key \"imge\" in builder \"go\"; expected one of description, env, from, image, platform, preset, steps, user, workdir; did you mean \"image\"?",
+				"4:5: unknown key \"imge\" in builder \"go\"; expected one of args, description, env, from, image, platform, preset, steps, user, workdir; did you mean \"image\"?",
 			},
 		},
 		{
 			name: "misplaced-key",
 			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    outputs: [/out]\n",
 			want: []string{
-				"5:5: key \"outputs\" is not allowed in builder \"go\"; it belongs in artifacts; expected one of description, env, from, image, platform, preset, steps, user, workdir",
+				"5:5: key \"outputs\" is not allowed in builder \"go\"; it belongs in artifacts; expected one of args, description, env, from, image, platform, preset, steps, user, workdir",
 			},
 		},
 		{
@@ -406,6 +406,15 @@ func TestParseErrors(t *testing.T) {
 			want: []string{
 				"3:3: invalid arg name \"1FOO\"; expected letters, digits and _, not starting with a digit",
 				"4:3: arg \"TARGETARCH\" is set by mstage for each platform and cannot be declared",
+			},
+		},
+		{
+			name: "stage-args-undeclared",
+			src:  "version: 1\nargs: {VERSION: dev}\nbuilders:\n  go:\n    image: golang\n    args: [VERSOIN, TARGETARCH, TARGETARCH, TARGETPLATFROM]\n",
+			want: []string{
+				"6:12: arg \"VERSOIN\" is not declared; expected an arg declared in the top-level args, or one of BUILDARCH, BUILDOS, BUILDPLATFORM, BUILDVARIANT, TARGETARCH, TARGETOS, TARGETPLATFORM, TARGETVARIANT; did you mean \"VERSION\"?",
+				"6:33: arg \"TARGETARCH\" is listed twice in builder \"go\"",
+				"6:45: arg \"TARGETPLATFROM\" is not declared; expected an arg declared in the top-level args, or one of BUILDARCH, BUILDOS, BUILDPLATFORM, BUILDVARIANT, TARGETARCH, TARGETOS, TARGETPLATFORM, TARGETVARIANT; did you mean \"TARGETPLATFORM\"?",
 			},
 		},
 		{

@@ -182,6 +182,7 @@ func (v *validator) stage(st *Stage) {
 		v.ref(n.Value, n.Pos, "needs", "")
 	}
 	v.env(st.Env)
+	v.stageArgs(st)
 	for _, step := range st.Steps {
 		v.step(step)
 	}
@@ -208,6 +209,25 @@ func (v *validator) env(env []KV) {
 		if kv.Key == "" || strings.ContainsAny(kv.Key, "= \t\n") {
 			v.errs.add(kv.Pos, fmt.Sprintf("invalid environment variable name %q", kv.Key), "a name without '=' or spaces", "")
 		}
+	}
+}
+
+// stageArgs checks that a stage's args name declared args or platform
+// variables, each once.
+func (v *validator) stageArgs(st *Stage) {
+	known := platformVarNames()
+	for _, a := range v.s.Args {
+		known = append(known, a.Name)
+	}
+	seen := map[string]bool{}
+	for _, a := range st.Args {
+		switch {
+		case seen[a.Value]:
+			v.errs.add(a.Pos, fmt.Sprintf("arg %q is listed twice in %s %q", a.Value, st.Kind, st.Name), "", "")
+		case !slices.Contains(known, a.Value):
+			v.errs.add(a.Pos, fmt.Sprintf("arg %q is not declared", a.Value), "an arg declared in the top-level args, or one of "+strings.Join(platformVarNames(), ", "), Suggest(a.Value, known))
+		}
+		seen[a.Value] = true
 	}
 }
 
