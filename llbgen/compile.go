@@ -35,6 +35,10 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 	if target == "" {
 		target, targetPos = s.DefaultTarget(), s.At("default")
 	}
+	if len(s.Stages()) == 0 {
+		return nil, &spec.Error{Filename: s.Filename, Pos: s.Pos, Msg: "the spec has no stages, so nothing to build",
+			Expected: "at least one stage under builders, artifacts or runtimes"}
+	}
 	st := s.Stage(target)
 	if st == nil {
 		return nil, &spec.Error{Filename: s.Filename, Pos: targetPos, Msg: fmt.Sprintf("target stage %q not found", target),

@@ -130,6 +130,14 @@ func TestCompileErrorsArePositioned(t *testing.T) {
 			src: "version: 1\nruntimes:\n  web:\n    copy:\n      - {context: assets, to: /srv/}\n",
 			pos: spec.Pos{Line: 5, Col: 19}, msg: `named context "assets" is not set`,
 		},
+		"relative mount target resolving to /": {
+			src: "version: 1\nruntimes:\n  web:\n    image: alpine\n    steps:\n      - run: make\n        mounts: [{cache: ./x/..}]\n",
+			pos: spec.Pos{Line: 7, Col: 26}, msg: `mount target "./x/.." is the root directory`,
+		},
+		"expanded mount target /": {
+			src: "version: 1\nargs: {D: /}\nruntimes:\n  web:\n    image: alpine\n    steps:\n      - run: make\n        mounts: [{tmpfs: $D}]\n",
+			pos: spec.Pos{Line: 8, Col: 26}, msg: `mount target "/" is the root directory`,
+		},
 		"chown by name with link": {
 			src: "version: 1\nruntimes:\n  web:\n    image: alpine\n    copy:\n      - {src: a, to: /a, chown: www, link: true}\n",
 			pos: spec.Pos{Line: 6, Col: 33}, msg: `chown "www" names a user or group`,

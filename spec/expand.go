@@ -320,6 +320,10 @@ func (x *expander) word(value string, pos Pos) string {
 		return value
 	}
 	x.totalLeft -= len(result)
+	if err := checkText(result); err != nil {
+		x.errs.add(pos, fmt.Sprintf("%s expands to a value that %v", shorten(value), err), expectedText, "")
+		return value
+	}
 	return result
 }
 

@@ -325,6 +325,7 @@ args:
   IMAGE: {default: "golang:${GO_VERSION_TAG}"}
   EARLY: ${LATE:-none}
   LATE: late
+runtimes: {r: {}}
 `)
 	for _, tt := range []struct {
 		buildArgs map[string]string
@@ -342,7 +343,7 @@ args:
 }
 
 func TestArgDefaultSyntaxErrorIsPositioned(t *testing.T) {
-	_, err := Parse("mstage.yaml", []byte("version: 1\nargs:\n  A: a\n  B: ${A\n"))
+	_, err := Parse("mstage.yaml", []byte("version: 1\nargs:\n  A: a\n  B: ${A\nruntimes: {r: {}}\n"))
 	if e := FirstError(err); e == nil || e.Pos != (Pos{Line: 4, Col: 6}) || !strings.Contains(e.Msg, "missing '}'") {
 		t.Errorf("error = %v, want 4:6 missing '}'", err)
 	}

@@ -60,12 +60,14 @@ func TestDefaultTarget(t *testing.T) {
 		{"version: 1\ndefault: go\nbuilders: {go: {image: golang}}\nruntimes: {r: {}}\n", "go"},
 		{"version: 1\nbuilders: {go: {image: golang}}\nruntimes: {r1: {}, r2: {}}\n", "r2"},
 		{"version: 1\nbuilders: {go: {image: golang}}\nartifacts: {a: {builder: go}, b: {builder: go}}\n", "b"},
-		{"version: 1\n", ""},
 	}
 	for _, tt := range tests {
 		if got := mustParse(t, tt.src).DefaultTarget(); got != tt.want {
 			t.Errorf("DefaultTarget of %q = %q, want %q", tt.src, got, tt.want)
 		}
+	}
+	if got := (&Spec{}).DefaultTarget(); got != "" {
+		t.Errorf("DefaultTarget of a spec without stages = %q, want empty", got)
 	}
 }
 

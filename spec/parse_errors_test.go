@@ -418,6 +418,32 @@ func TestParseErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "mount-target-root",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        mounts:\n          - cache: /\n          - {tmpfs: /tmp/../}\n          - {bind: //, src: /}\n          - {secret: s, target: /}\n",
+			want: []string{
+				"8:20: mount target \"/\" is the root directory; expected a directory below /, such as /cache",
+				"9:21: mount target \"/tmp/../\" is the root directory; expected a directory below /, such as /cache",
+				"10:20: mount target \"//\" is the root directory; expected a directory below /, such as /cache",
+				"11:33: mount target \"/\" is the root directory; expected a directory below /, such as /cache",
+			},
+		},
+		{
+			name: "control-characters",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    env: {A: \"a\\0b\", \"K\\x1b\": v, OK: \"tab\\there\\nnewline\"}\n    workdir: \"/src\\u0085\"\n",
+			want: []string{
+				"5:14: env \"A\" holds the control character U+0000 at byte 1; expected text without control characters (tabs and line breaks are allowed)",
+				"5:22: a key of env holds the control character U+001B at byte 1; expected text without control characters (tabs and line breaks are allowed)",
+				"6:14: workdir holds the control character U+0085 at byte 4; expected text without control characters (tabs and line breaks are allowed)",
+			},
+		},
+		{
+			name: "no-stages",
+			src:  "version: 1\nargs: {A: a}\n",
+			want: []string{
+				"1:1: the spec has no stages, so nothing to build; expected at least one stage under builders, artifacts or runtimes",
+			},
+		},
+		{
 			name: "top-not-mapping",
 			src:  "- version: 1\n",
 			want: []string{

@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +28,9 @@ func validate(s *Spec, errs *errorSink) {
 	v.defaultTarget()
 	v.cycles()
 	checkValues(s, errs)
+	if errs.empty() && len(s.Builders)+len(s.Artifacts)+len(s.Runtimes) == 0 {
+		errs.add(s.Pos, "the spec has no stages, so nothing to build", "at least one stage under builders, artifacts or runtimes", "")
+	}
 }
 
 type validator struct {
@@ -442,6 +446,7 @@ func checkStageValues(c valueChecker, st *Stage) {
 		c.path(step.Workdir, step.At("workdir"), "workdir")
 		for _, m := range step.Mounts {
 			c.path(m.Target, m.At("target"), "mount target")
+			c.mountTarget(m)
 			c.path(m.Src, m.At("src"), "mount src")
 			if m.Has("mode") {
 				c.mode(m.Mode, m.At("mode"), "mode")
@@ -521,6 +526,16 @@ func (c valueChecker) path(p string, pos Pos, what string) {
 	if escapesRoot(p) {
 		c.errs.add(pos, fmt.Sprintf("%s %q escapes the root with ..", what, p), "a path that stays inside its root", "")
 	}
+}
+
+// mountTarget rejects a mount over the root directory, which would hide
+// the step's whole filesystem. A relative target that resolves to / against
+// the workdir is rejected by llbgen, which knows the workdir.
+func (c valueChecker) mountTarget(m *Mount) {
+	if m.Target == "" || c.skip(m.Target) || !strings.HasPrefix(m.Target, "/") || path.Clean(m.Target) != "/" {
+		return
+	}
+	c.errs.add(m.At("target"), fmt.Sprintf("mount target %q is the root directory", m.Target), "a directory below /, such as /cache", "")
 }
 
 func escapesRoot(p string) bool {
