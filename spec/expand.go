@@ -13,8 +13,8 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// platformVarNames are the variables PlatformVars sets.
-func platformVarNames() []string {
+// PlatformVarNames are the variables PlatformVars sets.
+func PlatformVarNames() []string {
 	return []string{
 		"BUILDARCH", "BUILDOS", "BUILDPLATFORM", "BUILDVARIANT",
 		"TARGETARCH", "TARGETOS", "TARGETPLATFORM", "TARGETVARIANT",

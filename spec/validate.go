@@ -54,7 +54,7 @@ func (v *validator) args() {
 		switch {
 		case !validVarName(a.Name):
 			v.errs.add(a.Pos, fmt.Sprintf("invalid arg name %q", a.Name), "letters, digits and _, not starting with a digit", "")
-		case slices.Contains(platformVarNames(), a.Name):
+		case slices.Contains(PlatformVarNames(), a.Name):
 			v.errs.add(a.Pos, fmt.Sprintf("arg %q is set by mstage for each platform and cannot be declared", a.Name), "", "")
 		}
 	}
@@ -219,7 +219,7 @@ func (v *validator) env(env []KV) {
 // stageArgs checks that a stage's args name declared args or platform
 // variables, each once.
 func (v *validator) stageArgs(st *Stage) {
-	known := platformVarNames()
+	known := PlatformVarNames()
 	for _, a := range v.s.Args {
 		known = append(known, a.Name)
 	}
@@ -229,7 +229,7 @@ func (v *validator) stageArgs(st *Stage) {
 		case seen[a.Value]:
 			v.errs.add(a.Pos, fmt.Sprintf("arg %q is listed twice in %s %q", a.Value, st.Kind, st.Name), "", "")
 		case !slices.Contains(known, a.Value):
-			v.errs.add(a.Pos, fmt.Sprintf("arg %q is not declared", a.Value), "an arg declared in the top-level args, or one of "+strings.Join(platformVarNames(), ", "), Suggest(a.Value, known))
+			v.errs.add(a.Pos, fmt.Sprintf("arg %q is not declared", a.Value), "an arg declared in the top-level args, or one of "+strings.Join(PlatformVarNames(), ", "), Suggest(a.Value, known))
 		}
 		seen[a.Value] = true
 	}
