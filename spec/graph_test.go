@@ -94,3 +94,15 @@ artifacts:
 		t.Errorf("error:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// An arg a stage lists in its args is used by that stage, as is one a used
+// default names.
+func TestArgsUsedByStageArgs(t *testing.T) {
+	s := mustParse(t, "version: 1\nargs: {A: a, B: b, C: \"${B}\", D: d}\nbuilders:\n  b:\n    image: golang\n    args: [A, C, TARGETARCH]\n")
+	used := s.ArgsUsedBy(s.Stages())
+	for name, want := range map[string]bool{"A": true, "B": true, "C": true, "D": false} {
+		if used[name] != want {
+			t.Errorf("used[%s] = %v, want %v", name, used[name], want)
+		}
+	}
+}
