@@ -132,7 +132,7 @@ func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) any {
 	case "Copy.Chmod":
 		return object{"type": []string{"string", "integer"}, "description": "octal file mode such as \"0644\", or symbolic such as u+x"}
 	case "Mount.Mode":
-		return object{"type": []string{"string", "integer"}, "description": "octal file mode, such as \"0644\""}
+		return object{"type": []string{"string", "integer"}, "pattern": `^(0*[0-7]{1,4}|.*\$.*)$`, "description": "octal file mode such as \"0644\" or \"644\" (not \"0o644\")"}
 	case "Step.Network":
 		return object{"enum": []string{"default", "none", "host"}}
 	case "Mount.Sharing":
