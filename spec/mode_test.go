@@ -60,3 +60,20 @@ func TestParseMode(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseChmod: the mode parsers never panic, and what they accept is
+// what BuildKit accepts: octal up to 07777, or a symbolic mode.
+func FuzzParseChmod(f *testing.F) {
+	for _, s := range []string{"755", "0o755", "u+x", "a=rX,g-w", "+t", "ug=,o", "=", "u+", "7777777777777777777777"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseChmod(s)
+		if err == nil && m.Symbolic == "" && m.Perm > 0o7777 {
+			t.Fatalf("ParseChmod(%q) = %o, above 07777", s, m.Perm)
+		}
+		if p, err := ParseMode(s); err == nil && p > 0o7777 {
+			t.Fatalf("ParseMode(%q) = %o, above 07777", s, p)
+		}
+	})
+}
