@@ -149,13 +149,13 @@ func NewStageExpander(s *Spec, vars map[string]string) *StageExpander {
 }
 
 // Stage returns stage name with its variables expanded and its values
-// checked, or nil when the spec has no such stage. Every value sees the
-// variables only; a build uses Base and In, which also see the image's env.
+// checked, or nil when the spec has no such stage: In for an image without
+// env. A build uses Base and In, which also see the image's env.
 func (e *StageExpander) Stage(name string) (*Stage, error) {
 	if d, ok := e.done[name]; ok {
 		return d.stage, d.err
 	}
-	st, err := e.expand(name, nil, false)
+	st, err := e.In(name, nil)
 	e.done[name] = expandedStage{stage: st, err: err}
 	return st, err
 }
@@ -206,10 +206,6 @@ func (e *StageExpander) Base(name string) (*Stage, error) {
 // (a stage is built once per platform); when the stage holds no variable it
 // is the spec's own stage, which callers must not modify.
 func (e *StageExpander) In(name string, env []string) (*Stage, error) {
-	return e.expand(name, env, true)
-}
-
-func (e *StageExpander) expand(name string, env []string, withEnv bool) (*Stage, error) {
 	st := e.src.Stage(name)
 	if st == nil || !stageHasVars(st) {
 		return st, nil
@@ -218,25 +214,20 @@ func (e *StageExpander) expand(name string, env []string, withEnv bool) (*Stage,
 	e.x.errs = &errorSink{filename: e.src.Filename}
 	e.x.env = e.vars
 	walkBase(st, e.x)
-	if withEnv {
-		scope := maps.Clone(e.vars)
-		for _, kv := range env {
-			if k, v, _ := strings.Cut(kv, "="); k != "" {
-				scope[k] = v
-			}
+	scope := maps.Clone(e.vars)
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); k != "" {
+			scope[k] = v
 		}
-		e.x.env = scope
-		for i := range st.Env {
-			kv := &st.Env[i]
-			kv.Value = e.x.word(kv.Value, kv.Pos)
-			scope[kv.Key] = kv.Value
-		}
-		walkRest(st, e.x)
-		e.x.env = e.vars
-	} else {
-		walkKVs(st.Env, e.x)
-		walkRest(st, e.x)
 	}
+	e.x.env = scope
+	for i := range st.Env {
+		kv := &st.Env[i]
+		kv.Value = e.x.word(kv.Value, kv.Pos)
+		scope[kv.Key] = kv.Value
+	}
+	walkRest(st, e.x)
+	e.x.env = e.vars
 	if e.x.errs.empty() {
 		checkStageValues(valueChecker{errs: e.x.errs, expanded: true}, st)
 	}

@@ -348,3 +348,39 @@ func TestArgDefaultSyntaxErrorIsPositioned(t *testing.T) {
 		t.Errorf("error = %v, want 4:6 missing '}'", err)
 	}
 }
+
+// TestStageExpanderBaseAndIn: Base expands image and platform with the
+// variables only; In expands the rest with the image env, the stage's env
+// entries in order, and an env name hiding a variable of the same name.
+func TestStageExpanderBaseAndIn(t *testing.T) {
+	s := mustParse(t, `version: 1
+args: {TAG: "3.13", HOME: /arg-home}
+builders:
+  py:
+    image: python:${TAG}
+    env: {PATH: "/opt/bin:$PATH", A: "$HOME/a", B: "${A}/b"}
+    workdir: $B
+`)
+	x := NewStageExpander(s, map[string]string{"TAG": "3.13", "HOME": "/arg-home"})
+	base, err := x.Base("py")
+	if err != nil || base.Image != "python:3.13" || base.Workdir != "$B" {
+		t.Fatalf("Base = image %q workdir %q, %v; want python:3.13 and $B as written", base.Image, base.Workdir, err)
+	}
+	st, err := x.In("py", []string{"PATH=/usr/bin:/bin", "HOME=/root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range st.Env {
+		env = append(env, kv.Key+"="+kv.Value)
+	}
+	if want := "PATH=/opt/bin:/usr/bin:/bin A=/root/a B=/root/a/b"; strings.Join(env, " ") != want {
+		t.Errorf("env = %s, want %s", strings.Join(env, " "), want)
+	}
+	if st.Image != "python:3.13" || st.Workdir != "/root/a/b" {
+		t.Errorf("image %q workdir %q", st.Image, st.Workdir)
+	}
+	if s.Stage("py").Workdir != "$B" {
+		t.Error("In modified the parsed spec")
+	}
+}
