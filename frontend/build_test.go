@@ -391,3 +391,25 @@ func TestDescribeListsSchema(t *testing.T) {
 		}
 	}
 }
+
+// A compile error (here a named context the client did not pass) reaches
+// buildx as a parse error does: positioned, with the spec attached so that
+// buildx prints the YAML line.
+func TestCompileErrorPointsAtSpecLine(t *testing.T) {
+	c := newFakeClient(t, "testdata/named-context.yaml", nil)
+	_, err := Build(context.Background(), c)
+	if err == nil {
+		t.Fatal("Build without the named context succeeded")
+	}
+	if !strings.Contains(err.Error(), "named-context.yaml:5:18: named context \"assets\" is not set") {
+		t.Errorf("error = %v", err)
+	}
+	srcs := errdefs.Sources(err)
+	if len(srcs) == 0 {
+		t.Fatalf("error carries no source: %v", err)
+	}
+	src := srcs[len(srcs)-1]
+	if src.Info.Filename != "named-context.yaml" || len(src.Ranges) != 1 || src.Ranges[0].Start.Line != 5 {
+		t.Errorf("source = %q ranges %v; want named-context.yaml line 5", src.Info.Filename, src.Ranges)
+	}
+}

@@ -40,7 +40,7 @@ func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNa
 		o.Description += "platforms: " + strings.Join(names, ", ")
 	}
 
-	values, _ := s.ArgValues(buildArgs)
+	values, _, _ := s.ArgValues(buildArgs) // a default that cannot expand is shown as far as it goes
 	used := s.ArgsUsedBy(stages)
 	for _, a := range s.Args {
 		if !used[a.Name] {

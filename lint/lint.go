@@ -71,6 +71,7 @@ const (
 	CopyOrderDefeatsCache = "CopyOrderDefeatsCache"
 	UnknownLintRule       = "UnknownLintRule"
 	MissingSyntaxLine     = "MissingSyntaxLine"
+	UndefinedVar          = "UndefinedVar"
 )
 
 type check struct {
@@ -88,6 +89,7 @@ func checks() []check {
 		mk(ImageNotPinned, "An image is referenced without a version tag or digest.", LevelInfo, (*linter).imageNotPinned),
 		mk(SecretInEnvOrArgs, "A secret is passed through env, args or a command instead of a secret mount.", LevelWarning, (*linter).secretInEnvOrArgs),
 		mk(UnusedArg, "A declared arg is never referenced.", LevelWarning, (*linter).unusedArg),
+		mk(UndefinedVar, "A ${VAR} names a variable that is not defined where it is expanded.", LevelWarning, (*linter).undefinedVar),
 		mk(UndeclaredBuildArg, "A --build-arg names an arg the spec does not declare.", LevelWarning, (*linter).undeclaredBuildArg),
 		mk(UnreachableStage, "A stage is used by no runtime and is not the default target.", LevelInfo, (*linter).unreachableStage),
 		mk(WholeContextInRuntime, "A runtime copies the whole build context into the image.", LevelWarning, (*linter).wholeContextInRuntime),

@@ -49,6 +49,10 @@ func TestRulesFindBadSpecs(t *testing.T) {
 		{"require_digests.yaml", ImageNotPinned, Options{}, []string{"6:12 warning"}},
 		{"secret_bad.yaml", SecretInEnvOrArgs, Options{}, []string{"3:3 warning", "9:21 warning", "16:30 warning", "21:20 warning"}},
 		{"unused_arg_bad.yaml", UnusedArg, Options{}, []string{"4:3 warning"}},
+		// VERSOIN in an arg default and TARGETARC in a label, surely
+		// undefined; VIRTUAL_EVN, close to VIRTUAL_ENV, on a python base;
+		// HOME on scratch. HOME on python may come from the image: silent.
+		{"undefined_var_bad.yaml", UndefinedVar, Options{}, []string{"4:8 warning", "10:13 warning", "27:12 warning", "28:13 warning"}},
 		{"unused_arg_bad.yaml", UndeclaredBuildArg, Options{BuildArgs: map[string]string{
 			"VERSON": "1", "VERSION": "2", "HTTP_PROXY": "x", "https_proxy": "y", "BUILDKIT_INLINE_CACHE": "1", "SOURCE_DATE_EPOCH": "0",
 		}}, []string{"3:3 warning"}}, // the args mapping
@@ -113,6 +117,7 @@ func TestMessages(t *testing.T) {
 		opt        Options
 		want       string
 	}{
+		{"undefined_var_bad.yaml", UndefinedVar, Options{}, "usage of undefined variable $VERSOIN, which expands to nothing here (did you mean $VERSION?)"},
 		{"unused_arg_bad.yaml", UndeclaredBuildArg, Options{BuildArgs: map[string]string{"VERSON": "1"}}, "did you mean VERSION?"},
 		{"unknown_rule.yaml", UnknownLintRule, Options{}, `did you mean "UnusedArg"?`},
 		{"copy_order_bad.yaml", CopyOrderDefeatsCache, Options{}, `"npm ci" (line 8)`},

@@ -31,15 +31,23 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("llbgen: no spec")
 	}
 	target := opt.Target
+	var targetPos spec.Pos // --target has no position in the file
 	if target == "" {
-		target = s.DefaultTarget()
+		target, targetPos = s.DefaultTarget(), s.At("default")
+	}
+	if len(s.Stages()) == 0 {
+		return nil, &spec.Error{Filename: s.Filename, Pos: s.Pos, Msg: "the spec has no stages, so nothing to build",
+			Expected: "at least one stage under builders, artifacts or runtimes"}
 	}
 	st := s.Stage(target)
 	if st == nil {
-		return nil, fmt.Errorf("target stage %q not found; stages: %s", target, strings.Join(stageNames(s), ", "))
+		return nil, &spec.Error{Filename: s.Filename, Pos: targetPos, Msg: fmt.Sprintf("target stage %q not found", target),
+			Expected: "one of " + strings.Join(stageNames(s), ", "), Suggestion: spec.Suggest(target, stageNames(s))}
 	}
 	c := newCompiler(ctx, s, opt)
-	c.warnUndeclaredArgs()
+	if err := c.argValues(); err != nil {
+		return nil, err
+	}
 	return c.compileTarget(target)
 }
 
@@ -109,27 +117,44 @@ func projectName(s *spec.Spec) string {
 	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
-func (c *compiler) warnUndeclaredArgs() {
-	values, undeclared := c.src.ArgValues(c.opt.BuildArgs)
+// argValues sets the values of the args and warns about build args the
+// spec does not declare.
+func (c *compiler) argValues() error {
+	values, undeclared, err := c.src.ArgValues(c.opt.BuildArgs)
 	c.args = values
+	if err != nil {
+		return err
+	}
 	if c.opt.Warn == nil {
-		return
+		return nil
 	}
 	for _, name := range undeclared {
 		c.opt.Warn(c.src.At("args"), fmt.Sprintf("build arg %q is not declared in args; it has no effect", name))
 	}
+	return nil
 }
 
-// stageFor returns stage name with its variables expanded for vars
-// platform p, or nil when the spec has no such stage.
+// stageFor returns stage name with the values that choose its base (image,
+// platform) expanded for vars platform p, or nil when the spec has no such
+// stage. stageIn expands the rest once the base's env is known.
 func (c *compiler) stageFor(name string, p ocispecs.Platform) (*spec.Stage, error) {
+	return c.expander(p).Base(name)
+}
+
+// stageIn returns stage name with all its values expanded for vars platform
+// p, on a base whose image config env is env.
+func (c *compiler) stageIn(name string, p ocispecs.Platform, env []string) (*spec.Stage, error) {
+	return c.expander(p).In(name, env)
+}
+
+func (c *compiler) expander(p ocispecs.Platform) *spec.StageExpander {
 	key := platforms.Format(p)
 	x, ok := c.expanders[key]
 	if !ok {
 		x = spec.NewStageExpander(c.src, c.varsFor(p))
 		c.expanders[key] = x
 	}
-	return x.Stage(name)
+	return x
 }
 
 // varsFor returns the variables a run step may reference, for vars
@@ -156,15 +181,15 @@ func (c *compiler) presetOf(name string) (*preset.Preset, error) {
 	return p, nil
 }
 
-// errorAt prefixes err with the spec file and the position.
+// errorAt returns a *spec.Error at pos, like the errors of spec.Parse, so
+// that the frontend attaches the YAML snippet and the CLI prints a caret. A
+// "; expected ..." part of the message becomes the error's Expected.
 func (c *compiler) errorAt(pos spec.Pos, format string, a ...any) error {
 	msg := fmt.Sprintf(format, a...)
 	name := c.src.Filename
 	if name == "" {
 		name = "mstage.yaml"
 	}
-	if pos.IsValid() {
-		return fmt.Errorf("%s:%d:%d: %s", name, pos.Line, pos.Col, msg)
-	}
-	return fmt.Errorf("%s: %s", name, msg)
+	msg, expected, _ := strings.Cut(msg, "; expected ")
+	return &spec.Error{Filename: name, Pos: pos, Msg: msg, Expected: expected}
 }

@@ -2,8 +2,6 @@ package llbgen
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -22,15 +20,11 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, pos spec.Pos, linkDefaul
 
 	var chmod *llb.ChmodOpt
 	if cp.Chmod != "" {
-		chmod = &llb.ChmodOpt{}
-		if m, err := strconv.ParseUint(cp.Chmod, 8, 32); err == nil {
-			if m > 0o7777 {
-				return c.errorAt(cp.At("chmod"), "invalid chmod %q; expected an octal mode up to 07777 or a symbolic mode such as u+x", cp.Chmod)
-			}
-			chmod.Mode = os.FileMode(m)
-		} else {
-			chmod.ModeStr = cp.Chmod
+		m, err := spec.ParseChmod(cp.Chmod)
+		if err != nil {
+			return c.errorAt(cp.At("chmod"), "invalid chmod %q: %v", cp.Chmod, err)
 		}
+		chmod = &llb.ChmodOpt{Mode: m.Perm, ModeStr: m.Symbolic}
 	}
 
 	link := linkDefault

@@ -22,7 +22,7 @@ func (fuzzContexts) Main(context.Context) (llb.State, error) {
 
 // FuzzCompile compiles every stage of every spec that parses, for two
 // target platforms, and marshals the LLB. It must never panic; compile
-// errors are fine.
+// errors are fine, but each must be a spec.Error positioned in the file.
 func FuzzCompile(f *testing.F) {
 	var seeds []string
 	for _, pattern := range []string{"../examples/*/mstage.yaml", "testdata/*.yaml", "../spec/testdata/*.yaml"} {
@@ -61,6 +61,9 @@ func FuzzCompile(f *testing.F) {
 				}
 				res, err := Compile(ctx, s, opt)
 				if err != nil {
+					if e := spec.FirstError(err); e == nil || !e.Pos.IsValid() {
+						t.Fatalf("compile %s: error without a position: %v", st.Name, err)
+					}
 					continue
 				}
 				if res.Image == nil && st.Kind == spec.KindRuntime {

@@ -18,6 +18,9 @@ func (c *compiler) mounts(sc *stepCtx, step *spec.Step) ([]llb.RunOption, error)
 	var targets []string
 	sshIndex := 0
 	for _, m := range step.Mounts {
+		if m.Target != "" && path.Clean(sc.inst.fs.absPath(m.Target)) == "/" {
+			return nil, c.errorAt(m.At("target"), "mount target %q is the root directory; expected a directory below /, such as /cache", m.Target)
+		}
 		var o llb.RunOption
 		var err error
 		switch m.Type {

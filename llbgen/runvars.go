@@ -1,6 +1,8 @@
 package llbgen
 
 import (
+	"slices"
+
 	"github.com/mstage/mstage/spec"
 )
 
@@ -12,5 +14,19 @@ func runVars(cmd *spec.Command, vars map[string]string) []string {
 	for _, kv := range spec.RunVars(cmd, vars) {
 		names = append(names, kv.Key)
 	}
+	return names
+}
+
+// stepVars lists, sorted, the variables a run step gets as env: those its
+// command references and the stage's args, which every run step of the
+// stage gets, as after ARG in a Dockerfile stage.
+func stepVars(cmd *spec.Command, stageArgs []spec.String, vars map[string]string) []string {
+	names := runVars(cmd, vars)
+	for _, a := range stageArgs {
+		if _, ok := vars[a.Value]; ok && !slices.Contains(names, a.Value) {
+			names = append(names, a.Value)
+		}
+	}
+	slices.Sort(names)
 	return names
 }

@@ -142,10 +142,6 @@ func (c *compiler) builderAt(name string, tp ocispecs.Platform, exec *ocispecs.P
 	defer leave()
 
 	inst := &instance{stage: b, vars: vars, exec: *exec, preset: ps}
-	names := &namer{stage: name, total: len(b.Steps)}
-	if b.Workdir != "" {
-		names.total++
-	}
 	if b.From != "" {
 		parent, err := c.builderAt(b.From, vars, exec, b.At("from"))
 		if err != nil {
@@ -165,6 +161,14 @@ func (c *compiler) builderAt(name string, tp ocispecs.Platform, exec *ocispecs.P
 				inst.fs.setEnv(e.Name, e.Value)
 			}
 		}
+	}
+	if b, err = c.stageIn(name, vars, inst.fs.img.Config.Env); err != nil {
+		return nil, err
+	}
+	inst.stage = b
+	names := &namer{stage: name, total: len(b.Steps)}
+	if b.Workdir != "" {
+		names.total++
 	}
 	sc := c.newStepCtx(inst, names, false)
 	if err := c.applyStageConfig(sc, b); err != nil {
@@ -228,6 +232,10 @@ func (c *compiler) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	defer leave()
 
 	inst := &instance{stage: a, vars: vars, exec: b.exec, preset: b.preset, fs: b.fs.clone(), base: b.base}
+	if a, err = c.stageIn(name, vars, inst.fs.img.Config.Env); err != nil {
+		return nil, err
+	}
+	inst.stage = a
 	plan := c.manifestsFirst(a.Steps, b.preset)
 	names := &namer{stage: name, total: len(plan)}
 	if a.Workdir != "" {
@@ -347,6 +355,9 @@ func (c *compiler) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 			return nil, err
 		}
 		inst.scratch = ref == scratchImage
+	}
+	if inst.stage, err = c.stageIn(name, tp, inst.fs.img.Config.Env); err != nil {
+		return nil, err
 	}
 	if err := c.buildRuntime(inst); err != nil {
 		return nil, err

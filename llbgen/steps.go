@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -164,7 +163,7 @@ func (c *compiler) runStep(sc *stepCtx, ps planStep) error {
 		opts = append(opts, o)
 	}
 
-	for _, v := range runVars(step.Run, sc.vars) {
+	for _, v := range stepVars(step.Run, sc.inst.stage.Args, sc.vars) {
 		if _, set := fs.getEnv(v); set || hasKey(step.Env, v) {
 			continue
 		}
@@ -254,13 +253,15 @@ func (c *compiler) proxyEnv() (llb.ProxyEnv, bool) {
 	return p, p != (llb.ProxyEnv{})
 }
 
+// parseMode parses a mount's octal mode with spec's parser; def is the
+// mode when none is written.
 func parseMode(s string, def os.FileMode) (os.FileMode, error) {
 	if s == "" {
 		return def, nil
 	}
-	m, err := strconv.ParseUint(s, 8, 32)
-	if err != nil || m > 0o7777 {
-		return 0, fmt.Errorf("invalid mode %q; expected an octal mode such as 0644", s)
+	m, err := spec.ParseMode(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid mode %q: %v", s, err)
 	}
-	return os.FileMode(m), nil
+	return m, nil
 }

@@ -129,14 +129,18 @@ func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) any {
 	switch owner.Name() + "." + f.Name {
 	case "Copy.Src":
 		return listOf(ref("scalar"))
-	case "Copy.Chmod", "Mount.Mode":
-		return object{"type": []string{"string", "integer"}, "description": "octal file mode, such as \"0644\""}
+	case "Copy.Chmod":
+		return object{"type": []string{"string", "integer"}, "description": "octal file mode such as \"0644\", or symbolic such as u+x"}
+	case "Mount.Mode":
+		return object{"type": []string{"string", "integer"}, "pattern": `^(0*[0-7]{1,4}|.*\$.*)$`, "description": "octal file mode such as \"0644\" or \"644\" (not \"0o644\")"}
 	case "Step.Network":
 		return object{"enum": []string{"default", "none", "host"}}
 	case "Mount.Sharing":
 		return object{"enum": []string{"shared", "private", "locked"}}
 	case "Stage.Platform":
 		return ref("platformSelector")
+	case "Stage.Args":
+		return listOf(object{"type": "string", "pattern": `^[A-Za-z_][A-Za-z0-9_]*$`, "description": "a declared arg or a platform variable such as TARGETPLATFORM"})
 	case "Stage.Needs":
 		return listOf(ref("stageName"))
 	case "Stage.Outputs":

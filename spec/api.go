@@ -8,11 +8,15 @@ package spec
 //	    Decodes and validates. The error is an ErrorList of *Error, each
 //	    with file, line, column, message, expectation and suggestion;
 //	    Snippet(src, err) renders the offending line with a caret.
-//	(s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string, undeclared []string)
+//	(s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string, undeclared []string, err error)
+//	    A default expands with the args declared before it.
 //	PlatformVars(target, build ocispecs.Platform) map[string]string
 //	Expand(s *Spec, vars map[string]string) (*Spec, error)
 //	    Returns a deep copy with ${VAR} expanded in every expandable field
 //	    and the expanded values checked (image references, paths, platforms).
+//	NewStageExpander(s, vars).Base(name) / .In(name, imageEnv)
+//	    A stage's image and platform with the vars; the rest with the base
+//	    image's env too, as Dockerfile ENV sees it.
 //	RunVars(cmd *Command, vars map[string]string) []KV
 //	    The variables a run command references, to pass as its environment.
 //	(s *Spec) Deps(st *Stage) []*Stage          // direct dependencies

@@ -26,6 +26,7 @@ func (s *Spec) withStages(builders, artifacts, runtimes []*Stage) *Spec {
 func (st *Stage) clone() *Stage {
 	out := *st
 	out.Env = slices.Clone(st.Env)
+	out.Args = slices.Clone(st.Args)
 	out.Outputs = slices.Clone(st.Outputs)
 	out.ArchGuard = clonePtr(st.ArchGuard)
 	out.Needs = slices.Clone(st.Needs)

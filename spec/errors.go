@@ -2,6 +2,7 @@ package spec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -63,6 +64,20 @@ func (l ErrorList) Unwrap() []error {
 		errs[i] = e
 	}
 	return errs
+}
+
+// FirstError returns the first *Error err holds, alone or in an ErrorList,
+// or nil.
+func FirstError(err error) *Error {
+	var list ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		return list[0]
+	}
+	var one *Error
+	if errors.As(err, &one) {
+		return one
+	}
+	return nil
 }
 
 // errorSink collects errors of one file.

@@ -13,8 +13,8 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// platformVarNames are the variables PlatformVars sets.
-func platformVarNames() []string {
+// PlatformVarNames are the variables PlatformVars sets.
+func PlatformVarNames() []string {
 	return []string{
 		"BUILDARCH", "BUILDOS", "BUILDPLATFORM", "BUILDVARIANT",
 		"TARGETARCH", "TARGETOS", "TARGETPLATFORM", "TARGETVARIANT",
@@ -31,18 +31,22 @@ func isBuiltinArg(name string) bool {
 	return strings.HasPrefix(name, "BUILDKIT_")
 }
 
-// ArgValues returns the value of every declared arg: its default, or the
-// --build-arg of the same name. undeclared lists, sorted, the build args the
-// spec does not declare (proxy variables, SOURCE_DATE_EPOCH and BUILDKIT_*
-// are not reported). Defaults are literal: a default does not expand other
-// args.
-func (s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string, undeclared []string) {
+// ArgValues returns the value of every declared arg: the --build-arg of
+// the same name, else its default. A default may use the args declared
+// before it (GO_TAG: ${GO_VERSION}-bookworm), with their final values; a
+// --build-arg value is literal. err is an ErrorList at the defaults that
+// cannot be expanded. undeclared lists, sorted, the build args the spec
+// does not declare (proxy variables, SOURCE_DATE_EPOCH and BUILDKIT_* are
+// not reported).
+func (s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string, undeclared []string, err error) {
 	values = make(map[string]string, len(s.Args))
+	x := newExpander(s.Filename, values)
 	for _, a := range s.Args {
-		values[a.Name] = a.Default
 		if v, ok := buildArgs[a.Name]; ok {
 			values[a.Name] = v
+			continue
 		}
+		values[a.Name] = x.word(a.Default, a.At("default"))
 	}
 	for name := range buildArgs {
 		if _, declared := values[name]; !declared && !isBuiltinArg(name) {
@@ -50,7 +54,7 @@ func (s *Spec) ArgValues(buildArgs map[string]string) (values map[string]string,
 		}
 	}
 	slices.Sort(undeclared)
-	return values, undeclared
+	return values, undeclared, x.errs.result()
 }
 
 // PlatformVars returns TARGETPLATFORM, TARGETOS, TARGETARCH, TARGETVARIANT
@@ -129,6 +133,7 @@ func Expand(s *Spec, vars map[string]string) (*Spec, error) {
 // expands, as it does a whole file in Expand.
 type StageExpander struct {
 	src  *Spec
+	vars varsEnv
 	x    *expander
 	done map[string]expandedStage
 }
@@ -140,29 +145,95 @@ type expandedStage struct {
 
 // NewStageExpander returns a StageExpander of s for vars.
 func NewStageExpander(s *Spec, vars map[string]string) *StageExpander {
-	return &StageExpander{src: s, x: newExpander(s.Filename, vars), done: map[string]expandedStage{}}
+	return &StageExpander{src: s, vars: varsEnv(vars), x: newExpander(s.Filename, vars), done: map[string]expandedStage{}}
 }
 
 // Stage returns stage name with its variables expanded and its values
-// checked, or nil when the spec has no such stage.
+// checked, or nil when the spec has no such stage: In for an image without
+// env. A build uses Base and In, which also see the image's env.
 func (e *StageExpander) Stage(name string) (*Stage, error) {
 	if d, ok := e.done[name]; ok {
 		return d.stage, d.err
 	}
+	st, err := e.In(name, nil)
+	e.done[name] = expandedStage{stage: st, err: err}
+	return st, err
+}
+
+// Base returns stage name with the values that choose its base expanded
+// and checked: image and platform, which see the variables only, as a
+// Dockerfile's FROM sees only the global ARGs. Its other values are as
+// written; In expands them once the base image's env is known. The result
+// is shared: callers must not modify it.
+func (e *StageExpander) Base(name string) (*Stage, error) {
+	key := "\x00base " + name
+	if d, ok := e.done[key]; ok {
+		return d.stage, d.err
+	}
 	st := e.src.Stage(name)
-	if st != nil && stageHasVars(st) {
-		st = st.clone()
+	var err error
+	if st != nil && (strings.Contains(st.Image, "$") || strings.Contains(st.Platform, "$")) {
+		out := *st
 		e.x.errs = &errorSink{filename: e.src.Filename}
-		walkStage(st, e.x)
+		e.x.env = e.vars
+		walkBase(&out, e.x)
 		if e.x.errs.empty() {
-			checkStageValues(valueChecker{errs: e.x.errs, expanded: true}, st)
+			c := valueChecker{errs: e.x.errs, expanded: true}
+			if out.Has("image") {
+				c.image(out.Image, out.At("image"))
+			}
+			if out.Has("platform") {
+				c.platform(out.Platform, out.At("platform"), out.Kind == KindBuilder)
+			}
 		}
-		if err := e.x.errs.result(); err != nil {
-			e.done[name] = expandedStage{err: err}
-			return nil, err
+		if err = e.x.errs.result(); err != nil {
+			st = nil
+		} else {
+			st = &out
 		}
 	}
-	e.done[name] = expandedStage{stage: st}
+	e.done[key] = expandedStage{stage: st, err: err}
+	return st, err
+}
+
+// In returns stage name expanded for a base whose image config env is env
+// (KEY=VALUE entries, as in an image config), as a Dockerfile's ENV, WORKDIR,
+// USER, COPY, LABEL, EXPOSE and VOLUME see the image's env: image and
+// platform see the variables only; the stage's env values are expanded in
+// order, each seeing env with the stage's entries before it; every other
+// value sees env with all of the stage's env. A name in env hides a
+// variable of the same name, as ENV hides an ARG. The result is not cached
+// (a stage is built once per platform); when the stage holds no variable it
+// is the spec's own stage, which callers must not modify.
+func (e *StageExpander) In(name string, env []string) (*Stage, error) {
+	st := e.src.Stage(name)
+	if st == nil || !stageHasVars(st) {
+		return st, nil
+	}
+	st = st.clone()
+	e.x.errs = &errorSink{filename: e.src.Filename}
+	e.x.env = e.vars
+	walkBase(st, e.x)
+	scope := maps.Clone(e.vars)
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); k != "" {
+			scope[k] = v
+		}
+	}
+	e.x.env = scope
+	for i := range st.Env {
+		kv := &st.Env[i]
+		kv.Value = e.x.word(kv.Value, kv.Pos)
+		scope[kv.Key] = kv.Value
+	}
+	walkRest(st, e.x)
+	e.x.env = e.vars
+	if e.x.errs.empty() {
+		checkStageValues(valueChecker{errs: e.x.errs, expanded: true}, st)
+	}
+	if err := e.x.errs.result(); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 
@@ -240,6 +311,10 @@ func (x *expander) word(value string, pos Pos) string {
 		return value
 	}
 	x.totalLeft -= len(result)
+	if err := checkText(result); err != nil {
+		x.errs.add(pos, fmt.Sprintf("%s expands to a value that %v", shorten(value), err), expectedText, "")
+		return value
+	}
 	return result
 }
 
@@ -344,11 +419,21 @@ func walkKVs(list []KV, v expandable) {
 }
 
 func walkStage(st *Stage, v expandable) {
+	walkBase(st, v)
+	walkKVs(st.Env, v)
+	walkRest(st, v)
+}
+
+// walkBase visits the values that choose a stage's base.
+func walkBase(st *Stage, v expandable) {
 	v.field(st.Node, "image", &st.Image)
 	v.field(st.Node, "platform", &st.Platform)
+}
+
+// walkRest visits the values after the stage's env.
+func walkRest(st *Stage, v expandable) {
 	v.field(st.Node, "workdir", &st.Workdir)
 	v.field(st.Node, "user", &st.User)
-	walkKVs(st.Env, v)
 	walkStrings(st.Outputs, v)
 	walkKVs(st.Labels, v)
 	walkStrings(st.Expose, v)

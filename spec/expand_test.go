@@ -61,7 +61,7 @@ func TestPlatformVars(t *testing.T) {
 
 func TestArgValues(t *testing.T) {
 	s := mustParse(t, expandSrc)
-	values, undeclared := s.ArgValues(map[string]string{
+	values, undeclared, _ := s.ArgValues(map[string]string{
 		"GO_VERSION": "1.25", "ZED": "1", "ALPHA": "2", "HTTP_PROXY": "http://p", "BUILDKIT_SYNTAX": "x",
 	})
 	want := map[string]string{"GO_VERSION": "1.25", "MODE": "", "DEST": "/dest"}
@@ -75,7 +75,7 @@ func TestArgValues(t *testing.T) {
 
 func expandVars(t *testing.T, s *Spec, buildArgs map[string]string) map[string]string {
 	t.Helper()
-	vars, _ := s.ArgValues(buildArgs)
+	vars, _, _ := s.ArgValues(buildArgs)
 	for k, v := range platformVars() {
 		vars[k] = v
 	}
@@ -196,8 +196,9 @@ func TestExpandErrors(t *testing.T) {
 }
 
 // TestExpandDoesNotRecurse shows that values are substituted once: a value
-// that itself holds ${...} stays literal, so chained args cannot grow
-// exponentially (A=${B}${B}, B=${C}${C}, ...).
+// that itself holds ${...} stays literal, so chained values cannot grow
+// exponentially (A=${B}${B}, B=${C}${C}, ...). A default sees only the args
+// declared before it, so V0 here, which names V1, is empty.
 func TestExpandDoesNotRecurse(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("version: 1\nargs:\n")
@@ -206,7 +207,7 @@ func TestExpandDoesNotRecurse(t *testing.T) {
 	}
 	b.WriteString("  V40: x\nbuilders:\n  go:\n    image: golang\n    env: {A: \"${V0}\"}\n")
 	s := mustParse(t, b.String())
-	vars, _ := s.ArgValues(nil)
+	vars, _, _ := s.ArgValues(nil)
 	start := time.Now()
 	x, err := Expand(s, vars)
 	if err != nil {
@@ -215,8 +216,11 @@ func TestExpandDoesNotRecurse(t *testing.T) {
 	if time.Since(start) > time.Second {
 		t.Errorf("Expand took %v", time.Since(start))
 	}
-	if got := x.Stage("go").Env[0].Value; got != "${V1}${V1}" {
-		t.Errorf("A = %q, want the literal default of V0", got)
+	if got := x.Stage("go").Env[0].Value; got != "" {
+		t.Errorf("A = %q, want V0 empty", got)
+	}
+	if vars["V39"] != "" || vars["V40"] != "x" {
+		t.Errorf("V39 = %q, V40 = %q; V40 is declared after V39", vars["V39"], vars["V40"])
 	}
 }
 
@@ -307,5 +311,76 @@ runtimes:
 	var list ErrorList
 	if !errors.As(err, &list) || list[0].Pos.Line != 12 || !strings.Contains(list[0].Msg, "missing '}'") {
 		t.Errorf("broken: err = %v, want a positioned missing '}' at line 12", err)
+	}
+}
+
+// TestArgDefaultsUseEarlierArgs: a default expands with the args declared
+// before it, with their final values (a --build-arg included); a build arg
+// itself is literal, and a default that names a later arg sees nothing.
+func TestArgDefaultsUseEarlierArgs(t *testing.T) {
+	s := mustParse(t, `version: 1
+args:
+  GO_VERSION: "1.26"
+  GO_VERSION_TAG: ${GO_VERSION}-bookworm
+  IMAGE: {default: "golang:${GO_VERSION_TAG}"}
+  EARLY: ${LATE:-none}
+  LATE: late
+runtimes: {r: {}}
+`)
+	for _, tt := range []struct {
+		buildArgs map[string]string
+		want      map[string]string
+	}{
+		{nil, map[string]string{"GO_VERSION": "1.26", "GO_VERSION_TAG": "1.26-bookworm", "IMAGE": "golang:1.26-bookworm", "EARLY": "none", "LATE": "late"}},
+		{map[string]string{"GO_VERSION": "1.25"}, map[string]string{"GO_VERSION": "1.25", "GO_VERSION_TAG": "1.25-bookworm", "IMAGE": "golang:1.25-bookworm", "EARLY": "none", "LATE": "late"}},
+		{map[string]string{"GO_VERSION_TAG": "${GO_VERSION}"}, map[string]string{"GO_VERSION": "1.26", "GO_VERSION_TAG": "${GO_VERSION}", "IMAGE": "golang:${GO_VERSION}", "EARLY": "none", "LATE": "late"}},
+	} {
+		values, _, err := s.ArgValues(tt.buildArgs)
+		if err != nil || !reflect.DeepEqual(values, tt.want) {
+			t.Errorf("ArgValues(%v) = %v, %v; want %v", tt.buildArgs, values, err, tt.want)
+		}
+	}
+}
+
+func TestArgDefaultSyntaxErrorIsPositioned(t *testing.T) {
+	_, err := Parse("mstage.yaml", []byte("version: 1\nargs:\n  A: a\n  B: ${A\nruntimes: {r: {}}\n"))
+	if e := FirstError(err); e == nil || e.Pos != (Pos{Line: 4, Col: 6}) || !strings.Contains(e.Msg, "missing '}'") {
+		t.Errorf("error = %v, want 4:6 missing '}'", err)
+	}
+}
+
+// TestStageExpanderBaseAndIn: Base expands image and platform with the
+// variables only; In expands the rest with the image env, the stage's env
+// entries in order, and an env name hiding a variable of the same name.
+func TestStageExpanderBaseAndIn(t *testing.T) {
+	s := mustParse(t, `version: 1
+args: {TAG: "3.13", HOME: /arg-home}
+builders:
+  py:
+    image: python:${TAG}
+    env: {PATH: "/opt/bin:$PATH", A: "$HOME/a", B: "${A}/b"}
+    workdir: $B
+`)
+	x := NewStageExpander(s, map[string]string{"TAG": "3.13", "HOME": "/arg-home"})
+	base, err := x.Base("py")
+	if err != nil || base.Image != "python:3.13" || base.Workdir != "$B" {
+		t.Fatalf("Base = image %q workdir %q, %v; want python:3.13 and $B as written", base.Image, base.Workdir, err)
+	}
+	st, err := x.In("py", []string{"PATH=/usr/bin:/bin", "HOME=/root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range st.Env {
+		env = append(env, kv.Key+"="+kv.Value)
+	}
+	if want := "PATH=/opt/bin:/usr/bin:/bin A=/root/a B=/root/a/b"; strings.Join(env, " ") != want {
+		t.Errorf("env = %s, want %s", strings.Join(env, " "), want)
+	}
+	if st.Image != "python:3.13" || st.Workdir != "/root/a/b" {
+		t.Errorf("image %q workdir %q", st.Image, st.Workdir)
+	}
+	if s.Stage("py").Workdir != "$B" {
+		t.Error("In modified the parsed spec")
 	}
 }

@@ -183,6 +183,9 @@ func (s *Spec) ArgsUsedBy(stages []*Stage) map[string]bool {
 	}
 	for _, st := range stages {
 		eachString(reflect.ValueOf(st), note)
+		for _, a := range st.Args {
+			note("$" + a.Value)
+		}
 	}
 	defaults := map[string]string{}
 	for _, a := range s.Args {

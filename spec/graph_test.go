@@ -60,12 +60,14 @@ func TestDefaultTarget(t *testing.T) {
 		{"version: 1\ndefault: go\nbuilders: {go: {image: golang}}\nruntimes: {r: {}}\n", "go"},
 		{"version: 1\nbuilders: {go: {image: golang}}\nruntimes: {r1: {}, r2: {}}\n", "r2"},
 		{"version: 1\nbuilders: {go: {image: golang}}\nartifacts: {a: {builder: go}, b: {builder: go}}\n", "b"},
-		{"version: 1\n", ""},
 	}
 	for _, tt := range tests {
 		if got := mustParse(t, tt.src).DefaultTarget(); got != tt.want {
 			t.Errorf("DefaultTarget of %q = %q, want %q", tt.src, got, tt.want)
 		}
+	}
+	if got := (&Spec{}).DefaultTarget(); got != "" {
+		t.Errorf("DefaultTarget of a spec without stages = %q, want empty", got)
 	}
 }
 
@@ -90,5 +92,17 @@ artifacts:
 `).Error()
 	if want := "mstage.yaml:17:19: dependency cycle: a -> b -> c -> a; expected stages that do not depend on themselves"; got != want {
 		t.Errorf("error:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// An arg a stage lists in its args is used by that stage, as is one a used
+// default names.
+func TestArgsUsedByStageArgs(t *testing.T) {
+	s := mustParse(t, "version: 1\nargs: {A: a, B: b, C: \"${B}\", D: d}\nbuilders:\n  b:\n    image: golang\n    args: [A, C, TARGETARCH]\n")
+	used := s.ArgsUsedBy(s.Stages())
+	for name, want := range map[string]bool{"A": true, "B": true, "C": true, "D": false} {
+		if used[name] != want {
+			t.Errorf("used[%s] = %v, want %v", name, used[name], want)
+		}
 	}
 }

@@ -92,8 +92,14 @@ func hostileCases() []hostileCase {
 			want: "2:14: description is 524089 bytes long, more than the limit of 65536"},
 
 		// Expansion that would grow exponentially, or by repetition.
-		{name: "arg-defaults-referencing-each-other", src: chainedArgs(40), buildArgs: map[string]string{},
-			want: "46:12: invalid image reference \"golang:${V1}${V1}\": invalid reference format; expected a reference such as golang:1.26 or registry.example.com/team/base@sha256:..."},
+		// A default sees only the args declared before it: V0 refers to V1,
+		// declared later, so it expands to nothing.
+		{name: "arg-defaults-referencing-later-ones", src: chainedArgs(40), buildArgs: map[string]string{},
+			want: "46:12: invalid image reference \"golang:\": invalid reference format; expected a reference such as golang:1.26 or registry.example.com/team/base@sha256:..."},
+		// Each default doubles the one before it: the expansion limits stop
+		// the chain at the first default that would be too long.
+		{name: "arg-defaults-doubling-in-order", src: doublingArgs(40),
+			want: "17:8: \"${V13}${V13}\" expands to more than the limit of 65536 bytes"},
 		{name: "build-args-referencing-each-other", src: chainedArgs(40), buildArgs: chainedBuildArgs(40),
 			want: "46:12: invalid image reference \"golang:${V1}${V1}\": invalid reference format; expected a reference such as golang:1.26 or registry.example.com/team/base@sha256:..."},
 		{name: "repeated-reference-to-a-large-build-arg", src: repeatedReference(10_000), buildArgs: map[string]string{"A": bigArg},
@@ -192,7 +198,10 @@ func (tc hostileCase) run() error {
 	if err != nil || tc.buildArgs == nil {
 		return err
 	}
-	vars, _ := s.ArgValues(tc.buildArgs)
+	vars, _, err := s.ArgValues(tc.buildArgs)
+	if err != nil {
+		return err
+	}
 	_, err = Expand(s, vars)
 	return err
 }
@@ -341,6 +350,17 @@ func chainedArgs(n int) string {
 	return b.String()
 }
 
+// doublingArgs declares V0: xxxxxxxx and Vi: ${Vi-1}${Vi-1} after it.
+func doublingArgs(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nargs:\n  V0: xxxxxxxx\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  V%d: \"${V%d}${V%d}\"\n", i, i-1, i-1)
+	}
+	fmt.Fprintf(&b, "builders:\n  go:\n    image: golang\n    env: {A: \"${V%d}\"}\n", n)
+	return b.String()
+}
+
 func chainedBuildArgs(n int) map[string]string {
 	args := map[string]string{}
 	for i := range n {
@@ -470,7 +490,7 @@ func TestHostileWrongTypesEverywhere(t *testing.T) {
 // runaway expansion leave ordinary values alone.
 func TestExpandMeteringKeepsNormalValues(t *testing.T) {
 	s := mustParse(t, "version: 1\nargs: {A: a-b-c, B: \"\"}\nbuilders:\n  go:\n    image: golang\n    env: {X: \"${A//-/_}\", Y: \"${A}${A}\", Z: \"${B:-none}\"}\n")
-	vars, _ := s.ArgValues(map[string]string{"B": ""})
+	vars, _, _ := s.ArgValues(map[string]string{"B": ""})
 	x, err := Expand(s, vars)
 	if err != nil {
 		t.Fatal(err)

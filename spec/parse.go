@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -21,6 +22,10 @@ func Parse(filename string, data []byte) (s *Spec, err error) {
 			s, err = nil, ErrorList{{Filename: filename, Msg: fmt.Sprintf("internal error while parsing: %v", r)}}
 		}
 	}()
+	// Editors on Windows may start a UTF-8 file with a byte-order mark; it
+	// is not part of the first key. Line 1's columns do not count it, as
+	// editors do not show it.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	if !checkBytes(errs, data) {
 		return nil, errs.result()
 	}
@@ -260,6 +265,8 @@ func (d *decoder) stage(e entry, kind Kind) *Stage {
 			st.User, _ = d.str(e.value, key)
 		case "env":
 			st.Env = d.strMap(e.value, key)
+		case "args":
+			st.Args, _ = d.strList(e.value, key)
 		case "steps":
 			st.Steps = d.steps(e.value)
 		case "outputs":

@@ -25,14 +25,14 @@ func TestParseErrors(t *testing.T) {
 			name: "unknown-stage-key",
 			src:  "version: 1\nbuilders:\n  go:\n    imge: golang\n",
 			want: []string{
-				"4:5: unknown key \"imge\" in builder \"go\"; expected one of description, env, from, image, platform, preset, steps, user, workdir; did you mean \"image\"?",
+				"4:5: unknown key \"imge\" in builder \"go\"; expected one of args, description, env, from, image, platform, preset, steps, user, workdir; did you mean \"image\"?",
 			},
 		},
 		{
 			name: "misplaced-key",
 			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    outputs: [/out]\n",
 			want: []string{
-				"5:5: key \"outputs\" is not allowed in builder \"go\"; it belongs in artifacts; expected one of description, env, from, image, platform, preset, steps, user, workdir",
+				"5:5: key \"outputs\" is not allowed in builder \"go\"; it belongs in artifacts; expected one of args, description, env, from, image, platform, preset, steps, user, workdir",
 			},
 		},
 		{
@@ -319,7 +319,29 @@ func TestParseErrors(t *testing.T) {
 			name: "chmod-bad",
 			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: x\n        chmod: \"0789\"\n",
 			want: []string{
-				"7:16: invalid chmod \"0789\"; expected an octal mode such as 0755 or 644",
+				"7:16: invalid chmod \"0789\": not an octal mode up to 07777; expected an octal mode up to 07777 such as 0755 or 644, or a symbolic mode such as u+x or a=rX",
+			},
+		},
+		{
+			name: "chmod-0o",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: x\n        chmod: \"0o755\"\n",
+			want: []string{
+				"7:16: invalid chmod \"0o755\": BuildKit does not accept the 0o prefix; expected an octal mode up to 07777 such as 0755 or 644, or a symbolic mode such as u+x or a=rX; did you mean \"0755\"?",
+			},
+		},
+		{
+			name: "chmod-symbolic-bad",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: x\n        chmod: u+q\n",
+			want: []string{
+				"7:16: invalid chmod \"u+q\": not a symbolic mode; expected an octal mode up to 07777 such as 0755 or 644, or a symbolic mode such as u+x or a=rX",
+			},
+		},
+		{
+			name: "mount-mode-0o",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        mounts:\n          - {cache: /c, mode: \"0o755\"}\n          - {secret: s, mode: u+x}\n",
+			want: []string{
+				"8:31: invalid mode \"0o755\": BuildKit does not accept the 0o prefix; expected an octal mode up to 07777 such as 0755 or 644; did you mean \"0755\"?",
+				"9:31: invalid mode \"u+x\": not an octal mode up to 07777; expected an octal mode up to 07777 such as 0755 or 644",
 			},
 		},
 		{
@@ -384,6 +406,41 @@ func TestParseErrors(t *testing.T) {
 			want: []string{
 				"3:3: invalid arg name \"1FOO\"; expected letters, digits and _, not starting with a digit",
 				"4:3: arg \"TARGETARCH\" is set by mstage for each platform and cannot be declared",
+			},
+		},
+		{
+			name: "stage-args-undeclared",
+			src:  "version: 1\nargs: {VERSION: dev}\nbuilders:\n  go:\n    image: golang\n    args: [VERSOIN, TARGETARCH, TARGETARCH, TARGETPLATFROM]\n",
+			want: []string{
+				"6:12: arg \"VERSOIN\" is not declared; expected an arg declared in the top-level args, or one of BUILDARCH, BUILDOS, BUILDPLATFORM, BUILDVARIANT, TARGETARCH, TARGETOS, TARGETPLATFORM, TARGETVARIANT; did you mean \"VERSION\"?",
+				"6:33: arg \"TARGETARCH\" is listed twice in builder \"go\"",
+				"6:45: arg \"TARGETPLATFROM\" is not declared; expected an arg declared in the top-level args, or one of BUILDARCH, BUILDOS, BUILDPLATFORM, BUILDVARIANT, TARGETARCH, TARGETOS, TARGETPLATFORM, TARGETVARIANT; did you mean \"TARGETPLATFORM\"?",
+			},
+		},
+		{
+			name: "mount-target-root",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        mounts:\n          - cache: /\n          - {tmpfs: /tmp/../}\n          - {bind: //, src: /}\n          - {secret: s, target: /}\n",
+			want: []string{
+				"8:20: mount target \"/\" is the root directory; expected a directory below /, such as /cache",
+				"9:21: mount target \"/tmp/../\" is the root directory; expected a directory below /, such as /cache",
+				"10:20: mount target \"//\" is the root directory; expected a directory below /, such as /cache",
+				"11:33: mount target \"/\" is the root directory; expected a directory below /, such as /cache",
+			},
+		},
+		{
+			name: "control-characters",
+			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    env: {A: \"a\\0b\", \"K\\x1b\": v, OK: \"tab\\there\\nnewline\"}\n    workdir: \"/src\\u0085\"\n",
+			want: []string{
+				"5:14: env \"A\" holds the control character U+0000 at byte 1; expected text without control characters (tabs and line breaks are allowed)",
+				"5:22: a key of env holds the control character U+001B at byte 1; expected text without control characters (tabs and line breaks are allowed)",
+				"6:14: workdir holds the control character U+0085 at byte 4; expected text without control characters (tabs and line breaks are allowed)",
+			},
+		},
+		{
+			name: "no-stages",
+			src:  "version: 1\nargs: {A: a}\n",
+			want: []string{
+				"1:1: the spec has no stages, so nothing to build; expected at least one stage under builders, artifacts or runtimes",
 			},
 		},
 		{

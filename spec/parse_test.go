@@ -289,3 +289,29 @@ builders:
         chmod: ${MODE}
 `)
 }
+
+// A UTF-8 byte-order mark is skipped, and positions on line 1 do not count
+// it, as editors do not show it.
+func TestByteOrderMarkIsSkipped(t *testing.T) {
+	s, err := Parse("mstage.yaml", []byte("\uFEFFversion: 1\nruntimes:\n  r: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Version != 1 || s.At("version") != (Pos{1, 10}) {
+		t.Errorf("version %d at %v, want 1 at 1:10", s.Version, s.At("version"))
+	}
+	_, err = Parse("mstage.yaml", []byte("\uFEFFversion: 2\nruntimes:\n  r: {}\n"))
+	if e := FirstError(err); e == nil || e.Pos != (Pos{1, 10}) {
+		t.Errorf("error = %v, want one at 1:10", err)
+	}
+}
+
+// A value that expands to a control character (from a --build-arg) is
+// rejected at the value, as one written in the file is.
+func TestExpandedControlCharacterIsRejected(t *testing.T) {
+	s := mustParse(t, "version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    workdir: /src/$A\n")
+	_, err := Expand(s, map[string]string{"A": "x\x00y"})
+	if e := FirstError(err); e == nil || e.Pos != (Pos{6, 14}) || !strings.Contains(e.Msg, "U+0000") {
+		t.Errorf("error = %v, want a NUL at 6:14", err)
+	}
+}

@@ -118,10 +118,11 @@ type Stage struct {
 	Preset   string `yaml:"preset" kinds:"builder"`            // builder: name of a preset (see package preset)
 	Platform string `yaml:"platform" kinds:"builder,artifact"` // builder, artifact: "", build, target or os/arch[/variant]
 
-	Workdir string  `yaml:"workdir"`
-	User    string  `yaml:"user"`
-	Env     []KV    `yaml:"env"`
-	Steps   []*Step `yaml:"steps"`
+	Workdir string   `yaml:"workdir"`
+	User    string   `yaml:"user"`
+	Env     []KV     `yaml:"env"`
+	Args    []String `yaml:"args"` // args and platform variables every run step gets as env, like ARG in a Dockerfile stage
+	Steps   []*Step  `yaml:"steps"`
 
 	Outputs   []String `yaml:"outputs" kinds:"artifact"`       // artifact: absolute paths of the files it produces
 	ArchGuard *bool    `yaml:"arch-guard" kinds:"artifact"`    // artifact: check ELF machines of outputs; default true

@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,6 +28,9 @@ func validate(s *Spec, errs *errorSink) {
 	v.defaultTarget()
 	v.cycles()
 	checkValues(s, errs)
+	if errs.empty() && len(s.Builders)+len(s.Artifacts)+len(s.Runtimes) == 0 {
+		errs.add(s.Pos, "the spec has no stages, so nothing to build", "at least one stage under builders, artifacts or runtimes", "")
+	}
 }
 
 type validator struct {
@@ -50,9 +54,15 @@ func (v *validator) args() {
 		switch {
 		case !validVarName(a.Name):
 			v.errs.add(a.Pos, fmt.Sprintf("invalid arg name %q", a.Name), "letters, digits and _, not starting with a digit", "")
-		case slices.Contains(platformVarNames(), a.Name):
+		case slices.Contains(PlatformVarNames(), a.Name):
 			v.errs.add(a.Pos, fmt.Sprintf("arg %q is set by mstage for each platform and cannot be declared", a.Name), "", "")
 		}
+	}
+	// Defaults expand with the args declared before them; check that they
+	// can, with the defaults.
+	var list ErrorList
+	if _, _, err := v.s.ArgValues(nil); errors.As(err, &list) {
+		v.errs.errs = append(v.errs.errs, list...)
 	}
 }
 
@@ -176,6 +186,7 @@ func (v *validator) stage(st *Stage) {
 		v.ref(n.Value, n.Pos, "needs", "")
 	}
 	v.env(st.Env)
+	v.stageArgs(st)
 	for _, step := range st.Steps {
 		v.step(step)
 	}
@@ -202,6 +213,25 @@ func (v *validator) env(env []KV) {
 		if kv.Key == "" || strings.ContainsAny(kv.Key, "= \t\n") {
 			v.errs.add(kv.Pos, fmt.Sprintf("invalid environment variable name %q", kv.Key), "a name without '=' or spaces", "")
 		}
+	}
+}
+
+// stageArgs checks that a stage's args name declared args or platform
+// variables, each once.
+func (v *validator) stageArgs(st *Stage) {
+	known := PlatformVarNames()
+	for _, a := range v.s.Args {
+		known = append(known, a.Name)
+	}
+	seen := map[string]bool{}
+	for _, a := range st.Args {
+		switch {
+		case seen[a.Value]:
+			v.errs.add(a.Pos, fmt.Sprintf("arg %q is listed twice in %s %q", a.Value, st.Kind, st.Name), "", "")
+		case !slices.Contains(known, a.Value):
+			v.errs.add(a.Pos, fmt.Sprintf("arg %q is not declared", a.Value), "an arg declared in the top-level args, or one of "+strings.Join(PlatformVarNames(), ", "), Suggest(a.Value, known))
+		}
+		seen[a.Value] = true
 	}
 }
 
@@ -416,6 +446,7 @@ func checkStageValues(c valueChecker, st *Stage) {
 		c.path(step.Workdir, step.At("workdir"), "workdir")
 		for _, m := range step.Mounts {
 			c.path(m.Target, m.At("target"), "mount target")
+			c.mountTarget(m)
 			c.path(m.Src, m.At("src"), "mount src")
 			if m.Has("mode") {
 				c.mode(m.Mode, m.At("mode"), "mode")
@@ -515,6 +546,16 @@ func (c valueChecker) path(p string, pos Pos, what string) {
 	}
 }
 
+// mountTarget rejects a mount over the root directory, which would hide
+// the step's whole filesystem. A relative target that resolves to / against
+// the workdir is rejected by llbgen, which knows the workdir.
+func (c valueChecker) mountTarget(m *Mount) {
+	if m.Target == "" || c.skip(m.Target) || !strings.HasPrefix(m.Target, "/") || path.Clean(m.Target) != "/" {
+		return
+	}
+	c.errs.add(m.At("target"), fmt.Sprintf("mount target %q is the root directory", m.Target), "a directory below /, such as /cache", "")
+}
+
 func escapesRoot(p string) bool {
 	depth := 0
 	for seg := range strings.SplitSeq(p, "/") {
@@ -558,33 +599,31 @@ func (c valueChecker) copy(cp *Copy) {
 		c.path(src.Value, src.Pos, "src")
 	}
 	if cp.Has("chmod") {
-		c.mode(cp.Chmod, cp.At("chmod"), "chmod")
+		c.chmod(cp.Chmod, cp.At("chmod"))
 	}
 	if cp.Has("chown") && !c.skip(cp.Chown) && !validChown(cp.Chown) {
 		c.errs.add(cp.At("chown"), fmt.Sprintf("invalid chown %q", cp.Chown), "user[:group], by name or number, such as 1000:1000", "")
 	}
 }
 
+// mode checks a mount's octal mode; chmod checks a copy's mode, which may
+// also be symbolic. Both use the parsers llbgen compiles with.
 func (c valueChecker) mode(value string, pos Pos, what string) {
 	if c.skip(value) {
 		return
 	}
-	if !validOctalMode(value) {
-		c.errs.add(pos, fmt.Sprintf("invalid %s %q", what, value), "an octal mode such as 0755 or 644", "")
+	if _, err := ParseMode(value); err != nil {
+		c.errs.add(pos, fmt.Sprintf("invalid %s %q: %v", what, value, err), expectedMode, suggestMode(value))
 	}
 }
 
-func validOctalMode(s string) bool {
-	s = strings.TrimPrefix(s, "0o")
-	if len(s) < 3 || len(s) > 4 {
-		return false
+func (c valueChecker) chmod(value string, pos Pos) {
+	if c.skip(value) {
+		return
 	}
-	for _, r := range s {
-		if r < '0' || r > '7' {
-			return false
-		}
+	if _, err := ParseChmod(value); err != nil {
+		c.errs.add(pos, fmt.Sprintf("invalid chmod %q: %v", value, err), expectedChmod, suggestMode(value))
 	}
-	return true
 }
 
 func validChown(s string) bool {

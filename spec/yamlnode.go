@@ -139,6 +139,10 @@ func (d *decoder) str(n ast.Node, what string) (string, bool) {
 		d.errs.add(nodePos(n), fmt.Sprintf("%s is %d bytes long, more than the limit of %d", what, len(text), MaxStringLen), "", "")
 		return "", false
 	}
+	if err := checkText(text); err != nil {
+		d.errs.add(nodePos(n), fmt.Sprintf("%s %v", what, err), expectedText, "")
+		return "", false
+	}
 	return text, true
 }
 
@@ -276,6 +280,10 @@ func (d *decoder) mapping(n ast.Node, what string) (*mapping, bool) {
 		}
 		if len(key) > MaxStringLen {
 			d.errs.add(nodePos(mv.Key), fmt.Sprintf("a key of %s is %d bytes long, more than the limit of %d", what, len(key), MaxStringLen), "", "")
+			continue
+		}
+		if err := checkText(key); err != nil {
+			d.errs.add(nodePos(mv.Key), fmt.Sprintf("a key of %s %v", what, err), expectedText, "")
 			continue
 		}
 		if first, dup := out.index[key]; dup {

@@ -65,7 +65,7 @@ type lockEdit struct {
 // cannot resolve are reported on stderr; failed is true when one of them
 // was an error rather than a deliberate skip.
 func planLock(ctx context.Context, s *spec.Spec, src []byte, r *resolver, stderr io.Writer) (edits []lockEdit, failed bool) {
-	vars, _ := s.ArgValues(nil)
+	vars, _, _ := s.ArgValues(nil) // Parse checked the defaults
 	for _, img := range imageValues(s) {
 		ref, ok := expandDefaults(img.Value, vars)
 		switch {
