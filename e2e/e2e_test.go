@@ -42,6 +42,8 @@ func cases() []testCase {
 		{name: "needs-fail", run: testNeedsFail},
 		{name: "run-fail-location", run: testRunFailLocation},
 		{name: "arch-guard", run: testArchGuard},
+		{name: "env-path", run: testEnvPath},
+		{name: "stage-args", run: testStageArgs},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 	}
 }

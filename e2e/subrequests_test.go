@@ -142,26 +142,32 @@ func TestBuildxSubrequests(t *testing.T) {
 		}
 	})
 
-	t.Run("spec-error-golden", func(t *testing.T) {
-		_, stderr, code := buildxCall(t, e, e.testdata("spec-error"), "--output", "type=cacheonly")
-		if code == 0 {
-			t.Fatal("a spec with an unknown key built")
-		}
-		got := normalizeBuildxError(stderr)
-		golden := e.testdata("spec-error/buildx.golden")
-		if *updateGolden {
-			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
+	// A parse error and a compile error (a named context that is not passed)
+	// both reach buildx with the YAML snippet.
+	for _, name := range []string{"spec-error", "compile-error"} {
+		t.Run(name+"-golden", func(t *testing.T) { buildxErrorGolden(t, e, name) })
+	}
+}
+
+func buildxErrorGolden(t *testing.T, e *env, name string) {
+	_, stderr, code := buildxCall(t, e, e.testdata(name), "--output", "type=cacheonly")
+	if code == 0 {
+		t.Fatalf("%s built", name)
+	}
+	got := normalizeBuildxError(stderr)
+	golden := e.testdata(name + "/buildx.golden")
+	if *updateGolden {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got != string(want) {
-			t.Errorf("buildx error output differs from %s (rerun with -update to accept):\n--- got\n%s--- want\n%s", golden, got, want)
-		}
-	})
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("buildx error output differs from %s (rerun with -update to accept):\n--- got\n%s--- want\n%s", golden, got, want)
+	}
 }
 
 // normalizeBuildxError keeps the lines of a buildx error that carry the
