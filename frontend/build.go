@@ -20,6 +20,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/mstage/mstage/llbgen"
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -58,7 +59,13 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			if err := useSpecPlatforms(bc, s, src); err != nil {
 				return nil, err
 			}
-			return outlineOf(s, bc.Target, bc.BuildArgs, bc.CacheIDNamespace, bc.TargetPlatforms, src.Data)
+			return outlineOf(s, plan.Request{
+				Target:          bc.Target,
+				TargetPlatforms: bc.TargetPlatforms,
+				BuildPlatform:   bc.BuildPlatforms[0],
+				BuildArgs:       bc.BuildArgs,
+				CacheNamespace:  bc.CacheIDNamespace,
+			}, src.Data)
 		},
 		Lint: func(context.Context) (*lint.LintResults, error) {
 			return lintSpec(s, parseErr, bc.BuildArgs, bc.Target, src.SourceMap), nil

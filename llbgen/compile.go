@@ -2,27 +2,19 @@ package llbgen
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/mstage/mstage/preset"
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
-// Compile turns the target stage of s into LLB for opt.TargetPlatform.
-//
-// Only the stages the target reaches are compiled. A stage that runs on the
-// build platform (a cross-compiling builder, an artifact with platform build)
-// is compiled with the build platform in place of the target platform, so
-// its LLB is byte-identical for every target and BuildKit runs it once; in
-// such a stage the TARGET* variables describe the build platform.
+// Compile turns the target stage of s into LLB for opt.TargetPlatform: it
+// resolves the build's plan (package plan decides where each stage runs,
+// what it is built for, its mounts, gates and guards) and translates it.
 //
 // Without opt.Epoch the epoch is the Unix epoch: images are reproducible by
 // default.
@@ -30,25 +22,21 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 	if s == nil {
 		return nil, fmt.Errorf("llbgen: no spec")
 	}
-	target := opt.Target
-	if target == "" {
-		target = s.DefaultTarget()
-	}
-	st := s.Stage(target)
-	if st == nil {
-		return nil, fmt.Errorf("target stage %q not found; stages: %s", target, strings.Join(stageNames(s), ", "))
-	}
 	c := newCompiler(ctx, s, opt)
-	c.warnUndeclaredArgs()
-	return c.compileTarget(target)
-}
-
-func stageNames(s *spec.Spec) []string {
-	var names []string
-	for _, st := range s.Stages() {
-		names = append(names, st.Name)
+	p, err := plan.Resolve(plan.Request{
+		Spec:            s,
+		Target:          opt.Target,
+		TargetPlatforms: []ocispecs.Platform{c.opt.TargetPlatform},
+		BuildPlatform:   c.opt.BuildPlatform,
+		BuildArgs:       opt.BuildArgs,
+		CacheNamespace:  opt.CacheNamespace,
+		ImageWorkdir:    c.imageWorkdir,
+	})
+	if err != nil {
+		return nil, err
 	}
-	return names
+	c.warnUndeclaredArgs(p.UndeclaredArgs)
+	return c.compileTarget(p.Builds[0])
 }
 
 // compiler holds the state of one Compile call.
@@ -57,16 +45,9 @@ type compiler struct {
 	src   *spec.Spec
 	opt   Options
 	epoch time.Time
-	args  map[string]string
 
-	expanders map[string]*spec.StageExpander // by platforms.Format(varsPlatform)
-	instances map[string]*instance           // by instanceKey
-	building  map[string]bool                // cycle guard
+	instances map[*plan.Instance]*instance
 	images    map[string]*resolvedImage
-
-	gates      []Gate
-	needGuards []ArchGuard
-	gateSet    map[string]bool
 }
 
 func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
@@ -81,79 +62,28 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 		src:       s,
 		opt:       opt,
 		epoch:     epoch,
-		expanders: map[string]*spec.StageExpander{},
-		instances: map[string]*instance{},
-		building:  map[string]bool{},
+		instances: map[*plan.Instance]*instance{},
 		images:    map[string]*resolvedImage{},
-		gateSet:   map[string]bool{},
 	}
 }
 
-// PresetCacheID is the id of the preset cache mount named cacheName in the
-// builds of s, under the client's cache namespace (BUILDKIT_CACHE_MOUNT_NS).
-func PresetCacheID(s *spec.Spec, cacheName, namespace string) string {
-	return path.Join(namespace, "mstage", projectName(s), cacheName)
+// imageWorkdir is the working directory in the config of image ref, which
+// the plan asks for when a relative mount target depends on it.
+func (c *compiler) imageWorkdir(ref string, p ocispecs.Platform, pos spec.Pos) (string, error) {
+	r, err := c.resolveImage(ref, p, pos)
+	if err != nil || r.config == nil {
+		return "", err
+	}
+	return r.config.Config.WorkingDir, nil
 }
 
-// projectName namespaces the preset cache mounts: the spec's name, or a short
-// hash of its stage names so that two unnamed projects do not share caches.
-func projectName(s *spec.Spec) string {
-	if s.Name != "" {
-		return s.Name
-	}
-	h := sha256.New()
-	for _, st := range s.Stages() {
-		h.Write([]byte(st.Name))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12]
-}
-
-func (c *compiler) warnUndeclaredArgs() {
-	values, undeclared := c.src.ArgValues(c.opt.BuildArgs)
-	c.args = values
+func (c *compiler) warnUndeclaredArgs(undeclared []string) {
 	if c.opt.Warn == nil {
 		return
 	}
 	for _, name := range undeclared {
 		c.opt.Warn(c.src.At("args"), fmt.Sprintf("build arg %q is not declared in args; it has no effect", name))
 	}
-}
-
-// stageFor returns stage name with its variables expanded for vars
-// platform p, or nil when the spec has no such stage.
-func (c *compiler) stageFor(name string, p ocispecs.Platform) (*spec.Stage, error) {
-	key := platforms.Format(p)
-	x, ok := c.expanders[key]
-	if !ok {
-		x = spec.NewStageExpander(c.src, c.varsFor(p))
-		c.expanders[key] = x
-	}
-	return x.Stage(name)
-}
-
-// varsFor returns the variables a run step may reference, for vars
-// platform p.
-func (c *compiler) varsFor(p ocispecs.Platform) map[string]string {
-	vars := map[string]string{}
-	for k, v := range c.args {
-		vars[k] = v
-	}
-	for k, v := range spec.PlatformVars(p, c.opt.BuildPlatform) {
-		vars[k] = v
-	}
-	return vars
-}
-
-func (c *compiler) presetOf(name string) (*preset.Preset, error) {
-	if name == "" {
-		return nil, nil
-	}
-	p, ok := preset.Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("unknown preset %q; known presets: %s", name, strings.Join(preset.Names(), ", "))
-	}
-	return p, nil
 }
 
 // errorAt prefixes err with the spec file and the position.

@@ -8,14 +8,15 @@ import (
 
 	"github.com/moby/buildkit/client/llb"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
 // copyStep compiles a copy step or a runtime's copy entry. linkDefault is
 // the link option's default: true for runtime copy entries, false in steps.
-func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, pos spec.Pos, linkDefault bool, ps planStep) error {
+func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, pos spec.Pos, linkDefault bool, ps plan.Step) error {
 	fs := &sc.inst.fs
-	src, from, err := c.copySource(sc, cp, pos)
+	src, from, err := c.copySource(sc, cp, source, pos)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, pos spec.Pos, linkDefaul
 	var action *llb.FileAction
 	for _, s := range srcs {
 		p := s
-		if ps.optional {
+		if ps.Optional {
 			p = optionalPattern(s)
 		}
 		info := &llb.CopyInfo{
@@ -91,37 +92,30 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, pos spec.Pos, linkDefaul
 	}
 
 	text := copyText(cp, from, srcs, cp.To)
-	if ps.display != "" {
-		text = ps.display
+	if ps.Display != "" {
+		text = ps.Display
 	}
 	name := sc.names.next(text)
-	opts := c.constraints(sc.inst.exec, name, pos)
+	opts := c.constraints(sc.inst.plan.RunsOn, name, pos)
 	if link {
 		diff := llb.Scratch().File(action, opts...)
-		merged := llb.Merge([]llb.State{fs.st, diff}, c.constraints(sc.inst.exec, sc.names.current("LINK "+text), pos)...)
+		merged := llb.Merge([]llb.State{fs.st, diff}, c.constraints(sc.inst.plan.RunsOn, sc.names.current("LINK "+text), pos)...)
 		fs.st = fs.st.WithOutput(merged.Output())
 	} else {
 		fs.st = fs.st.File(action, opts...)
 	}
 	c.history(fs, text, true)
-
-	if art := cp.Artifact; art != "" && sc.inst.stage.Kind == spec.KindRuntime {
-		c.guardCopy(sc.inst, art, pos)
-	}
 	return nil
 }
 
 // copySource returns the filesystem a copy reads and how the vertex name
 // shows it ("" for the main context).
-func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, pos spec.Pos) (llb.State, string, error) {
-	tp := sc.inst.vars
+func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, source *plan.Instance, pos spec.Pos) (llb.State, string, error) {
+	tp := sc.inst.plan.BuiltFor
 	switch {
-	case cp.Artifact != "":
-		st, err := c.stageOutput(cp.Artifact, tp, cp.At("artifact"))
-		return st, cp.Artifact, err
-	case cp.Stage != "":
-		st, err := c.stageOutput(cp.Stage, tp, cp.At("stage"))
-		return st, cp.Stage, err
+	case source != nil:
+		st, err := c.output(source)
+		return st, source.Name(), err
 	case cp.Context != "":
 		st, err := c.namedContext(cp.Context, tp, cp.At("context"))
 		return st, cp.Context, err

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -206,22 +206,7 @@ func (fs *fsState) workdir() string {
 // absPath resolves p against the working directory, keeping a trailing
 // slash, which means "into this directory" for a copy destination.
 func (fs *fsState) absPath(p string) string {
-	return absPath(fs.workdir(), p)
-}
-
-func absPath(wd, p string) string {
-	if p == "" {
-		p = "."
-	}
-	trailing := strings.HasSuffix(p, "/")
-	if !strings.HasPrefix(p, "/") {
-		p = wd + "/" + p
-	}
-	p = path.Clean(p)
-	if trailing && p != "/" {
-		p += "/"
-	}
-	return p
+	return plan.AbsPath(fs.workdir(), p)
 }
 
 func setEnv(env []string, k, v string) []string {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -16,7 +17,7 @@ func runOutline(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageExit(err)
 	}
-	s, _, ok := loadSpec(pos[0], stderr)
+	s, src, ok := loadSpec(pos[0], stderr)
 	if !ok {
 		return exitFail
 	}
@@ -36,11 +37,17 @@ func runOutline(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitFail
 	}
-	writeOutline(stdout, s, st)
+	p, err := resolvePlan(s, st.Name, nil)
+	if err != nil {
+		printError(stderr, src, err)
+		return exitFail
+	}
+	writeOutline(stdout, p)
 	return exitOK
 }
 
-func writeOutline(w io.Writer, s *spec.Spec, target *spec.Stage) {
+func writeOutline(w io.Writer, p *plan.Plan) {
+	s, target := p.Spec, p.Target
 	stages := s.Reachable(target.Name)
 	fmt.Fprintf(w, "TARGET:      %s (%s)\n", target.Name, target.Kind)
 	if target.Description != "" {
@@ -63,7 +70,7 @@ func writeOutline(w io.Writer, s *spec.Spec, target *spec.Stage) {
 			}
 		}
 	})
-	uses := s.UsesOf(stages)
+	uses := p.Uses()
 	section(w, "SECRETS", []string{"ID", "REQUIRED", "AS", "STAGES"}, func(row func(...string)) {
 		for _, u := range uses.Secrets {
 			row(u.ID, yesNo(u.Required), u.As, strings.Join(u.Stages, ", "))

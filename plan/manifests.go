@@ -1,4 +1,4 @@
-package llbgen
+package plan
 
 import (
 	"path"
@@ -14,8 +14,8 @@ import (
 // step copies a manifest, and a later run needs the dependencies, the
 // manifests are copied and the dependencies fetched just before the
 // whole-context copy. Source edits then no longer invalidate the fetch.
-func (c *compiler) manifestsFirst(steps []*spec.Step, ps *preset.Preset) []planStep {
-	plan := plainPlan(steps)
+func manifestsFirst(steps []*spec.Step, ps *preset.Preset) []Step {
+	plan := plainSteps(steps)
 	if ps == nil || len(ps.Manifests) == 0 || len(ps.Fetch) == 0 {
 		return plan
 	}
@@ -56,9 +56,9 @@ func (c *compiler) manifestsFirst(steps []*spec.Step, ps *preset.Preset) []planS
 		// The fetch runs where the manifests landed.
 		Workdir: strings.TrimSuffix(to, "/"),
 	}
-	inserted := []planStep{
-		{step: manifests, display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, optional: true, native: true},
-		{step: fetch, display: fetchCmd, native: true},
+	inserted := []Step{
+		{Spec: manifests, Display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, Optional: true, Native: true},
+		{Spec: fetch, Display: fetchCmd, Native: true},
 	}
 	return slices.Insert(plan, whole, inserted...)
 }

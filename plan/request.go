@@ -1,0 +1,75 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/spec"
+)
+
+// Request is what a build asks for.
+type Request struct {
+	Spec   *spec.Spec
+	Target string // stage name; empty means the spec's default
+	// TargetPlatforms are the platforms to build for; none means the
+	// build platform.
+	TargetPlatforms []ocispecs.Platform
+	BuildPlatform   ocispecs.Platform
+	BuildArgs       map[string]string
+	CacheNamespace  string // BUILDKIT_CACHE_MOUNT_NS
+	// ImageWorkdir returns the working directory in the config of image ref
+	// for platform p. It is asked only when a relative mount target depends
+	// on it; when it is nil, images have no config, so their working
+	// directory is /.
+	ImageWorkdir func(ref string, p ocispecs.Platform, pos spec.Pos) (string, error)
+}
+
+// Resolve resolves req into a Plan. Every error is a *spec.Error or a
+// spec.ErrorList positioned in the spec.
+func Resolve(req Request) (*Plan, error) {
+	s := req.Spec
+	if s == nil {
+		return nil, &spec.Error{Msg: "no spec"}
+	}
+	name := req.Target
+	if name == "" {
+		name = s.DefaultTarget()
+	}
+	target := s.Stage(name)
+	if target == nil {
+		return nil, &spec.Error{Filename: s.Filename, Msg: fmt.Sprintf("target stage %q not found", name),
+			Expected: "one of the stages: " + strings.Join(stageNames(s), ", "), Suggestion: spec.Suggest(name, stageNames(s))}
+	}
+	values, undeclared := s.ArgValues(req.BuildArgs)
+	p := &Plan{
+		Spec:           s,
+		Target:         target,
+		ArgValues:      values,
+		UndeclaredArgs: undeclared,
+		BuildPlatform:  platforms.Normalize(req.BuildPlatform),
+	}
+	r := newResolver(req, p)
+	tps := req.TargetPlatforms
+	if len(tps) == 0 {
+		tps = []ocispecs.Platform{p.BuildPlatform}
+	}
+	for _, tp := range tps {
+		b, err := r.build(target.Name, platforms.Normalize(tp))
+		if err != nil {
+			return nil, err
+		}
+		p.Builds = append(p.Builds, b)
+	}
+	return p, nil
+}
+
+func stageNames(s *spec.Spec) []string {
+	var names []string
+	for _, st := range s.Stages() {
+		names = append(names, st.Name)
+	}
+	return names
+}
