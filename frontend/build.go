@@ -19,6 +19,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	speclint "github.com/mstage/mstage/lint"
 	"github.com/mstage/mstage/llbgen"
 	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
@@ -68,7 +69,11 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			}, src.Data)
 		},
 		Lint: func(context.Context) (*lint.LintResults, error) {
-			return lintSpec(s, parseErr, bc.BuildArgs, bc.Target, src.SourceMap), nil
+			opt := speclint.Options{BuildArgs: bc.BuildArgs, Target: bc.Target, Platforms: bc.TargetPlatforms}
+			if len(bc.BuildPlatforms) > 0 {
+				opt.BuildPlatform = &bc.BuildPlatforms[0]
+			}
+			return lintSpec(s, parseErr, opt, src.SourceMap), nil
 		},
 	})
 	if err != nil || handled {

@@ -13,7 +13,7 @@ import (
 
 // lintSpec answers --check. A spec that does not parse is reported as the
 // build error of the results, so --check prints it instead of failing.
-func lintSpec(s *spec.Spec, parseErr error, buildArgs map[string]string, target string, sm *llb.SourceMap) *lint.LintResults {
+func lintSpec(s *spec.Spec, parseErr error, opt speclint.Options, sm *llb.SourceMap) *lint.LintResults {
 	results := &lint.LintResults{}
 	srcIdx := results.AddSource(sm)
 	if parseErr != nil {
@@ -23,7 +23,7 @@ func lintSpec(s *spec.Spec, parseErr error, buildArgs map[string]string, target 
 		}
 		return results
 	}
-	for _, f := range speclint.Run(s, speclint.Options{BuildArgs: buildArgs, Target: target}) {
+	for _, f := range speclint.Run(s, opt) {
 		// Info findings are advice for `mstage lint`; --check fails on
 		// any warning it returns, so it gets only the warnings.
 		if f.Level != speclint.LevelWarning {

@@ -3,6 +3,7 @@ package lint
 import (
 	"strings"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -58,11 +59,7 @@ func fetchIn(f []string) string {
 
 func (l *linter) copyOrderDefeatsCache() {
 	for _, st := range append(append([]*spec.Stage{}, l.s.Builders...), l.s.Artifacts...) {
-		builder := st
-		if st.Kind == spec.KindArtifact {
-			builder = l.builderOf(st)
-		}
-		p := l.presetOf(builder)
+		p := plan.PresetOf(l.s, st)
 		var wholeCopy *spec.Step
 		for _, step := range st.Steps {
 			if step.Copy != nil && wholeCopy == nil && copiesWholeContext(step.Copy) {
