@@ -53,7 +53,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			}
 			return listTargets(s, src.Data), nil
 		},
-		Outline: func(context.Context) (*outline.Outline, error) {
+		Outline: func(ctx context.Context) (*outline.Outline, error) {
 			if parseErr != nil {
 				return nil, parseErr
 			}
@@ -66,6 +66,11 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 				BuildPlatform:   bc.BuildPlatforms[0],
 				BuildArgs:       bc.BuildArgs,
 				CacheNamespace:  bc.CacheIDNamespace,
+				ImageWorkdir: llbgen.ImageWorkdir(ctx, s, llbgen.Options{
+					Contexts:     buildContexts{bc: bc},
+					MetaResolver: c,
+					ResolveMode:  bc.ImageResolveMode,
+				}),
 			}, src.Data)
 		},
 		Lint: func(context.Context) (*lint.LintResults, error) {

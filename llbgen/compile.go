@@ -67,6 +67,14 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 	}
 }
 
+// ImageWorkdir returns what a plan.Request needs to resolve mount targets
+// relative to an image's working directory, looked up as Compile looks
+// images up (named contexts first, then opt.MetaResolver), so that a plan
+// resolved without compiling (the outline) agrees with the LLB.
+func ImageWorkdir(ctx context.Context, s *spec.Spec, opt Options) func(ref string, p ocispecs.Platform, pos spec.Pos) (string, error) {
+	return newCompiler(ctx, s, opt).imageWorkdir
+}
+
 // imageWorkdir is the working directory in the config of image ref, which
 // the plan asks for when a relative mount target depends on it.
 func (c *compiler) imageWorkdir(ref string, p ocispecs.Platform, pos spec.Pos) (string, error) {

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -12,6 +14,20 @@ var (
 	amd64 = ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 	arm64 = ocispecs.Platform{OS: "linux", Architecture: "arm64"}
 )
+
+// load parses testdata/name.
+func load(t *testing.T, name string) *spec.Spec {
+	t.Helper()
+	dt, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Parse(name, dt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
 
 func mustParse(t *testing.T, src string) *spec.Spec {
 	t.Helper()

@@ -77,8 +77,9 @@ type Instance struct {
 	// Guards are, for a runtime, the artifact outputs copied into it.
 	Guards []Guard
 
-	key     string
-	workdir *string // effective working directory, once worked out
+	key                string
+	workdir            *string // effective working directory, once worked out
+	sameForEveryTarget bool
 }
 
 // Name is the stage's name.

@@ -6,46 +6,6 @@ import (
 	"github.com/containerd/platforms"
 )
 
-// chainSpec has a builder extending a builder with platform: build, and a
-// builder extending one with the go preset.
-const chainSpec = `version: 1
-name: chain
-platforms: [linux/amd64, linux/arm64]
-builders:
-  base:
-    image: debian:bookworm
-    platform: build
-    steps: [{run: apt-get install -y gcc}]
-  child:
-    from: base
-    steps: [{run: make deps}]
-  go:
-    image: golang:1.26
-    preset: go
-    workdir: /src
-  gochild:
-    from: go
-artifacts:
-  tool:
-    builder: child
-    steps: [{run: make tool}]
-    outputs: [/out/tool]
-  app:
-    builder: gochild
-    steps:
-      - copy: .
-      - run: go build -o /out/app .
-        mounts: [{cache: .cache}]
-    outputs: [/out/app]
-  unit-tests:
-    builder: gochild
-    steps: [{run: go test ./...}]
-runtimes:
-  server:
-    copy: [{artifact: app, to: /bin/}, {artifact: tool, to: /bin/}]
-    needs: [unit-tests]
-`
-
 func instanceOf(t *testing.T, b *Build, p *Plan, name string) *Instance {
 	t.Helper()
 	var found *Instance
@@ -61,7 +21,7 @@ func instanceOf(t *testing.T, b *Build, p *Plan, name string) *Instance {
 }
 
 func TestPlatformsOfFromChains(t *testing.T) {
-	s := mustParse(t, chainSpec)
+	s := load(t, "chain.yaml")
 	p := resolve(t, s, "server", "ns1", arm64)
 	b := p.Builds[0]
 	for name, want := range map[string][2]string{
@@ -75,6 +35,7 @@ func TestPlatformsOfFromChains(t *testing.T) {
 		"go":         {"linux/amd64", "linux/amd64"},
 		"app":        {"linux/arm64", "linux/amd64"},
 		"unit-tests": {"linux/amd64", "linux/amd64"},
+		"host-tool":  {"linux/arm64", "linux/amd64"},
 	} {
 		in := instanceOf(t, b, p, name)
 		if got := [2]string{platforms.Format(in.BuiltFor), platforms.Format(in.RunsOn)}; got != want {
@@ -95,22 +56,34 @@ func TestPlatformsOfFromChains(t *testing.T) {
 	if got := run.Mounts[1].ID; got != "ns1/mstage/chain/gomod" {
 		t.Errorf("preset cache id = %q, want ns1/mstage/chain/gomod", got)
 	}
-	if len(b.Gates) != 1 || b.Gates[0].Name() != "unit-tests" {
-		t.Errorf("gates = %v, want unit-tests", b.Gates)
+	if len(b.Gates) != 2 || b.Gates[0].Name() != "unit-tests" || b.Gates[1].Name() != "generate" {
+		t.Errorf("gates = %v, want unit-tests and generate", b.Gates)
 	}
-	if len(b.Guards) != 2 || b.Guards[0].Instance.Name() != "app" || b.Guards[1].Instance.Name() != "tool" || !platforms.Only(arm64).Match(b.Guards[0].Platform) {
-		t.Errorf("guards = %+v, want app and tool for linux/arm64", b.Guards)
+	if len(b.Guards) != 3 || b.Guards[0].Instance.Name() != "app" || b.Guards[1].Instance.Name() != "tool" || !platforms.Only(arm64).Match(b.Guards[0].Platform) {
+		t.Errorf("guards = %+v, want app, tool and host-tool for linux/arm64", b.Guards)
+	}
+	gen := instanceOf(t, b, p, "generate").Steps[0].Mounts[0]
+	if gen.ID != "ns1/.gen" {
+		t.Errorf("generate cache id without an image resolver = %q, want ns1/.gen (images have no config)", gen.ID)
 	}
 }
 
 func TestInstancesAreSharedAcrossPlatforms(t *testing.T) {
-	s := mustParse(t, chainSpec)
+	s := load(t, "chain.yaml")
 	p := resolve(t, s, "server", "", amd64, arm64)
 	count := map[string]int{}
 	for _, in := range p.Instances {
 		count[in.Name()]++
 	}
-	for name, want := range map[string]int{"go": 1, "gochild": 1, "unit-tests": 1, "app": 2, "child": 2, "base": 2, "server": 2} {
+	for name, want := range map[string]bool{"go": true, "gochild": true, "unit-tests": true, "generate": true, "app": false, "child": false, "base": false, "tool": false, "server": false,
+		// built for each target, but nothing in it depends on the target
+		"host-tool": true,
+	} {
+		if got := p.BuiltOnce(name); got != want {
+			t.Errorf("%s built once: %v, want %v", name, got, want)
+		}
+	}
+	for name, want := range map[string]int{"go": 1, "gochild": 1, "unit-tests": 1, "generate": 1, "app": 2, "child": 2, "base": 2, "host-tool": 2, "server": 2} {
 		if count[name] != want {
 			t.Errorf("%s has %d instances, want %d", name, count[name], want)
 		}
@@ -138,9 +111,9 @@ builders:
 }
 
 func TestResolveErrorsArePositioned(t *testing.T) {
-	s := mustParse(t, chainSpec)
+	s := load(t, "chain.yaml")
 	_, err := Resolve(Request{Spec: s, Target: "nope", BuildPlatform: amd64})
-	if err == nil || err.Error() != `mstage.yaml: target stage "nope" not found; expected one of the stages: base, child, go, gochild, tool, app, unit-tests, server` {
+	if err == nil || err.Error() != `chain.yaml: target stage "nope" not found; expected one of the stages: base, child, go, gochild, gobare, tool, host-tool, app, unit-tests, generate, server` {
 		t.Errorf("error = %v", err)
 	}
 }

@@ -75,6 +75,7 @@ func (r *resolver) enter(key, name string, pos spec.Pos) (func(), error) {
 
 // add records a new instance.
 func (r *resolver) add(in *Instance) {
+	in.sameForEveryTarget = sameForEveryTarget(in, r.src.Stage(in.Name()))
 	r.instances[in.key] = in
 	r.plan.Instances = append(r.plan.Instances, in)
 }

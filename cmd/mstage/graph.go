@@ -112,9 +112,9 @@ func stageCopies(st *spec.Stage) []*spec.Copy {
 }
 
 // stagesBuiltOnce reports, for every stage, whether its LLB is the same
-// for every target platform, so BuildKit builds it once: the plans of the
-// runtimes, of the default target and of every stage they do not reach
-// hold one instance of it for all the platforms.
+// for every target platform, so BuildKit builds it once, in the plans of
+// the runtimes, of the default target and of every stage they do not
+// reach.
 func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
 	tps := specPlatforms(s)
 	if len(tps) < 2 {
@@ -138,13 +138,15 @@ func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
 		if err != nil {
 			return nil, err
 		}
-		instances := map[string]int{}
+		seen := map[string]bool{}
 		for _, in := range p.Instances {
-			instances[in.Name()]++
-		}
-		for name, n := range instances {
+			name := in.Name()
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
 			prev, reached := once[name]
-			once[name] = n == 1 && (prev || !reached)
+			once[name] = p.BuiltOnce(name) && (prev || !reached)
 		}
 	}
 	return once, nil
