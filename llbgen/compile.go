@@ -94,15 +94,12 @@ func (c *compiler) warnUndeclaredArgs(undeclared []string) {
 	}
 }
 
-// errorAt prefixes err with the spec file and the position.
+// errorAt is a spec.Error at pos, so that the frontend shows the offending
+// line as it does for parse errors.
 func (c *compiler) errorAt(pos spec.Pos, format string, a ...any) error {
-	msg := fmt.Sprintf(format, a...)
 	name := c.src.Filename
 	if name == "" {
 		name = "mstage.yaml"
 	}
-	if pos.IsValid() {
-		return fmt.Errorf("%s:%d:%d: %s", name, pos.Line, pos.Col, msg)
-	}
-	return fmt.Errorf("%s: %s", name, msg)
+	return &spec.Error{Filename: name, Pos: pos, Msg: fmt.Sprintf(format, a...)}
 }

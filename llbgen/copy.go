@@ -132,7 +132,7 @@ func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, source *plan.Instance,
 			return llb.Scratch(), cp.Image, nil
 		}
 		opts := []llb.ImageOption{c.opt.ResolveMode}
-		for _, o := range c.constraints(tp, plainName(sc.inst.stage.Name, "FROM "+r.display), ipos) {
+		for _, o := range c.constraints(tp, plainName(sc.inst.plan.Name(), "FROM "+r.display), ipos) {
 			opts = append(opts, o)
 		}
 		return llb.Image(r.pinned, opts...), cp.Image, nil

@@ -57,7 +57,7 @@ func (c *compiler) cacheMount(sc *stepCtx, pm plan.Mount) (llb.RunOption, error)
 		// The cache starts as a directory with the requested owner and
 		// mode, as RUN --mount=type=cache,uid=... does.
 		src = llb.Scratch().File(llb.Mkdir("/cache", mode, llb.WithUIDGID(uid, gid), llb.WithCreatedTime(c.epoch)),
-			c.constraints(sc.inst.plan.RunsOn, plainName(sc.inst.stage.Name, "cache "+pm.Target), m.Pos)...)
+			c.constraints(sc.inst.plan.RunsOn, plainName(sc.inst.plan.Name(), "cache "+pm.Target), m.Pos)...)
 		opts = append(opts, llb.SourcePath("/cache"))
 	}
 	return llb.AddMount(pm.Target, src, opts...), nil

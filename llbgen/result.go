@@ -12,7 +12,7 @@ func (c *compiler) compileTarget(b *plan.Build) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{
-		Stage:     inst.stage,
+		Stage:     inst.plan.Stage,
 		State:     inst.out,
 		BaseImage: cloneImage(inst.base),
 		Epoch:     &c.epoch,
@@ -33,7 +33,7 @@ func (c *compiler) compileTarget(b *plan.Build) (*Result, error) {
 	}
 	img := cloneImage(&inst.fs.img)
 	platform := inst.plan.RunsOn
-	if inst.stage.Kind == spec.KindArtifact && len(inst.stage.Outputs) > 0 {
+	if inst.plan.Stage.Kind == spec.KindArtifact && len(inst.plan.Stage.Outputs) > 0 {
 		// The outputs are all the target gets; they are built for BuiltFor.
 		e := emptyImage(inst.plan.BuiltFor)
 		img = &e

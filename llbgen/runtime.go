@@ -19,13 +19,13 @@ import (
 const defaultUser = "65532:65532"
 
 func (c *compiler) buildRuntime(inst *instance) error {
-	r := inst.stage
+	r := inst.plan.Stage
 	fs := &inst.fs
 	names := &namer{stage: r.Name, total: len(r.Steps) + len(r.Copy)}
 	if r.Workdir != "" {
 		names.total++
 	}
-	sc := c.newStepCtx(inst, names)
+	sc := &stepCtx{inst: inst, names: names}
 
 	user := r.User
 	if user == "" {
@@ -84,7 +84,7 @@ func (c *compiler) writePasswd(inst *instance, uid, gid int) {
 		group += fmt.Sprintf("nonroot:x:%d:\n", gid)
 	}
 	at := llb.WithCreatedTime(c.epoch)
-	r := inst.stage
+	r := inst.plan.Stage
 	name := plainName(r.Name, fmt.Sprintf("/etc/passwd for uid %d", uid))
 	pos := r.At("user")
 	// Writing a file bumps its directory's mtime, so the files are made
@@ -103,7 +103,7 @@ func (c *compiler) writePasswd(inst *instance, uid, gid int) {
 // applyRuntimeConfig sets the runtime's entrypoint, cmd, ports, volumes,
 // labels, stop signal and healthcheck.
 func (c *compiler) applyRuntimeConfig(inst *instance) error {
-	r := inst.stage
+	r := inst.plan.Stage
 	fs := &inst.fs
 	cfg := &fs.img.Config
 	if r.Entrypoint != nil {

@@ -12,8 +12,7 @@ import (
 
 // instance is one plan instance compiled.
 type instance struct {
-	plan  *plan.Instance
-	stage *spec.Stage // plan.Stage
+	plan *plan.Instance
 	// fs is the stage's filesystem: a builder's or a runtime's, or for an
 	// artifact the builder's filesystem after the artifact's steps.
 	fs fsState
@@ -30,7 +29,7 @@ func (c *compiler) instance(pi *plan.Instance) (*instance, error) {
 	if inst, ok := c.instances[pi]; ok {
 		return inst, nil
 	}
-	inst := &instance{plan: pi, stage: pi.Stage}
+	inst := &instance{plan: pi}
 	var err error
 	switch pi.Kind() {
 	case spec.KindBuilder:
@@ -70,7 +69,7 @@ func (c *compiler) start(inst *instance) error {
 }
 
 func (c *compiler) builder(inst *instance) error {
-	b := inst.stage
+	b := inst.plan.Stage
 	if err := c.start(inst); err != nil {
 		return err
 	}
@@ -81,7 +80,7 @@ func (c *compiler) builder(inst *instance) error {
 	if b.Workdir != "" {
 		names.total++
 	}
-	sc := c.newStepCtx(inst, names)
+	sc := &stepCtx{inst: inst, names: names}
 	c.applyStageConfig(sc, b)
 	if err := c.runSteps(sc, inst.plan.Steps); err != nil {
 		return err
@@ -91,7 +90,7 @@ func (c *compiler) builder(inst *instance) error {
 }
 
 func (c *compiler) artifact(inst *instance) error {
-	a := inst.stage
+	a := inst.plan.Stage
 	if err := c.start(inst); err != nil {
 		return err
 	}
@@ -99,7 +98,7 @@ func (c *compiler) artifact(inst *instance) error {
 	if a.Workdir != "" {
 		names.total++
 	}
-	sc := c.newStepCtx(inst, names)
+	sc := &stepCtx{inst: inst, names: names}
 	sc.targetEnv = inst.plan.TargetEnv
 	c.applyStageConfig(sc, a)
 	if err := c.runSteps(sc, inst.plan.Steps); err != nil {
@@ -115,7 +114,7 @@ func (c *compiler) artifact(inst *instance) error {
 // collectOutputs places each output at the root of an empty filesystem by
 // its base name; an output ending in "/" contributes its contents.
 func (c *compiler) collectOutputs(inst *instance) llb.State {
-	a := inst.stage
+	a := inst.plan.Stage
 	var action *llb.FileAction
 	var shown []string
 	for _, o := range a.Outputs {

@@ -29,10 +29,6 @@ type stepCtx struct {
 	targetEnv []preset.EnvVar
 }
 
-func (c *compiler) newStepCtx(inst *instance, names *namer) *stepCtx {
-	return &stepCtx{inst: inst, names: names}
-}
-
 func (c *compiler) history(fs *fsState, createdBy string, layer bool) {
 	fs.img.History = append(fs.img.History, ocispecs.History{
 		Created:    &c.epoch,
