@@ -36,7 +36,7 @@ func commands() map[string]command {
 		"lint":    {"check a spec for slow, large or unsafe patterns", runLint},
 		"targets": {"list the stages that can be built with --target", runTargets},
 		"outline": {"show the args, secrets, ssh, caches and platforms of a target", runOutline},
-		"llb":     {"print the LLB of a target for one platform (for buildctl debug dump-llb)", runLLB},
+		"llb":     {"print the LLB of a target for one platform (for buildctl debug dump-llb, or --format json with gates and arch guards)", runLLB},
 		"schema":  {"print the JSON schema of the spec format", runSchema},
 		"graph":   {"draw the stage graph as mermaid or dot", runGraph},
 		"init":    {"write a starter mstage.yaml for a project directory", runInit},
