@@ -12,9 +12,9 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// copyStep compiles a copy step or a runtime's copy entry. linkDefault is
-// the link option's default: true for runtime copy entries, false in steps.
-func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, pos spec.Pos, linkDefault bool, ps plan.Step) error {
+// copyStep compiles a copy step or a runtime's copy entry; the plan decided
+// its source and whether it is linked.
+func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, pos spec.Pos, link bool, ps plan.Step) error {
 	fs := &sc.inst.fs
 	src, from, err := c.copySource(sc, cp, source, pos)
 	if err != nil {
@@ -32,19 +32,6 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, p
 		} else {
 			chmod.ModeStr = cp.Chmod
 		}
-	}
-
-	link := linkDefault
-	if cp.Link != nil {
-		link = *cp.Link
-	}
-	if cp.Chown != "" && chownByName(cp.Chown) && link {
-		if cp.Link != nil {
-			return c.errorAt(cp.At("chown"), "chown %q names a user or group, which can't be resolved with link: true; use a numeric uid[:gid] or set link: false", cp.Chown)
-		}
-		// Names resolve against the destination's /etc/passwd, which a
-		// linked copy does not see.
-		link = false
 	}
 
 	var excludes []string
@@ -171,14 +158,4 @@ func optionalPattern(p string) string {
 	}
 	last := len(p) - 1
 	return p[:last] + "[" + p[last:] + "]"
-}
-
-// chownByName reports whether a chown value names a user or group instead
-// of giving numeric ids.
-func chownByName(chown string) bool {
-	co, ok := llb.WithUser(chown).(llb.ChownOpt)
-	if !ok {
-		return false
-	}
-	return (co.User != nil && co.User.Name != "") || (co.Group != nil && co.Group.Name != "")
 }

@@ -49,7 +49,7 @@ func (c *compiler) buildRuntime(inst *instance) error {
 		return err
 	}
 	for _, e := range inst.plan.CopyEntries {
-		if err := c.copyStep(sc, e.Copy, e.Source, e.Copy.Pos, true, plan.Step{}); err != nil {
+		if err := c.copyStep(sc, e.Copy, e.Source, e.Copy.Pos, e.Link, plan.Step{}); err != nil {
 			return err
 		}
 	}

@@ -78,7 +78,7 @@ func (c *compiler) runSteps(sc *stepCtx, steps []plan.Step) error {
 		if ps.Spec.Run != nil {
 			err = c.runStep(sc, ps)
 		} else {
-			err = c.copyStep(sc, ps.Spec.Copy, ps.Source, ps.Spec.Pos, false, ps)
+			err = c.copyStep(sc, ps.Spec.Copy, ps.Source, ps.Spec.Pos, ps.Link, ps)
 		}
 		if err != nil {
 			return err

@@ -109,6 +109,8 @@ type Step struct {
 	// Source is the instance a copy step copies from, if it copies from a
 	// stage or an artifact.
 	Source *Instance
+	// Link is whether a copy step is linked.
+	Link bool
 	// Mounts are a run step's mounts followed by the preset's caches that
 	// the step does not mount itself.
 	Mounts []Mount
@@ -118,6 +120,7 @@ type Step struct {
 type CopyEntry struct {
 	Copy   *spec.Copy
 	Source *Instance
+	Link   bool
 }
 
 // Mount is one mount of a run step, with its defaults applied.

@@ -148,7 +148,11 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 		if err != nil {
 			return nil, err
 		}
-		in.CopyEntries = append(in.CopyEntries, CopyEntry{Copy: cp, Source: src})
+		link, err := r.copyLink(cp, true)
+		if err != nil {
+			return nil, err
+		}
+		in.CopyEntries = append(in.CopyEntries, CopyEntry{Copy: cp, Source: src, Link: link})
 		if err := r.guardCopy(in, cp, cp.Pos); err != nil {
 			return nil, err
 		}

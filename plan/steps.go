@@ -25,6 +25,9 @@ func (r *resolver) steps(in *Instance, steps []Step) ([]Step, error) {
 				return nil, err
 			}
 			st.Source = src
+			if st.Link, err = r.copyLink(st.Spec.Copy, false); err != nil {
+				return nil, err
+			}
 			if in.Kind() == spec.KindRuntime {
 				if err := r.guardCopy(in, st.Spec.Copy, st.Spec.Pos); err != nil {
 					return nil, err
