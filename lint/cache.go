@@ -59,7 +59,9 @@ func fetchIn(f []string) string {
 
 func (l *linter) copyOrderDefeatsCache() {
 	for _, st := range append(append([]*spec.Stage{}, l.s.Builders...), l.s.Artifacts...) {
-		p := plan.PresetOf(l.s, st)
+		if plan.FetchesFirst(l.s, st) {
+			continue // the build fetches before the copy
+		}
 		var wholeCopy *spec.Step
 		for _, step := range st.Steps {
 			if step.Copy != nil && wholeCopy == nil && copiesWholeContext(step.Copy) {
@@ -72,9 +74,6 @@ func (l *linter) copyOrderDefeatsCache() {
 			fetch := fetchCommand(commandText(step.Run))
 			if fetch == "" {
 				continue
-			}
-			if p != nil && strings.Join(p.Fetch, " ") == fetch {
-				break // the preset copies the manifests and fetches first
 			}
 			l.report(wholeCopy.Pos, "%s %q copies the whole context before %q (line %d), so any source change refetches every dependency; copy the dependency manifests first, run %q, then copy the rest%s",
 				st.Kind, st.Name, fetch, step.Pos.Line, fetch, presetHint(fetch))

@@ -63,6 +63,17 @@ func manifestsFirst(steps []*spec.Step, ps *preset.Preset) []Step {
 	return slices.Insert(plan, whole, inserted...)
 }
 
+// FetchesFirst reports whether the plan copies the dependency manifests of
+// st's preset and fetches the dependencies before st's first copy of the
+// whole context: st is an artifact whose builder has such a preset and a
+// later step needs the dependencies.
+func FetchesFirst(s *spec.Spec, st *spec.Stage) bool {
+	if st.Kind != spec.KindArtifact {
+		return false
+	}
+	return len(manifestsFirst(st.Steps, PresetOf(s, st))) > len(st.Steps)
+}
+
 func fromMainContext(cp *spec.Copy) bool {
 	return cp.Artifact == "" && cp.Stage == "" && cp.Image == "" && cp.Context == ""
 }
