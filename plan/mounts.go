@@ -59,12 +59,11 @@ func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
 			continue
 		}
 		out = append(out, Mount{
-			Type:      spec.MountCache,
-			Target:    c.Target,
-			ID:        PresetCacheID(r.src, c.Name, r.req.CacheNamespace),
-			Sharing:   c.Sharing,
-			Preset:    in.Preset.Name,
-			CacheName: c.Name,
+			Type:    spec.MountCache,
+			Target:  c.Target,
+			ID:      PresetCacheID(r.src, c.Name, r.req.CacheNamespace),
+			Sharing: c.Sharing,
+			Preset:  in.Preset.Name,
 		})
 	}
 	return out, nil

@@ -19,7 +19,6 @@ func (r *resolver) needs(in *Instance, tp ocispecs.Platform) error {
 		if err != nil {
 			return err
 		}
-		in.Needs = append(in.Needs, need)
 		if r.gateSeen[need] {
 			continue
 		}

@@ -72,8 +72,6 @@ type Instance struct {
 	Steps []Step
 	// CopyEntries are a runtime's copy entries.
 	CopyEntries []CopyEntry
-	// Needs are the instances this stage needs.
-	Needs []*Instance
 	// Guards are, for a runtime, the artifact outputs copied into it.
 	Guards []Guard
 
@@ -134,9 +132,8 @@ type Mount struct {
 	// ID is the final cache id (namespaced), the secret id or the SSH id.
 	ID      string
 	Sharing string // cache: shared, private or locked
-	// Preset and CacheName name a preset's cache mount.
-	Preset    string
-	CacheName string
+	// Preset names the preset that adds a cache mount.
+	Preset string
 	// Source is the instance a bind mount reads, if it mounts a stage or
 	// an artifact.
 	Source *Instance
