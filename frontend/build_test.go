@@ -391,3 +391,17 @@ func TestDescribeListsSchema(t *testing.T) {
 		}
 	}
 }
+
+// A compile error (here a named context the client did not set) reaches the
+// client with the spec's line, as a parse error does.
+func TestBuildCompileErrorPointsAtSpecLine(t *testing.T) {
+	c := newFakeClient(t, "testdata/no-context.yaml", nil)
+	_, err := Build(context.Background(), c)
+	if err == nil || !strings.Contains(err.Error(), `no-context.yaml:7:18: named context "assets" is not set`) {
+		t.Fatalf("error = %v; want the named context error at 7:18", err)
+	}
+	srcs := errdefs.Sources(err)
+	if len(srcs) == 0 || len(srcs[len(srcs)-1].Ranges) == 0 || srcs[len(srcs)-1].Ranges[0].Start.Line != 7 {
+		t.Errorf("error carries no source at line 7: %v", srcs)
+	}
+}
