@@ -66,7 +66,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 				BuildPlatform:   bc.BuildPlatforms[0],
 				BuildArgs:       bc.BuildArgs,
 				CacheNamespace:  bc.CacheIDNamespace,
-				ImageWorkdir: llbgen.ImageWorkdir(ctx, s, llbgen.Options{
+				ImageConfig: llbgen.ImageConfig(ctx, s, llbgen.Options{
 					Contexts:     buildContexts{bc: bc},
 					MetaResolver: c,
 					ResolveMode:  bc.ImageResolveMode,

@@ -30,7 +30,7 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 		BuildPlatform:   c.opt.BuildPlatform,
 		BuildArgs:       opt.BuildArgs,
 		CacheNamespace:  opt.CacheNamespace,
-		ImageWorkdir:    c.imageWorkdir,
+		ImageConfig:     c.imageConfig,
 	})
 	if err != nil {
 		return nil, err
@@ -67,22 +67,20 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 	}
 }
 
-// ImageWorkdir returns what a plan.Request needs to resolve mount targets
-// relative to an image's working directory, looked up as Compile looks
-// images up (named contexts first, then opt.MetaResolver), so that a plan
-// resolved without compiling (the outline) agrees with the LLB.
-func ImageWorkdir(ctx context.Context, s *spec.Spec, opt Options) func(ref string, p ocispecs.Platform, pos spec.Pos) (string, error) {
-	return newCompiler(ctx, s, opt).imageWorkdir
+// ImageConfig returns what a plan.Request needs to look image configs up
+// as Compile does (named contexts first, then opt.MetaResolver), so that a
+// plan resolved without compiling (the outline) agrees with the LLB.
+func ImageConfig(ctx context.Context, s *spec.Spec, opt Options) plan.ImageConfigFunc {
+	return newCompiler(ctx, s, opt).imageConfig
 }
 
-// imageWorkdir is the working directory in the config of image ref, which
-// the plan asks for when a relative mount target depends on it.
-func (c *compiler) imageWorkdir(ref string, p ocispecs.Platform, pos spec.Pos) (string, error) {
+// imageConfig is the config of image ref for platform p, for the plan.
+func (c *compiler) imageConfig(ref string, p ocispecs.Platform, pos spec.Pos) (*ocispecs.ImageConfig, error) {
 	r, err := c.resolveImage(ref, p, pos)
 	if err != nil || r.config == nil {
-		return "", err
+		return nil, err
 	}
-	return r.config.Config.WorkingDir, nil
+	return &r.config.Config.ImageConfig, nil
 }
 
 func (c *compiler) warnUndeclaredArgs(undeclared []string) {

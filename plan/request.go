@@ -20,12 +20,17 @@ type Request struct {
 	BuildPlatform   ocispecs.Platform
 	BuildArgs       map[string]string
 	CacheNamespace  string // BUILDKIT_CACHE_MOUNT_NS
-	// ImageWorkdir returns the working directory in the config of image ref
-	// for platform p. It is asked only when a relative mount target depends
-	// on it; when it is nil, images have no config, so their working
-	// directory is /.
-	ImageWorkdir func(ref string, p ocispecs.Platform, pos spec.Pos) (string, error)
+	// ImageConfig returns the config of image ref for platform p, or nil
+	// when it has none. It is asked only when the plan needs a value from
+	// it (the working directory a relative mount target is resolved
+	// against); when it is nil, images have no config.
+	ImageConfig ImageConfigFunc
 }
+
+// ImageConfigFunc looks up the config of an image for a platform; pos is
+// where the spec names the image, for errors. The plan only reads the
+// config it returns.
+type ImageConfigFunc func(ref string, p ocispecs.Platform, pos spec.Pos) (*ocispecs.ImageConfig, error)
 
 // Resolve resolves req into a Plan. Every error is a *spec.Error or a
 // spec.ErrorList positioned in the spec.

@@ -48,14 +48,14 @@ func (r *resolver) baseWorkdir(in *Instance, pos spec.Pos) (string, error) {
 	if in.Base != nil {
 		return r.workdir(in.Base, pos)
 	}
-	if in.Image == "" || in.Image == scratchImage || r.req.ImageWorkdir == nil {
+	if in.Image == "" || in.Image == scratchImage || r.req.ImageConfig == nil {
 		return "/", nil
 	}
-	wd, err := r.req.ImageWorkdir(in.Image, in.RunsOn, in.Stage.At("image"))
-	if err != nil || wd == "" {
+	cfg, err := r.req.ImageConfig(in.Image, in.RunsOn, in.Stage.At("image"))
+	if err != nil || cfg == nil || cfg.WorkingDir == "" {
 		return "/", err
 	}
-	return wd, nil
+	return cfg.WorkingDir, nil
 }
 
 // StageWorkdir resolves a stage's workdir against the working directory it
