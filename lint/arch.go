@@ -13,16 +13,11 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// unknownBuildPlatform stands for the build platform when the caller does
-// not know it: a platform that is none of the targets, so that what is
-// built for the build platform differs from every target.
-var unknownBuildPlatform = ocispecs.Platform{OS: "linux", Architecture: "build-platform"}
-
 // plans resolves, for each runtime, the plan of its build for the lint
 // platforms. A runtime whose plan does not resolve is left out: building
 // it fails with that error anyway.
 func (l *linter) runtimePlans() []*plan.Plan {
-	build := unknownBuildPlatform
+	build := plan.PlaceholderBuildPlatform()
 	if l.opt.BuildPlatform != nil {
 		build = *l.opt.BuildPlatform
 	}

@@ -10,6 +10,13 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
+// PlaceholderBuildPlatform stands for the build platform when it is not
+// known (mstage lint, outline and graph build nothing): a platform that is
+// none of the targets, so what runs on it shows as running elsewhere.
+func PlaceholderBuildPlatform() ocispecs.Platform {
+	return ocispecs.Platform{OS: "linux", Architecture: "build-platform"}
+}
+
 // BuilderSelector is a builder's platform selector with its default: its
 // own platform, else build when its preset cross-compiles, else target.
 // The platform is not inherited through from: a builder extended by another

@@ -134,7 +134,7 @@ func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
 		if _, reached := once[target]; reached {
 			continue
 		}
-		p, err := plan.Resolve(plan.Request{Spec: s, Target: target, TargetPlatforms: tps, BuildPlatform: hostPlatform()})
+		p, err := plan.Resolve(plan.Request{Spec: s, Target: target, TargetPlatforms: tps, BuildPlatform: plan.PlaceholderBuildPlatform()})
 		if err != nil {
 			return nil, err
 		}

@@ -3,8 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
@@ -61,6 +65,12 @@ func writeOutline(w io.Writer, p *plan.Plan) {
 		plats = []string{"(the build platform)"}
 	}
 	fmt.Fprintf(w, "PLATFORMS:   %s\n", strings.Join(plats, ", "))
+
+	section(w, "STAGES", []string{"NAME", "KIND", "BUILT FOR", "RUNS ON"}, func(row func(...string)) {
+		for _, st := range stagePlatforms(p) {
+			row(st.name, string(st.kind), strings.Join(st.builtFor, ", "), strings.Join(st.runsOn, ", "))
+		}
+	})
 
 	used := s.ArgsUsedBy(stages)
 	section(w, "ARGS", []string{"NAME", "DEFAULT", "DESCRIPTION"}, func(row func(...string)) {
@@ -120,4 +130,40 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// stageRow is a stage of a plan with the platforms its instances are built
+// for and run on.
+type stageRow struct {
+	name             string
+	kind             spec.Kind
+	builtFor, runsOn []string
+}
+
+// stagePlatforms lists the stages of p in the order they are reached, each
+// with its platforms; "build" is the build platform.
+func stagePlatforms(p *plan.Plan) []stageRow {
+	var rows []stageRow
+	index := map[string]int{}
+	show := func(pl ocispecs.Platform) string {
+		if platforms.Only(p.BuildPlatform).Match(pl) {
+			return "build"
+		}
+		return platforms.Format(pl)
+	}
+	for _, in := range p.Instances {
+		i, ok := index[in.Name()]
+		if !ok {
+			i = len(rows)
+			index[in.Name()] = i
+			rows = append(rows, stageRow{name: in.Name(), kind: in.Kind()})
+		}
+		if b := show(in.BuiltFor); !slices.Contains(rows[i].builtFor, b) {
+			rows[i].builtFor = append(rows[i].builtFor, b)
+		}
+		if r := show(in.RunsOn); !slices.Contains(rows[i].runsOn, r) {
+			rows[i].runsOn = append(rows[i].runsOn, r)
+		}
+	}
+	return rows
 }

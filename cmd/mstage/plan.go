@@ -8,12 +8,6 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// hostPlatform stands for the build platform: the CLI builds nothing, so
-// it assumes buildkitd runs where the CLI does.
-func hostPlatform() ocispecs.Platform {
-	return platforms.Normalize(platforms.DefaultSpec())
-}
-
 // specPlatforms returns the spec's platforms list, parsed; validation has
 // checked them.
 func specPlatforms(s *spec.Spec) []ocispecs.Platform {
@@ -26,13 +20,14 @@ func specPlatforms(s *spec.Spec) []ocispecs.Platform {
 	return out
 }
 
-// resolvePlan resolves target for the spec's platforms, built on the host.
+// resolvePlan resolves target for the spec's platforms. The CLI builds
+// nothing, so the build platform stands apart from every target.
 func resolvePlan(s *spec.Spec, target string, buildArgs map[string]string) (*plan.Plan, error) {
 	return plan.Resolve(plan.Request{
 		Spec:            s,
 		Target:          target,
 		TargetPlatforms: specPlatforms(s),
-		BuildPlatform:   hostPlatform(),
+		BuildPlatform:   plan.PlaceholderBuildPlatform(),
 		BuildArgs:       buildArgs,
 	})
 }
