@@ -64,7 +64,7 @@ func (l *linter) copyOrderDefeatsCache() {
 		}
 		var wholeCopy *spec.Step
 		for _, step := range st.Steps {
-			if step.Copy != nil && wholeCopy == nil && copiesWholeContext(step.Copy) {
+			if step.Copy != nil && wholeCopy == nil && plan.CopiesWholeContext(step.Copy) {
 				wholeCopy = step
 				continue
 			}

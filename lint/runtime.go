@@ -135,7 +135,7 @@ func (l *linter) isStatic(a *spec.Stage) bool {
 func (l *linter) wholeContextInRuntime() {
 	for _, rt := range l.s.Runtimes {
 		for _, c := range copies(rt) {
-			if copiesWholeContext(c) {
+			if plan.CopiesWholeContext(c) {
 				l.report(c.Pos, "runtime %q copies the whole build context into the image; copy only what it needs (an artifact's outputs or the exact files)", rt.Name)
 			}
 		}

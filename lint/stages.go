@@ -73,28 +73,6 @@ func deps(st *spec.Stage) []string {
 	return out
 }
 
-// isMainContext reports whether c copies from the main build context.
-func isMainContext(c *spec.Copy) bool {
-	return c.Artifact == "" && c.Stage == "" && c.Image == "" && c.Context == ""
-}
-
-// copiesWholeContext reports whether c copies the whole main build context.
-func copiesWholeContext(c *spec.Copy) bool {
-	if !isMainContext(c) {
-		return false
-	}
-	if len(c.Src) == 0 {
-		return true
-	}
-	for _, s := range c.Src {
-		switch strings.TrimSpace(s.Value) {
-		case "", ".", "./", "/", "*", "./*", "/*":
-			return true
-		}
-	}
-	return false
-}
-
 var varRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
 
 // referencedVars returns the names of the variables s references as $NAME

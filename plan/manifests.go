@@ -27,7 +27,7 @@ func manifestsFirst(steps []*spec.Step, ps *preset.Preset) []Step {
 		if copiesManifest(s.Copy, ps.Manifests) {
 			return plan
 		}
-		if copiesWholeContext(s.Copy) {
+		if CopiesWholeContext(s.Copy) {
 			whole = i
 			break
 		}
@@ -78,13 +78,18 @@ func fromMainContext(cp *spec.Copy) bool {
 	return cp.Artifact == "" && cp.Stage == "" && cp.Image == "" && cp.Context == ""
 }
 
-func copiesWholeContext(cp *spec.Copy) bool {
+// CopiesWholeContext reports whether cp copies the whole main build
+// context: no sources, or a source such as ".", "./", "/", "*" or "./*".
+func CopiesWholeContext(cp *spec.Copy) bool {
+	if !fromMainContext(cp) {
+		return false
+	}
 	if len(cp.Src) == 0 {
 		return true
 	}
 	return slices.ContainsFunc(cp.Src, func(s spec.String) bool {
-		p := path.Clean("/" + s.Value)
-		return p == "/" || s.Value == "*"
+		p := path.Clean("/" + strings.TrimSpace(s.Value))
+		return p == "/" || p == "/*"
 	})
 }
 

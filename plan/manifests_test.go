@@ -50,3 +50,14 @@ func TestTriggers(t *testing.T) {
 		}
 	}
 }
+
+func TestCopiesWholeContext(t *testing.T) {
+	for src, want := range map[string]bool{".": true, "./": true, "/": true, "*": true, "./*": true, "/*": true, " . ": true, "./.": true, "src": false, "*.go": false, "./src/*": false} {
+		if got := CopiesWholeContext(&spec.Copy{Src: []spec.String{{Value: src}}}); got != want {
+			t.Errorf("CopiesWholeContext(%q) = %v, want %v", src, got, want)
+		}
+	}
+	if !CopiesWholeContext(&spec.Copy{}) || CopiesWholeContext(&spec.Copy{Stage: "b"}) {
+		t.Error("a copy without sources copies the whole context; a copy from a stage does not")
+	}
+}
