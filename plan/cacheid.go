@@ -8,18 +8,18 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// CacheID namespaces the id of a cache mount written in the spec with
+// cacheID namespaces the id of a cache mount written in the spec with
 // BUILDKIT_CACHE_MOUNT_NS.
-func CacheID(id, namespace string) string {
+func cacheID(id, namespace string) string {
 	if namespace == "" {
 		return id
 	}
 	return path.Join(namespace, id)
 }
 
-// PresetCacheID is the id of the preset cache mount named cacheName in the
+// presetCacheID is the id of the preset cache mount named cacheName in the
 // builds of s, under the client's cache namespace.
-func PresetCacheID(s *spec.Spec, cacheName, namespace string) string {
+func presetCacheID(s *spec.Spec, cacheName, namespace string) string {
 	return path.Join(namespace, "mstage", projectName(s), cacheName)
 }
 

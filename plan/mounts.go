@@ -61,7 +61,7 @@ func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
 		out = append(out, Mount{
 			Type:    spec.MountCache,
 			Target:  c.Target,
-			ID:      PresetCacheID(r.src, c.Name, r.req.CacheNamespace),
+			ID:      presetCacheID(r.src, c.Name, r.req.CacheNamespace),
 			Sharing: c.Sharing,
 			Preset:  in.Preset.Name,
 		})
@@ -87,7 +87,7 @@ func (r *resolver) cacheMount(in *Instance, m *spec.Mount, pm *Mount) error {
 		id = target
 	}
 	pm.Target = target
-	pm.ID = CacheID(id, r.req.CacheNamespace)
+	pm.ID = cacheID(id, r.req.CacheNamespace)
 	return nil
 }
 
@@ -96,13 +96,13 @@ func (r *resolver) secretMount(m *spec.Mount, pm *Mount) error {
 		return r.errorAt(m.Pos, "secret mount without an id", "secret: ID")
 	}
 	pm.ID = m.ID
-	pm.Target = SecretTarget(m)
+	pm.Target = secretTarget(m)
 	return nil
 }
 
-// SecretTarget is the file a secret mount writes: its target, else
+// secretTarget is the file a secret mount writes: its target, else
 // /run/secrets/ID, or "" when it is exposed only as an environment variable.
-func SecretTarget(m *spec.Mount) string {
+func secretTarget(m *spec.Mount) string {
 	switch {
 	case m.Target != "":
 		return m.Target

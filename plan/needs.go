@@ -24,9 +24,9 @@ func (r *resolver) needs(in *Instance, tp ocispecs.Platform) error {
 		}
 		r.gateSeen[need] = true
 		r.current.Gates = append(r.current.Gates, need)
-		if need.Guarded() && ArtifactSelector(need.Stage) != spec.PlatformBuild {
+		if need.Guarded() && artifactSelector(need.Stage) != spec.PlatformBuild {
 			r.needGuards = append(r.needGuards, Guard{
-				Instance: need, Pos: need.Stage.At("outputs"), Paths: OutputPaths(need.Stage), Platform: need.BuiltFor,
+				Instance: need, Pos: need.Stage.At("outputs"), Paths: outputPaths(need.Stage), Platform: need.BuiltFor,
 			})
 		}
 	}
@@ -42,7 +42,7 @@ func targetGuards(target *Instance, needGuards []Guard) []Guard {
 		guards = slices.Clone(target.Guards)
 	case target.Guarded():
 		guards = append(guards, Guard{
-			Instance: target, Pos: target.Stage.At("outputs"), Paths: OutputPaths(target.Stage), Platform: target.BuiltFor,
+			Instance: target, Pos: target.Stage.At("outputs"), Paths: outputPaths(target.Stage), Platform: target.BuiltFor,
 		})
 	}
 	for _, g := range needGuards {
@@ -62,9 +62,9 @@ func OutputPath(o string) string {
 	return "/" + path.Base(o)
 }
 
-// OutputPaths are the paths the arch guard checks in an artifact's
+// outputPaths are the paths the arch guard checks in an artifact's
 // filesystem; "/" means every file.
-func OutputPaths(a *spec.Stage) []string {
+func outputPaths(a *spec.Stage) []string {
 	var paths []string
 	for _, o := range a.Outputs {
 		p := OutputPath(o.Value)

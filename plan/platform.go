@@ -17,11 +17,11 @@ func PlaceholderBuildPlatform() ocispecs.Platform {
 	return ocispecs.Platform{OS: "linux", Architecture: "build-platform"}
 }
 
-// BuilderSelector is a builder's platform selector with its default: its
+// builderSelector is a builder's platform selector with its default: its
 // own platform, else build when its preset cross-compiles, else target.
 // The platform is not inherited through from: a builder extended by another
 // runs where the other one runs.
-func BuilderSelector(b *spec.Stage, p *preset.Preset) string {
+func builderSelector(b *spec.Stage, p *preset.Preset) string {
 	switch {
 	case b.Platform != "":
 		return b.Platform
@@ -31,9 +31,9 @@ func BuilderSelector(b *spec.Stage, p *preset.Preset) string {
 	return spec.PlatformTarget
 }
 
-// ArtifactSelector is an artifact's platform selector with its default:
+// artifactSelector is an artifact's platform selector with its default:
 // target when it has outputs, build when it is a check without outputs.
-func ArtifactSelector(a *spec.Stage) string {
+func artifactSelector(a *spec.Stage) string {
 	switch {
 	case a.Platform != "":
 		return a.Platform

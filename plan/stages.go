@@ -29,7 +29,7 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 	}
 	builtFor := tp
 	if runsOn == nil {
-		p, err := r.platformOf(BuilderSelector(b, ps), tp, b.At("platform"))
+		p, err := r.platformOf(builderSelector(b, ps), tp, b.At("platform"))
 		if err != nil {
 			return nil, err
 		}
@@ -72,7 +72,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if a == nil || a.Kind != spec.KindArtifact {
 		return nil, r.errorAt(pos, fmt.Sprintf("%q is not an artifact", name), "the name of an artifact")
 	}
-	sel := ArtifactSelector(a)
+	sel := artifactSelector(a)
 	builtFor := tp
 	switch sel {
 	case spec.PlatformBuild:

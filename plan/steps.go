@@ -71,6 +71,6 @@ func (r *resolver) guardCopy(in *Instance, cp *spec.Copy, pos spec.Pos) error {
 	if slices.ContainsFunc(in.Guards, func(g Guard) bool { return g.Instance.Name() == art.Name() }) {
 		return nil
 	}
-	in.Guards = append(in.Guards, Guard{Instance: art, Pos: pos, Paths: OutputPaths(art.Stage), Platform: in.BuiltFor})
+	in.Guards = append(in.Guards, Guard{Instance: art, Pos: pos, Paths: outputPaths(art.Stage), Platform: in.BuiltFor})
 	return nil
 }
