@@ -21,6 +21,7 @@ import (
 
 	speclint "github.com/mstage/mstage/lint"
 	"github.com/mstage/mstage/llbgen"
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -52,21 +53,30 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			}
 			return listTargets(s, src.Data), nil
 		},
-		Outline: func(context.Context) (*outline.Outline, error) {
+		Outline: func(ctx context.Context) (*outline.Outline, error) {
 			if parseErr != nil {
 				return nil, parseErr
 			}
 			if err := useSpecPlatforms(bc, s, src); err != nil {
 				return nil, err
 			}
-			return outlineOf(s, bc.Target, bc.BuildArgs, bc.CacheIDNamespace, bc.TargetPlatforms, src.Data)
+			return outlineOf(s, plan.Request{
+				Target:          bc.Target,
+				TargetPlatforms: bc.TargetPlatforms,
+				BuildPlatform:   bc.BuildPlatforms[0],
+				BuildArgs:       bc.BuildArgs,
+				CacheNamespace:  bc.CacheIDNamespace,
+				ImageConfig: llbgen.ImageConfig(ctx, s, llbgen.Options{
+					Contexts:     buildContexts{bc: bc},
+					MetaResolver: c,
+					ResolveMode:  bc.ImageResolveMode,
+				}),
+			}, src.Data)
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
-			opt := speclint.Options{
-				BuildArgs:     bc.BuildArgs,
-				Target:        bc.Target,
-				Platforms:     bc.TargetPlatforms,
-				BuildPlatform: bc.BuildPlatforms[0],
+			opt := speclint.Options{BuildArgs: bc.BuildArgs, Target: bc.Target, Platforms: bc.TargetPlatforms}
+			if len(bc.BuildPlatforms) > 0 {
+				opt.BuildPlatform = &bc.BuildPlatforms[0]
 			}
 			return lintSpec(ctx, s, parseErr, opt, src.SourceMap), nil
 		},

@@ -27,7 +27,8 @@ import (
 // fakeClient is a gateway client without a daemon. Solving the local
 // source that dockerui reads the spec from yields a reference serving the
 // spec file; solving anything else yields a reference serving outputs.
-// Images resolve to a canned config for the requested platform.
+// Images resolve to a canned config for the requested platform, with the
+// working directory /go for golang images and / for the others.
 type fakeClient struct {
 	client.Client // methods the frontend must not call panic
 
@@ -105,6 +106,10 @@ func (c *fakeClient) ResolveSourceMetadata(_ context.Context, op *pb.SourceOp, o
 	if opt.ImageOpt != nil && opt.ImageOpt.Platform != nil {
 		p = *opt.ImageOpt.Platform
 	}
+	workdir := "/"
+	if strings.Contains(ref, "golang") {
+		workdir = "/go"
+	}
 	img := dockerspec.DockerOCIImage{
 		Image: ocispecs.Image{
 			Platform: p,
@@ -112,7 +117,7 @@ func (c *fakeClient) ResolveSourceMetadata(_ context.Context, op *pb.SourceOp, o
 		},
 		Config: dockerspec.DockerOCIImageConfig{ImageConfig: ocispecs.ImageConfig{
 			Env:        []string{"PATH=/usr/local/bin:/usr/bin:/bin"},
-			WorkingDir: "/",
+			WorkingDir: workdir,
 		}},
 	}
 	dt, err := json.Marshal(img)

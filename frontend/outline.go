@@ -4,26 +4,32 @@ import (
 	"strings"
 
 	"github.com/containerd/platforms"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 
-	"github.com/mstage/mstage/llbgen"
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
 // outlineOf answers --call=outline for the target: the build args its
 // stages reference, with the values they would get, and the secrets, SSH
-// sockets and cache mounts its run steps use.
+// sockets and cache mounts its run steps use, as the build's plan resolves
+// them (cache ids as the LLB mounts them).
 //
 // The outline format has no field for platforms, so they close the
 // description: "platforms: linux/amd64, linux/arm64".
-func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNamespace string, targets []ocispecs.Platform, data []byte) (*outline.Outline, error) {
-	st, err := targetStage(s, target)
+func outlineOf(s *spec.Spec, req plan.Request, data []byte) (*outline.Outline, error) {
+	st, err := targetStage(s, req.Target)
+	if err != nil {
+		return nil, err
+	}
+	req.Spec = s
+	p, err := plan.Resolve(req)
 	if err != nil {
 		return nil, err
 	}
 	stages := s.Reachable(st.Name)
+	targets := req.TargetPlatforms
 	o := &outline.Outline{
 		Name:        st.Name,
 		Description: st.Description,
@@ -40,7 +46,7 @@ func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNa
 		o.Description += "platforms: " + strings.Join(names, ", ")
 	}
 
-	values, _, _ := s.ArgValues(buildArgs) // a default that cannot expand is shown as far as it goes
+	values := p.ArgValues
 	used := s.ArgsUsedBy(stages)
 	for _, a := range s.Args {
 		if !used[a.Name] {
@@ -54,7 +60,7 @@ func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNa
 		})
 	}
 
-	uses := s.UsesOf(stages)
+	uses := p.Uses()
 	for _, u := range uses.Secrets {
 		o.Secrets = append(o.Secrets, outline.Secret{Name: u.ID, Required: u.Required, Location: location(u.Pos)})
 	}
@@ -62,11 +68,7 @@ func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNa
 		o.SSH = append(o.SSH, outline.SSH{Name: u.ID, Required: u.Required, Location: location(u.Pos)})
 	}
 	for _, u := range uses.Caches {
-		id := u.ID
-		if u.Preset != "" {
-			id = llbgen.PresetCacheID(s, u.ID, cacheNamespace)
-		}
-		o.Cache = append(o.Cache, outline.CacheMount{ID: id, Location: location(u.Pos)})
+		o.Cache = append(o.Cache, outline.CacheMount{ID: u.ID, Location: location(u.Pos)})
 	}
 	return o, nil
 }

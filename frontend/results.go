@@ -12,6 +12,7 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	speclint "github.com/mstage/mstage/lint"
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -35,7 +36,7 @@ func Outline(s *spec.Spec, target string, data []byte) (*outline.Outline, error)
 		}
 		ps = append(ps, platforms.Normalize(p))
 	}
-	return outlineOf(s, target, nil, "", ps, data)
+	return outlineOf(s, plan.Request{Target: target, TargetPlatforms: ps, BuildPlatform: plan.PlaceholderBuildPlatform()}, data)
 }
 
 // Lint answers --call=check for the spec file data named filename: a file

@@ -26,8 +26,8 @@ func Buildable(ctx context.Context, s *spec.Spec, opt Options) error {
 		return err
 	}
 	build := platforms.Normalize(platforms.DefaultSpec())
-	if opt.BuildPlatform.OS != "" {
-		build = platforms.Normalize(opt.BuildPlatform)
+	if opt.BuildPlatform != nil {
+		build = platforms.Normalize(*opt.BuildPlatform)
 	}
 	targets := opt.Platforms
 	if len(targets) == 0 {

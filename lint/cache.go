@@ -3,6 +3,7 @@ package lint
 import (
 	"strings"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -58,14 +59,12 @@ func fetchIn(f []string) string {
 
 func (l *linter) copyOrderDefeatsCache() {
 	for _, st := range append(append([]*spec.Stage{}, l.s.Builders...), l.s.Artifacts...) {
-		builder := st
-		if st.Kind == spec.KindArtifact {
-			builder = l.builderOf(st)
+		if plan.FetchesFirst(l.s, st) {
+			continue // the build fetches before the copy
 		}
-		p := l.presetOf(builder)
 		var wholeCopy *spec.Step
 		for _, step := range st.Steps {
-			if step.Copy != nil && wholeCopy == nil && copiesWholeContext(step.Copy) {
+			if step.Copy != nil && wholeCopy == nil && plan.CopiesWholeContext(step.Copy) {
 				wholeCopy = step
 				continue
 			}
@@ -75,9 +74,6 @@ func (l *linter) copyOrderDefeatsCache() {
 			fetch := fetchCommand(commandText(step.Run))
 			if fetch == "" {
 				continue
-			}
-			if p != nil && strings.Join(p.Fetch, " ") == fetch {
-				break // the preset copies the manifests and fetches first
 			}
 			l.report(wholeCopy.Pos, "%s %q copies the whole context before %q (line %d), so any source change refetches every dependency; copy the dependency manifests first, run %q, then copy the rest%s",
 				st.Kind, st.Name, fetch, step.Pos.Line, fetch, presetHint(fetch))

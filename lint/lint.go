@@ -46,10 +46,11 @@ func (f Finding) String() string {
 type Options struct {
 	BuildArgs map[string]string // --build-arg values
 	Target    string            // --target; counts as reachable
-	// Platforms are the client's --platform; Buildable compiles for them.
+	// Platforms are the target platforms; none means the spec's list.
 	Platforms []ocispecs.Platform
-	// BuildPlatform is where the build runs; zero means this machine.
-	BuildPlatform ocispecs.Platform
+	// BuildPlatform is the platform buildkitd runs on; nil means unknown,
+	// which rules take as different from every target.
+	BuildPlatform *ocispecs.Platform
 	// Source is the spec file as read, for the rules that read what the
 	// spec does not keep (the # syntax= line). Without it they do not run.
 	Source []byte
@@ -93,7 +94,7 @@ func checks() []check {
 		mk(UndeclaredBuildArg, "A --build-arg names an arg the spec does not declare.", LevelWarning, (*linter).undeclaredBuildArg),
 		mk(UnreachableStage, "A stage is used by no runtime and is not the default target.", LevelInfo, (*linter).unreachableStage),
 		mk(WholeContextInRuntime, "A runtime copies the whole build context into the image.", LevelWarning, (*linter).wholeContextInRuntime),
-		mk(WrongArchArtifact, "An artifact built for the build platform is copied into a per-platform runtime.", LevelWarning, (*linter).wrongArchArtifact),
+		mk(WrongArchArtifact, "A runtime gets the native binaries of an artifact built for another platform.", LevelWarning, (*linter).wrongArchArtifact),
 		mk(CopyOrderDefeatsCache, "The whole context is copied before dependencies are fetched, so any source change refetches them.", LevelWarning, (*linter).copyOrderDefeatsCache),
 		mk(UnknownLintRule, "lint.skip names a rule that does not exist.", LevelWarning, (*linter).unknownLintRule),
 		mk(MissingSyntaxLine, "The file has no # syntax= line where BuildKit reads it, so a build parses the YAML as a Dockerfile.", LevelWarning, (*linter).missingSyntaxLine),

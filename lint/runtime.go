@@ -3,6 +3,7 @@ package lint
 import (
 	"strings"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -111,7 +112,7 @@ func (l *linter) needsShell(rt *spec.Stage) bool {
 // that produces static binaries (cgo not turned back on).
 func (l *linter) isStatic(a *spec.Stage) bool {
 	b := l.builderOf(a)
-	if !l.crossCompiles(b) {
+	if p := plan.PresetOf(l.s, b); p == nil || !p.CrossCompiles {
 		return false
 	}
 	envs := [][]spec.KV{a.Env}
@@ -134,51 +135,9 @@ func (l *linter) isStatic(a *spec.Stage) bool {
 func (l *linter) wholeContextInRuntime() {
 	for _, rt := range l.s.Runtimes {
 		for _, c := range copies(rt) {
-			if copiesWholeContext(c) {
+			if plan.CopiesWholeContext(c) {
 				l.report(c.Pos, "runtime %q copies the whole build context into the image; copy only what it needs (an artifact's outputs or the exact files)", rt.Name)
 			}
 		}
-	}
-}
-
-func (l *linter) wrongArchArtifact() {
-	for _, rt := range l.s.Runtimes {
-		for _, c := range copies(rt) {
-			if c.Artifact == "" {
-				continue
-			}
-			a := l.s.Stage(c.Artifact)
-			if a == nil || a.Kind != spec.KindArtifact {
-				continue
-			}
-			b := l.builderOf(a)
-			if b == nil || l.crossCompiles(b) || referencesTargetPlatform(a) {
-				continue
-			}
-			where := l.fixedPlatform(a, b)
-			if where == "" {
-				continue
-			}
-			l.report(c.Pos, "runtime %q copies artifact %q, which is built on %s by builder %q that does not cross-compile, so its binaries do not match the other target platforms; build it with platform: target, use a cross-compiling preset, or pass $TARGETARCH to the compiler (ignore this if its outputs are architecture-independent)", rt.Name, a.Name, where, b.Name)
-		}
-	}
-}
-
-// fixedPlatform describes the single platform artifact a runs on, or returns
-// "" when it follows the target platform.
-func (l *linter) fixedPlatform(a, b *spec.Stage) string {
-	if artifactPlatform(a) == spec.PlatformBuild {
-		return "the build platform"
-	}
-	switch p := l.builderPlatform(b); p {
-	case spec.PlatformTarget:
-		return ""
-	case spec.PlatformBuild:
-		return "the build platform"
-	default:
-		if len(l.s.Platforms) == 1 && l.s.Platforms[0].Value == p {
-			return ""
-		}
-		return p
 	}
 }

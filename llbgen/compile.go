@@ -2,27 +2,20 @@ package llbgen
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"path"
 	"strings"
 	"time"
 
 	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
-	"github.com/mstage/mstage/preset"
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
-// Compile turns the target stage of s into LLB for opt.TargetPlatform.
-//
-// Only the stages the target reaches are compiled. A stage that runs on the
-// build platform (a cross-compiling builder, an artifact with platform build)
-// is compiled with the build platform in place of the target platform, so
-// its LLB is byte-identical for every target and BuildKit runs it once; in
-// such a stage the TARGET* variables describe the build platform.
+// Compile turns the target stage of s into LLB for opt.TargetPlatform: it
+// resolves the build's plan (package plan decides where each stage runs,
+// what it is built for, its mounts, gates and guards) and translates it.
 //
 // Without opt.Epoch the epoch is the Unix epoch: images are reproducible by
 // default.
@@ -30,33 +23,21 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 	if s == nil {
 		return nil, fmt.Errorf("llbgen: no spec")
 	}
-	target := opt.Target
-	var targetPos spec.Pos // --target has no position in the file
-	if target == "" {
-		target, targetPos = s.DefaultTarget(), s.At("default")
-	}
-	if len(s.Stages()) == 0 {
-		return nil, &spec.Error{Filename: s.Filename, Pos: s.Pos, Msg: "the spec has no stages, so nothing to build",
-			Expected: "at least one stage under builders, artifacts or runtimes"}
-	}
-	st := s.Stage(target)
-	if st == nil {
-		return nil, &spec.Error{Filename: s.Filename, Pos: targetPos, Msg: fmt.Sprintf("target stage %q not found", target),
-			Expected: "one of " + strings.Join(stageNames(s), ", "), Suggestion: spec.Suggest(target, stageNames(s))}
-	}
 	c := newCompiler(ctx, s, opt)
-	if err := c.argValues(); err != nil {
+	p, err := plan.Resolve(plan.Request{
+		Spec:            s,
+		Target:          opt.Target,
+		TargetPlatforms: []ocispecs.Platform{c.opt.TargetPlatform},
+		BuildPlatform:   c.opt.BuildPlatform,
+		BuildArgs:       opt.BuildArgs,
+		CacheNamespace:  opt.CacheNamespace,
+		ImageConfig:     c.imageConfig,
+	})
+	if err != nil {
 		return nil, err
 	}
-	return c.compileTarget(target)
-}
-
-func stageNames(s *spec.Spec) []string {
-	var names []string
-	for _, st := range s.Stages() {
-		names = append(names, st.Name)
-	}
-	return names
+	c.warnUndeclaredArgs(p.UndeclaredArgs)
+	return c.compileTarget(p.Builds[0])
 }
 
 // compiler holds the state of one Compile call.
@@ -65,16 +46,9 @@ type compiler struct {
 	src   *spec.Spec
 	opt   Options
 	epoch time.Time
-	args  map[string]string
 
-	expanders map[string]*spec.StageExpander // by platforms.Format(varsPlatform)
-	instances map[string]*instance           // by instanceKey
-	building  map[string]bool                // cycle guard
+	instances map[*plan.Instance]*instance
 	images    map[string]*resolvedImage
-
-	gates      []Gate
-	needGuards []ArchGuard
-	gateSet    map[string]bool
 }
 
 func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
@@ -89,107 +63,44 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 		src:       s,
 		opt:       opt,
 		epoch:     epoch,
-		expanders: map[string]*spec.StageExpander{},
-		instances: map[string]*instance{},
-		building:  map[string]bool{},
+		instances: map[*plan.Instance]*instance{},
 		images:    map[string]*resolvedImage{},
-		gateSet:   map[string]bool{},
 	}
 }
 
-// PresetCacheID is the id of the preset cache mount named cacheName in the
-// builds of s, under the client's cache namespace (BUILDKIT_CACHE_MOUNT_NS).
-func PresetCacheID(s *spec.Spec, cacheName, namespace string) string {
-	return path.Join(namespace, "mstage", projectName(s), cacheName)
+// ImageConfig returns what a plan.Request needs to look image configs up
+// as Compile does (named contexts first, then opt.MetaResolver), so that a
+// plan resolved without compiling (the outline) agrees with the LLB.
+func ImageConfig(ctx context.Context, s *spec.Spec, opt Options) plan.ImageConfigFunc {
+	return newCompiler(ctx, s, opt).imageConfig
 }
 
-// projectName namespaces the preset cache mounts: the spec's name, or a short
-// hash of its stage names so that two unnamed projects do not share caches.
-func projectName(s *spec.Spec) string {
-	if s.Name != "" {
-		return s.Name
+// imageConfig is the config of image ref for platform p, for the plan.
+func (c *compiler) imageConfig(ref string, p ocispecs.Platform, pos spec.Pos) (*ocispecs.ImageConfig, error) {
+	r, err := c.resolveImage(ref, p, pos)
+	if err != nil || r.config == nil {
+		return nil, err
 	}
-	h := sha256.New()
-	for _, st := range s.Stages() {
-		h.Write([]byte(st.Name))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12]
+	return &r.config.Config.ImageConfig, nil
 }
 
-// argValues sets the values of the args and warns about build args the
-// spec does not declare.
-func (c *compiler) argValues() error {
-	values, undeclared, err := c.src.ArgValues(c.opt.BuildArgs)
-	c.args = values
-	if err != nil {
-		return err
-	}
+func (c *compiler) warnUndeclaredArgs(undeclared []string) {
 	if c.opt.Warn == nil {
-		return nil
+		return
 	}
 	for _, name := range undeclared {
 		c.opt.Warn(c.src.At("args"), fmt.Sprintf("build arg %q is not declared in args; it has no effect", name))
 	}
-	return nil
 }
 
-// stageFor returns stage name with the values that choose its base (image,
-// platform) expanded for vars platform p, or nil when the spec has no such
-// stage. stageIn expands the rest once the base's env is known.
-func (c *compiler) stageFor(name string, p ocispecs.Platform) (*spec.Stage, error) {
-	return c.expander(p).Base(name)
-}
-
-// stageIn returns stage name with all its values expanded for vars platform
-// p, on a base whose image config env is env.
-func (c *compiler) stageIn(name string, p ocispecs.Platform, env []string) (*spec.Stage, error) {
-	return c.expander(p).In(name, env)
-}
-
-func (c *compiler) expander(p ocispecs.Platform) *spec.StageExpander {
-	key := platforms.Format(p)
-	x, ok := c.expanders[key]
-	if !ok {
-		x = spec.NewStageExpander(c.src, c.varsFor(p))
-		c.expanders[key] = x
-	}
-	return x
-}
-
-// varsFor returns the variables a run step may reference, for vars
-// platform p.
-func (c *compiler) varsFor(p ocispecs.Platform) map[string]string {
-	vars := map[string]string{}
-	for k, v := range c.args {
-		vars[k] = v
-	}
-	for k, v := range spec.PlatformVars(p, c.opt.BuildPlatform) {
-		vars[k] = v
-	}
-	return vars
-}
-
-func (c *compiler) presetOf(name string) (*preset.Preset, error) {
-	if name == "" {
-		return nil, nil
-	}
-	p, ok := preset.Lookup(name)
-	if !ok {
-		return nil, fmt.Errorf("unknown preset %q; known presets: %s", name, strings.Join(preset.Names(), ", "))
-	}
-	return p, nil
-}
-
-// errorAt returns a *spec.Error at pos, like the errors of spec.Parse, so
-// that the frontend attaches the YAML snippet and the CLI prints a caret. A
-// "; expected ..." part of the message becomes the error's Expected.
+// errorAt is a spec.Error at pos, so that the frontend shows the offending
+// line as it does for parse errors. A "; expected ..." part of the message
+// becomes the error's Expected.
 func (c *compiler) errorAt(pos spec.Pos, format string, a ...any) error {
-	msg := fmt.Sprintf(format, a...)
 	name := c.src.Filename
 	if name == "" {
 		name = "mstage.yaml"
 	}
-	msg, expected, _ := strings.Cut(msg, "; expected ")
+	msg, expected, _ := strings.Cut(fmt.Sprintf(format, a...), "; expected ")
 	return &spec.Error{Filename: name, Pos: pos, Msg: msg, Expected: expected}
 }

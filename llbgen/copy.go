@@ -6,14 +6,15 @@ import (
 
 	"github.com/moby/buildkit/client/llb"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
-// copyStep compiles a copy step or a runtime's copy entry. linkDefault is
-// the link option's default: true for runtime copy entries, false in steps.
-func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, pos spec.Pos, linkDefault bool, ps planStep) error {
+// copyStep compiles a copy step or a runtime's copy entry; the plan decided
+// its source and whether it is linked.
+func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, pos spec.Pos, link bool, ps plan.Step) error {
 	fs := &sc.inst.fs
-	src, from, err := c.copySource(sc, cp, pos)
+	src, from, err := c.copySource(sc, cp, source, pos)
 	if err != nil {
 		return err
 	}
@@ -25,19 +26,6 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, pos spec.Pos, linkDefaul
 			return c.errorAt(cp.At("chmod"), "invalid chmod %q: %v", cp.Chmod, err)
 		}
 		chmod = &llb.ChmodOpt{Mode: m.Perm, ModeStr: m.Symbolic}
-	}
-
-	link := linkDefault
-	if cp.Link != nil {
-		link = *cp.Link
-	}
-	if cp.Chown != "" && chownByName(cp.Chown) && link {
-		if cp.Link != nil {
-			return c.errorAt(cp.At("chown"), "chown %q names a user or group, which can't be resolved with link: true; use a numeric uid[:gid] or set link: false", cp.Chown)
-		}
-		// Names resolve against the destination's /etc/passwd, which a
-		// linked copy does not see.
-		link = false
 	}
 
 	var excludes []string
@@ -60,7 +48,7 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, pos spec.Pos, linkDefaul
 	var action *llb.FileAction
 	for _, s := range srcs {
 		p := s
-		if ps.optional {
+		if ps.Optional {
 			p = optionalPattern(s)
 		}
 		info := &llb.CopyInfo{
@@ -85,37 +73,30 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, pos spec.Pos, linkDefaul
 	}
 
 	text := copyText(cp, from, srcs, cp.To)
-	if ps.display != "" {
-		text = ps.display
+	if ps.Display != "" {
+		text = ps.Display
 	}
 	name := sc.names.next(text)
-	opts := c.constraints(sc.inst.exec, name, pos)
+	opts := c.constraints(sc.inst.plan.RunsOn, name, pos)
 	if link {
 		diff := llb.Scratch().File(action, opts...)
-		merged := llb.Merge([]llb.State{fs.st, diff}, c.constraints(sc.inst.exec, sc.names.current("LINK "+text), pos)...)
+		merged := llb.Merge([]llb.State{fs.st, diff}, c.constraints(sc.inst.plan.RunsOn, sc.names.current("LINK "+text), pos)...)
 		fs.st = fs.st.WithOutput(merged.Output())
 	} else {
 		fs.st = fs.st.File(action, opts...)
 	}
 	c.history(fs, text, true)
-
-	if art := cp.Artifact; art != "" && sc.inst.stage.Kind == spec.KindRuntime {
-		c.guardCopy(sc.inst, art, pos)
-	}
 	return nil
 }
 
 // copySource returns the filesystem a copy reads and how the vertex name
 // shows it ("" for the main context).
-func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, pos spec.Pos) (llb.State, string, error) {
-	tp := sc.inst.vars
+func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, source *plan.Instance, pos spec.Pos) (llb.State, string, error) {
+	tp := sc.inst.plan.BuiltFor
 	switch {
-	case cp.Artifact != "":
-		st, err := c.stageOutput(cp.Artifact, tp, cp.At("artifact"))
-		return st, cp.Artifact, err
-	case cp.Stage != "":
-		st, err := c.stageOutput(cp.Stage, tp, cp.At("stage"))
-		return st, cp.Stage, err
+	case source != nil:
+		st, err := c.output(source)
+		return st, source.Name(), err
 	case cp.Context != "":
 		st, err := c.namedContext(cp.Context, tp, cp.At("context"))
 		return st, cp.Context, err
@@ -132,7 +113,7 @@ func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, pos spec.Pos) (llb.Sta
 			return llb.Scratch(), cp.Image, nil
 		}
 		opts := []llb.ImageOption{c.opt.ResolveMode}
-		for _, o := range c.constraints(tp, plainName(sc.inst.stage.Name, "FROM "+r.display), ipos) {
+		for _, o := range c.constraints(tp, plainName(sc.inst.plan.Name(), "FROM "+r.display), ipos) {
 			opts = append(opts, o)
 		}
 		return llb.Image(r.pinned, opts...), cp.Image, nil
@@ -171,14 +152,4 @@ func optionalPattern(p string) string {
 	}
 	last := len(p) - 1
 	return p[:last] + "[" + p[last:] + "]"
-}
-
-// chownByName reports whether a chown value names a user or group instead
-// of giving numeric ids.
-func chownByName(chown string) bool {
-	co, ok := llb.WithUser(chown).(llb.ChownOpt)
-	if !ok {
-		return false
-	}
-	return (co.User != nil && co.User.Name != "") || (co.Group != nil && co.Group.Name != "")
 }

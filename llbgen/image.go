@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 
@@ -12,10 +11,10 @@ import (
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
-	"github.com/moby/buildkit/util/system"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -156,9 +155,7 @@ func (fs *fsState) clone() fsState {
 }
 
 func (fs *fsState) applyImageConfig(p ocispecs.Platform, run RunDefaults) {
-	if p.OS != "windows" && !hasEnv(fs.img.Config.Env, "PATH") {
-		fs.img.Config.Env = append(fs.img.Config.Env, "PATH="+system.DefaultPathEnv(p.OS))
-	}
+	fs.img.Config.Env = plan.ImageEnv(fs.img.Config.Env, p)
 	for _, kv := range fs.img.Config.Env {
 		k, v, _ := strings.Cut(kv, "=")
 		if k != "" {
@@ -206,22 +203,7 @@ func (fs *fsState) workdir() string {
 // absPath resolves p against the working directory, keeping a trailing
 // slash, which means "into this directory" for a copy destination.
 func (fs *fsState) absPath(p string) string {
-	return absPath(fs.workdir(), p)
-}
-
-func absPath(wd, p string) string {
-	if p == "" {
-		p = "."
-	}
-	trailing := strings.HasSuffix(p, "/")
-	if !strings.HasPrefix(p, "/") {
-		p = wd + "/" + p
-	}
-	p = path.Clean(p)
-	if trailing && p != "/" {
-		p += "/"
-	}
-	return p
+	return plan.AbsPath(fs.workdir(), p)
 }
 
 func setEnv(env []string, k, v string) []string {
@@ -253,9 +235,7 @@ func emptyImage(p ocispecs.Platform) dockerspec.DockerOCIImage {
 	img.OSFeatures = slices.Clone(p.OSFeatures)
 	img.RootFS.Type = "layers"
 	img.Config.WorkingDir = "/"
-	if p.OS != "windows" {
-		img.Config.Env = []string{"PATH=" + system.DefaultPathEnv(p.OS)}
-	}
+	img.Config.Env = plan.ImageEnv(nil, p)
 	return img
 }
 

@@ -1,5 +1,7 @@
 // Package llbgen compiles a validated spec, a target stage and one target
-// platform into an LLB graph and, for runtimes, an image config.
+// platform into an LLB graph and, for runtimes, an image config. It
+// resolves the build's plan (package plan) and translates it: where each
+// stage runs, its preset, mounts, gates and guards are the plan's.
 package llbgen
 
 import (

@@ -136,35 +136,6 @@ func TestManifestsFirst(t *testing.T) {
 	}
 }
 
-func TestManifestsFirstSkippedWhenUserCopiesManifests(t *testing.T) {
-	steps := []*spec.Step{
-		{Copy: &spec.Copy{Src: []spec.String{{Value: "go.mod"}, {Value: "go.sum"}}}},
-		{Run: &spec.Command{Shell: "go mod download"}},
-		{Copy: &spec.Copy{Src: []spec.String{{Value: "."}}}},
-		{Run: &spec.Command{Shell: "go build ./..."}},
-	}
-	c := &compiler{}
-	ps := goPresetForTest(t)
-	if plan := c.manifestsFirst(steps, ps); len(plan) != len(steps) {
-		t.Errorf("plan has %d steps, want the %d written ones", len(plan), len(steps))
-	}
-	noTrigger := []*spec.Step{
-		{Copy: &spec.Copy{}},
-		{Run: &spec.Command{Shell: "ls"}},
-	}
-	if plan := c.manifestsFirst(noTrigger, ps); len(plan) != 2 {
-		t.Errorf("plan without a trigger has %d steps, want 2", len(plan))
-	}
-	triggered := []*spec.Step{
-		{Copy: &spec.Copy{To: "/src"}},
-		{Run: &spec.Command{Shell: "cd x && CGO_ENABLED=1 go test ./..."}},
-	}
-	plan := c.manifestsFirst(triggered, ps)
-	if len(plan) != 4 || plan[0].step.Copy.To != "/src/" || plan[1].step.Workdir != "/src" {
-		t.Errorf("triggered plan = %+v", plan)
-	}
-}
-
 func TestGOARM(t *testing.T) {
 	_, g := build(t, "go.yaml", "app", armv7)
 	env := llbtest.Env(g.ExecContaining("go build"))
@@ -628,20 +599,8 @@ func TestDefaultTargetAndWarnings(t *testing.T) {
 	if run.GetExec().Meta.ProxyEnv.GetHttpProxy() != "http://proxy" {
 		t.Errorf("proxy env = %v", run.GetExec().Meta.ProxyEnv)
 	}
-	if _, err := Compile(context.Background(), s, Options{Target: "nope", TargetPlatform: arm64, BuildPlatform: amd64}); err == nil || !strings.Contains(err.Error(), "expected one of go, debian") {
+	if _, err := Compile(context.Background(), s, Options{Target: "nope", TargetPlatform: arm64, BuildPlatform: amd64}); err == nil || !strings.Contains(err.Error(), `target "nope" is not a stage of go.yaml (stages: go, debian`) {
 		t.Errorf("unknown target error = %v", err)
-	}
-}
-
-func TestProjectNameFallsBackToStageHash(t *testing.T) {
-	a := &spec.Spec{Builders: []*spec.Stage{{Name: "go"}}}
-	b := &spec.Spec{Builders: []*spec.Stage{{Name: "golang"}}}
-	again := &spec.Spec{Builders: []*spec.Stage{{Name: "go"}}}
-	if projectName(a) == projectName(b) || len(projectName(a)) != 12 || projectName(a) != projectName(again) {
-		t.Errorf("project names %q %q", projectName(a), projectName(b))
-	}
-	if projectName(&spec.Spec{Name: "x"}) != "x" {
-		t.Error("spec name ignored")
 	}
 }
 

@@ -1,26 +1,18 @@
 package llbgen
 
 import (
-	"fmt"
-	"path"
-	"slices"
-
 	"github.com/docker/go-units"
 	"github.com/moby/buildkit/client/llb"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
-// mounts returns the run options for a step's mounts, followed by the
-// preset's cache mounts whose targets the step does not mount itself.
-func (c *compiler) mounts(sc *stepCtx, step *spec.Step) ([]llb.RunOption, error) {
-	var opts []llb.RunOption
-	var targets []string
-	sshIndex := 0
+// mounts returns the run options of a step's mounts, as the plan resolved
+// them.
+func (c *compiler) mounts(sc *stepCtx, step plan.Step) ([]llb.RunOption, error) {
+	opts := make([]llb.RunOption, 0, len(step.Mounts))
 	for _, m := range step.Mounts {
-		if m.Target != "" && path.Clean(sc.inst.fs.absPath(m.Target)) == "/" {
-			return nil, c.errorAt(m.At("target"), "mount target %q is the root directory; expected a directory below /, such as /cache", m.Target)
-		}
 		var o llb.RunOption
 		var err error
 		switch m.Type {
@@ -29,39 +21,18 @@ func (c *compiler) mounts(sc *stepCtx, step *spec.Step) ([]llb.RunOption, error)
 		case spec.MountSecret:
 			o, err = c.secretMount(m)
 		case spec.MountSSH:
-			o, err = c.sshMount(m, sshIndex)
-			sshIndex++
+			o, err = c.sshMount(m)
 		case spec.MountTmpfs:
-			o, err = c.tmpfsMount(m)
+			o, err = c.tmpfsMount(m.Spec)
 		case spec.MountBind:
 			o, err = c.bindMount(sc, m)
-		default:
-			err = c.errorAt(m.Pos, "unknown mount type %q; expected cache, secret, ssh, tmpfs or bind", m.Type)
 		}
 		if err != nil {
 			return nil, err
 		}
 		opts = append(opts, o)
-		if m.Target != "" {
-			targets = append(targets, path.Clean(sc.inst.fs.absPath(m.Target)))
-		}
-	}
-	for _, cm := range sc.caches {
-		if slices.Contains(targets, path.Clean(cm.Target)) {
-			continue
-		}
-		opts = append(opts, llb.AddMount(cm.Target, llb.Scratch(),
-			llb.AsPersistentCacheDir(PresetCacheID(c.src, cm.Name, c.opt.CacheNamespace), cacheSharing(cm.Sharing))))
 	}
 	return opts, nil
-}
-
-// cacheID namespaces a cache id with BUILDKIT_CACHE_MOUNT_NS.
-func (c *compiler) cacheID(id string) string {
-	if c.opt.CacheNamespace == "" {
-		return id
-	}
-	return path.Join(c.opt.CacheNamespace, id)
 }
 
 func cacheSharing(s string) llb.CacheMountSharingMode {
@@ -74,20 +45,10 @@ func cacheSharing(s string) llb.CacheMountSharingMode {
 	return llb.CacheMountShared
 }
 
-func (c *compiler) cacheMount(sc *stepCtx, m *spec.Mount) (llb.RunOption, error) {
-	target := sc.inst.fs.absPath(m.Target)
-	id := m.ID
-	if id == "" {
-		id = target
-	}
-	switch m.Sharing {
-	case "", "shared", "private", "locked":
-	default:
-		return nil, c.errorAt(m.At("sharing"), "unknown cache sharing %q; expected shared, private or locked", m.Sharing)
-	}
+func (c *compiler) cacheMount(sc *stepCtx, pm plan.Mount) (llb.RunOption, error) {
 	src := llb.Scratch()
-	opts := []llb.MountOption{llb.AsPersistentCacheDir(c.cacheID(id), cacheSharing(m.Sharing))}
-	if m.UID != nil || m.GID != nil || m.Mode != "" {
+	opts := []llb.MountOption{llb.AsPersistentCacheDir(pm.ID, cacheSharing(pm.Sharing))}
+	if m := pm.Spec; m != nil && (m.UID != nil || m.GID != nil || m.Mode != "") {
 		mode, err := parseMode(m.Mode, 0o755)
 		if err != nil {
 			return nil, c.errorAt(m.At("mode"), "%v", err)
@@ -96,10 +57,10 @@ func (c *compiler) cacheMount(sc *stepCtx, m *spec.Mount) (llb.RunOption, error)
 		// The cache starts as a directory with the requested owner and
 		// mode, as RUN --mount=type=cache,uid=... does.
 		src = llb.Scratch().File(llb.Mkdir("/cache", mode, llb.WithUIDGID(uid, gid), llb.WithCreatedTime(c.epoch)),
-			c.constraints(sc.inst.exec, plainName(sc.inst.stage.Name, "cache "+target), m.Pos)...)
+			c.constraints(sc.inst.plan.RunsOn, plainName(sc.inst.plan.Name(), "cache "+pm.Target), m.Pos)...)
 		opts = append(opts, llb.SourcePath("/cache"))
 	}
-	return llb.AddMount(target, src, opts...), nil
+	return llb.AddMount(pm.Target, src, opts...), nil
 }
 
 func intOr(p *int, def int) int {
@@ -109,11 +70,8 @@ func intOr(p *int, def int) int {
 	return *p
 }
 
-func (c *compiler) secretMount(m *spec.Mount) (llb.RunOption, error) {
-	id := m.ID
-	if id == "" {
-		return nil, c.errorAt(m.Pos, "secret mount without an id")
-	}
+func (c *compiler) secretMount(pm plan.Mount) (llb.RunOption, error) {
+	m := pm.Spec
 	mode, err := parseMode(m.Mode, 0o400)
 	if err != nil {
 		return nil, c.errorAt(m.At("mode"), "%v", err)
@@ -124,32 +82,21 @@ func (c *compiler) secretMount(m *spec.Mount) (llb.RunOption, error) {
 	}
 	if m.Env != "" {
 		opts = append(opts, llb.SecretAsEnvName(m.Env))
-		if m.Target == "" {
-			return llb.AddSecretWithDest(id, nil, opts...), nil
+		if pm.Target == "" {
+			return llb.AddSecretWithDest(pm.ID, nil, opts...), nil
 		}
 	}
-	target := m.Target
-	if target == "" {
-		target = "/run/secrets/" + id
-	}
-	opts = append(opts, llb.SecretID(id), llb.SecretFileOpt(intOr(m.UID, 0), intOr(m.GID, 0), int(mode)))
-	return llb.AddSecret(target, opts...), nil
+	opts = append(opts, llb.SecretID(pm.ID), llb.SecretFileOpt(intOr(m.UID, 0), intOr(m.GID, 0), int(mode)))
+	return llb.AddSecret(pm.Target, opts...), nil
 }
 
-func (c *compiler) sshMount(m *spec.Mount, index int) (llb.RunOption, error) {
-	id := m.ID
-	if id == "" {
-		id = "default"
-	}
+func (c *compiler) sshMount(pm plan.Mount) (llb.RunOption, error) {
+	m := pm.Spec
 	mode, err := parseMode(m.Mode, 0o600)
 	if err != nil {
 		return nil, c.errorAt(m.At("mode"), "%v", err)
 	}
-	target := m.Target
-	if target == "" {
-		target = fmt.Sprintf("/run/buildkit/ssh_agent.%d", index)
-	}
-	opts := []llb.SSHOption{llb.SSHID(id), llb.SSHSocketOpt(target, intOr(m.UID, 0), intOr(m.GID, 0), int(mode))}
+	opts := []llb.SSHOption{llb.SSHID(pm.ID), llb.SSHSocketOpt(pm.Target, intOr(m.UID, 0), intOr(m.GID, 0), int(mode))}
 	if !m.Required {
 		opts = append(opts, llb.SSHOptional)
 	}
@@ -168,23 +115,21 @@ func (c *compiler) tmpfsMount(m *spec.Mount) (llb.RunOption, error) {
 	return llb.AddMount(m.Target, llb.Scratch(), llb.Tmpfs(opts...)), nil
 }
 
-func (c *compiler) bindMount(sc *stepCtx, m *spec.Mount) (llb.RunOption, error) {
+func (c *compiler) bindMount(sc *stepCtx, pm plan.Mount) (llb.RunOption, error) {
+	m := pm.Spec
 	var src llb.State
 	var err error
 	switch {
-	case m.Artifact != "":
-		src, err = c.stageOutput(m.Artifact, sc.inst.vars, m.At("artifact"))
-	case m.Stage != "":
-		src, err = c.stageOutput(m.Stage, sc.inst.vars, m.At("stage"))
+	case pm.Source != nil:
+		src, err = c.output(pm.Source)
 	case m.Context != "":
-		src, err = c.namedContext(m.Context, sc.inst.vars, m.At("context"))
+		src, err = c.namedContext(m.Context, sc.inst.plan.BuiltFor, m.At("context"))
 	default:
 		src, err = c.mainContext(m.Pos)
 	}
 	if err != nil {
 		return nil, err
 	}
-	target := sc.inst.fs.absPath(m.Target)
 	var opts []llb.MountOption
 	if m.Src != "" {
 		opts = append(opts, llb.SourcePath(m.Src))
@@ -192,5 +137,5 @@ func (c *compiler) bindMount(sc *stepCtx, m *spec.Mount) (llb.RunOption, error) 
 	if !m.ReadWrite {
 		opts = append(opts, llb.Readonly)
 	}
-	return llb.AddMount(target, src, opts...), nil
+	return llb.AddMount(pm.Target, src, opts...), nil
 }

@@ -1,48 +1,44 @@
 package llbgen
 
 import (
-	"slices"
-
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
-func (c *compiler) compileTarget(name string) (*Result, error) {
-	tp := c.opt.TargetPlatform
-	inst, err := c.stageAt(name, tp, spec.Pos{})
+// compileTarget compiles the target of b, its gates and its guards.
+func (c *compiler) compileTarget(b *plan.Build) (*Result, error) {
+	inst, err := c.instance(b.Target)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{
-		Stage:     inst.stage,
+		Stage:     inst.plan.Stage,
 		State:     inst.out,
 		BaseImage: cloneImage(inst.base),
 		Epoch:     &c.epoch,
-		Gates:     c.gates,
+	}
+	for _, g := range b.Gates {
+		need, err := c.instance(g)
+		if err != nil {
+			return nil, err
+		}
+		res.Gates = append(res.Gates, Gate{Stage: g.Name(), State: need.out})
+	}
+	for _, g := range b.Guards {
+		art, err := c.instance(g.Instance)
+		if err != nil {
+			return nil, err
+		}
+		res.Guards = append(res.Guards, ArchGuard{Stage: g.Instance.Name(), Pos: g.Pos, State: art.out, Paths: g.Paths, Platform: g.Platform})
 	}
 	img := cloneImage(&inst.fs.img)
-	platform := inst.exec
-	switch inst.stage.Kind {
-	case spec.KindRuntime:
-		res.Guards = append(res.Guards, inst.guards...)
-	case spec.KindArtifact:
-		if len(inst.stage.Outputs) > 0 {
-			// The outputs are all the target gets; they are built for vars.
-			e := emptyImage(inst.vars)
-			img = &e
-			platform = inst.vars
-			res.BaseImage = nil
-		}
-		if guarded(inst.stage) {
-			res.Guards = append(res.Guards, ArchGuard{
-				Stage: inst.stage.Name, Pos: inst.stage.At("outputs"), State: inst.out,
-				Paths: outputPaths(inst.stage), Platform: inst.vars,
-			})
-		}
-	}
-	for _, g := range c.needGuards {
-		if !slices.ContainsFunc(res.Guards, func(h ArchGuard) bool { return h.Stage == g.Stage }) {
-			res.Guards = append(res.Guards, g)
-		}
+	platform := inst.plan.RunsOn
+	if inst.plan.Stage.Kind == spec.KindArtifact && len(inst.plan.Stage.Outputs) > 0 {
+		// The outputs are all the target gets; they are built for BuiltFor.
+		e := emptyImage(inst.plan.BuiltFor)
+		img = &e
+		platform = inst.plan.BuiltFor
+		res.BaseImage = nil
 	}
 	if img.OS == "" || img.Architecture == "" {
 		img.OS, img.Architecture, img.Variant = platform.OS, platform.Architecture, platform.Variant

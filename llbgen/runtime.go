@@ -3,7 +3,6 @@ package llbgen
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -19,13 +19,13 @@ import (
 const defaultUser = "65532:65532"
 
 func (c *compiler) buildRuntime(inst *instance) error {
-	r := inst.stage
+	r := inst.plan.Stage
 	fs := &inst.fs
 	names := &namer{stage: r.Name, total: len(r.Steps) + len(r.Copy)}
 	if r.Workdir != "" {
 		names.total++
 	}
-	sc := c.newStepCtx(inst, names, true)
+	sc := &stepCtx{inst: inst, names: names}
 
 	user := r.User
 	if user == "" {
@@ -44,18 +44,16 @@ func (c *compiler) buildRuntime(inst *instance) error {
 			c.opt.Warn(r.At("user"), fmt.Sprintf("runtime %q starts from scratch, which has no /etc/passwd to resolve user %q; use a numeric uid[:gid]", r.Name, user))
 		}
 	}
-	if err := c.applyStageConfig(sc, r); err != nil {
+	c.applyStageConfig(sc, r)
+	if err := c.runSteps(sc, inst.plan.Steps); err != nil {
 		return err
 	}
-	if err := c.runPlan(sc, plainPlan(r.Steps)); err != nil {
-		return err
-	}
-	for _, cp := range r.Copy {
-		if err := c.copyStep(sc, cp, cp.Pos, true, planStep{}); err != nil {
+	for _, e := range inst.plan.CopyEntries {
+		if err := c.copyStep(sc, e.Copy, e.Source, e.Copy.Pos, e.Link, plan.Step{}); err != nil {
 			return err
 		}
 	}
-	return c.applyImageConfig(inst)
+	return c.applyRuntimeConfig(inst)
 }
 
 // numericUser parses uid[:gid]; the gid defaults to the uid.
@@ -86,7 +84,7 @@ func (c *compiler) writePasswd(inst *instance, uid, gid int) {
 		group += fmt.Sprintf("nonroot:x:%d:\n", gid)
 	}
 	at := llb.WithCreatedTime(c.epoch)
-	r := inst.stage
+	r := inst.plan.Stage
 	name := plainName(r.Name, fmt.Sprintf("/etc/passwd for uid %d", uid))
 	pos := r.At("user")
 	// Writing a file bumps its directory's mtime, so the files are made
@@ -95,17 +93,17 @@ func (c *compiler) writePasswd(inst *instance, uid, gid int) {
 	files := llb.Scratch().File(llb.Mkdir("/etc", 0o755, at).
 		Mkfile("/etc/passwd", 0o644, []byte(passwd), at).
 		Mkfile("/etc/group", 0o644, []byte(group), at),
-		c.constraints(inst.exec, name, pos)...)
+		c.constraints(inst.plan.RunsOn, name, pos)...)
 	epoch := c.epoch
 	copyIn := llb.Copy(files, "/", "/", &llb.CopyInfo{CopyDirContentsOnly: true, CreatedTime: &epoch})
-	inst.fs.st = inst.fs.st.File(copyIn, c.constraints(inst.exec, name, pos)...)
+	inst.fs.st = inst.fs.st.File(copyIn, c.constraints(inst.plan.RunsOn, name, pos)...)
 	c.history(&inst.fs, "COPY /etc/passwd /etc/group /etc/", true)
 }
 
-// applyImageConfig sets the runtime's entrypoint, cmd, ports, volumes,
+// applyRuntimeConfig sets the runtime's entrypoint, cmd, ports, volumes,
 // labels, stop signal and healthcheck.
-func (c *compiler) applyImageConfig(inst *instance) error {
-	r := inst.stage
+func (c *compiler) applyRuntimeConfig(inst *instance) error {
+	r := inst.plan.Stage
 	fs := &inst.fs
 	cfg := &fs.img.Config
 	if r.Entrypoint != nil {
@@ -229,21 +227,6 @@ func (c *compiler) healthcheck(hc *spec.Healthcheck) (*dockerspec.HealthcheckCon
 		*d.dst = v
 	}
 	return h, nil
-}
-
-// guardCopy records that the outputs of artifact name end up in runtime
-// inst, so their ELF machine must match its platform.
-func (c *compiler) guardCopy(inst *instance, name string, pos spec.Pos) {
-	art, err := c.artifactAt(name, inst.vars, pos)
-	if err != nil || !guarded(art.stage) {
-		return
-	}
-	if slices.ContainsFunc(inst.guards, func(g ArchGuard) bool { return g.Stage == name }) {
-		return
-	}
-	inst.guards = append(inst.guards, ArchGuard{
-		Stage: name, Pos: pos, State: art.out, Paths: outputPaths(art.stage), Platform: inst.vars,
-	})
 }
 
 func mergeLabels(img *dockerspec.DockerOCIImage, labels map[string]string) {

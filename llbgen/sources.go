@@ -4,13 +4,14 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
-// stageOutput is what a copy or a bind mount sees of stage name: a
-// builder's or a runtime's filesystem, or an artifact's outputs.
-func (c *compiler) stageOutput(name string, tp ocispecs.Platform, pos spec.Pos) (llb.State, error) {
-	inst, err := c.stageAt(name, tp, pos)
+// output is what a copy or a bind mount sees of an instance: a builder's or
+// a runtime's filesystem, or an artifact's outputs.
+func (c *compiler) output(pi *plan.Instance) (llb.State, error) {
+	inst, err := c.instance(pi)
 	if err != nil {
 		return llb.State{}, err
 	}

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/preset"
 	"github.com/mstage/mstage/spec"
 )
@@ -17,46 +19,13 @@ import (
 // historyComment marks the history entries mstage writes.
 const historyComment = "mstage"
 
-// planStep is a step to compile: one written in the spec, or one a preset
-// inserted.
-type planStep struct {
-	step *spec.Step
-	// display replaces the command in the vertex name and history.
-	display string
-	// optional copy sources may be missing.
-	optional bool
-	// native steps do not depend on the target platform: they run before
-	// the preset's target environment is set, so every platform shares them.
-	native bool
-}
-
-func plainPlan(steps []*spec.Step) []planStep {
-	plan := make([]planStep, 0, len(steps))
-	for _, s := range steps {
-		plan = append(plan, planStep{step: s})
-	}
-	return plan
-}
-
 // stepCtx is what the steps of one stage instance share.
 type stepCtx struct {
-	inst   *instance
-	names  *namer
-	vars   map[string]string
-	caches []preset.CacheMount
-	// linkDefault is the default of a copy's link option.
-	linkDefault bool
+	inst  *instance
+	names *namer
 	// targetEnv is the cross-compiling preset's target environment, set
 	// before the first step that is not native.
 	targetEnv []preset.EnvVar
-}
-
-func (c *compiler) newStepCtx(inst *instance, names *namer, linkDefault bool) *stepCtx {
-	sc := &stepCtx{inst: inst, names: names, vars: c.varsFor(inst.vars), linkDefault: linkDefault}
-	if inst.preset != nil {
-		sc.caches = inst.preset.Caches
-	}
-	return sc
 }
 
 func (c *compiler) history(fs *fsState, createdBy string, layer bool) {
@@ -70,7 +39,7 @@ func (c *compiler) history(fs *fsState, createdBy string, layer bool) {
 
 // applyStageConfig applies a stage's env, user and workdir, in that order,
 // so that a created workdir belongs to the stage's user.
-func (c *compiler) applyStageConfig(sc *stepCtx, st *spec.Stage) error {
+func (c *compiler) applyStageConfig(sc *stepCtx, st *spec.Stage) {
 	fs := &sc.inst.fs
 	for _, kv := range st.Env {
 		fs.setEnv(kv.Key, kv.Value)
@@ -81,11 +50,7 @@ func (c *compiler) applyStageConfig(sc *stepCtx, st *spec.Stage) error {
 		c.history(fs, "USER "+st.User, false)
 	}
 	if st.Workdir != "" {
-		wd := absPath(fs.workdir(), st.Workdir)
-		wd = strings.TrimSuffix(wd, "/")
-		if wd == "" {
-			wd = "/"
-		}
+		wd := plan.StageWorkdir(fs.workdir(), st.Workdir)
 		fs.st = fs.st.Dir(wd)
 		fs.img.Config.WorkingDir = wd
 		layer := wd != "/"
@@ -94,29 +59,25 @@ func (c *compiler) applyStageConfig(sc *stepCtx, st *spec.Stage) error {
 			if u := fs.img.Config.User; u != "" {
 				opts = append(opts, llb.WithUser(u))
 			}
-			fs.st = fs.st.File(llb.Mkdir(wd, 0o755, opts...), c.constraints(sc.inst.exec, sc.names.next("WORKDIR "+wd), st.At("workdir"))...)
+			fs.st = fs.st.File(llb.Mkdir(wd, 0o755, opts...), c.constraints(sc.inst.plan.RunsOn, sc.names.next("WORKDIR "+wd), st.At("workdir"))...)
 		}
 		c.history(fs, "WORKDIR "+wd, layer)
 	}
-	return nil
 }
 
-func (c *compiler) runPlan(sc *stepCtx, plan []planStep) error {
-	for _, ps := range plan {
-		if !ps.native {
+func (c *compiler) runSteps(sc *stepCtx, steps []plan.Step) error {
+	for _, ps := range steps {
+		if !ps.Native {
 			for _, e := range sc.targetEnv {
 				sc.inst.fs.setEnv(e.Name, e.Value)
 			}
 			sc.targetEnv = nil
 		}
 		var err error
-		switch {
-		case ps.step.Run != nil:
+		if ps.Spec.Run != nil {
 			err = c.runStep(sc, ps)
-		case ps.step.Copy != nil:
-			err = c.copyStep(sc, ps.step.Copy, ps.step.Pos, false, ps)
-		default:
-			err = c.errorAt(ps.step.Pos, "step has neither run nor copy")
+		} else {
+			err = c.copyStep(sc, ps.Spec.Copy, ps.Source, ps.Spec.Pos, ps.Link, ps)
 		}
 		if err != nil {
 			return err
@@ -150,30 +111,31 @@ func commandText(cmd *spec.Command) string {
 
 var proxyArgs = []string{"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"}
 
-func (c *compiler) runStep(sc *stepCtx, ps planStep) error {
-	step := ps.step
+func (c *compiler) runStep(sc *stepCtx, ps plan.Step) error {
+	step := ps.Spec
 	fs := &sc.inst.fs
 	text := commandText(step.Run)
-	if ps.display != "" {
-		text = ps.display
+	if ps.Display != "" {
+		text = ps.Display
 	}
 	name := sc.names.next("RUN " + text)
 	opts := []llb.RunOption{llb.Args(commandArgs(step.Run))}
-	for _, o := range c.constraints(sc.inst.exec, name, step.Pos) {
+	for _, o := range c.constraints(sc.inst.plan.RunsOn, name, step.Pos) {
 		opts = append(opts, o)
 	}
 
-	for _, v := range stepVars(step.Run, sc.inst.stage.Args, sc.vars) {
+	variables := sc.inst.plan.Variables
+	for _, v := range stepVars(step.Run, sc.inst.plan.Stage.Args, variables) {
 		if _, set := fs.getEnv(v); set || hasKey(step.Env, v) {
 			continue
 		}
-		opts = append(opts, llb.AddEnv(v, sc.vars[v]))
+		opts = append(opts, llb.AddEnv(v, variables[v]))
 	}
 	for _, kv := range step.Env {
 		opts = append(opts, llb.AddEnv(kv.Key, kv.Value))
 	}
 	if step.Workdir != "" {
-		opts = append(opts, llb.Dir(absPath(fs.workdir(), step.Workdir)))
+		opts = append(opts, llb.Dir(plan.AbsPath(fs.workdir(), step.Workdir)))
 	}
 	if step.User != "" {
 		opts = append(opts, llb.User(step.User))
@@ -188,7 +150,7 @@ func (c *compiler) runStep(sc *stepCtx, ps planStep) error {
 		return c.errorAt(step.At("network"), "unknown network %q; expected default, none or host", step.Network)
 	}
 
-	mountOpts, err := c.mounts(sc, step)
+	mountOpts, err := c.mounts(sc, ps)
 	if err != nil {
 		return err
 	}
@@ -264,4 +226,8 @@ func parseMode(s string, def os.FileMode) (os.FileMode, error) {
 		return 0, fmt.Errorf("invalid mode %q: %v", s, err)
 	}
 	return m, nil
+}
+
+func hasKey(kvs []spec.KV, k string) bool {
+	return slices.ContainsFunc(kvs, func(kv spec.KV) bool { return kv.Key == k })
 }

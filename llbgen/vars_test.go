@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/mstage/mstage/llbgen/llbtest"
-	"github.com/mstage/mstage/spec"
 )
 
 func TestVariablesAreExpandedPerTarget(t *testing.T) {
@@ -83,31 +82,10 @@ func TestHelpers(t *testing.T) {
 			t.Errorf("optionalPattern(%q) = %q, want %q", in, got, want)
 		}
 	}
-	for in, want := range map[string]string{"/src": "/src", "sub/": "/w/sub/", "": "/w", "../x": "/x", "./": "/w/"} {
-		if got := absPath("/w", in); got != want {
-			t.Errorf("absPath(/w, %q) = %q, want %q", in, got, want)
-		}
-	}
-	for in, want := range map[string]bool{"1000": false, "1000:1000": false, "app": true, "0:staff": true, "root": false} {
-		if got := chownByName(in); got != want {
-			t.Errorf("chownByName(%q) = %v, want %v", in, got, want)
-		}
-	}
 	if uid, gid, ok := numericUser("12:34"); !ok || uid != 12 || gid != 34 {
 		t.Errorf("numericUser(12:34) = %d %d %v", uid, gid, ok)
 	}
 	if _, _, ok := numericUser("app"); ok {
 		t.Error("numericUser(app) succeeded")
-	}
-	for cmd, want := range map[string]bool{
-		"go build ./...":            true,
-		"make && go test -v ./...":  true,
-		"CGO_ENABLED=1 go vet ./..": true,
-		"echo go build":             false,
-		"gobuild":                   false,
-	} {
-		if got := triggers(&spec.Step{Run: &spec.Command{Shell: cmd}}, goPresetForTest(t).Triggers); got != want {
-			t.Errorf("triggers(%q) = %v, want %v", cmd, got, want)
-		}
 	}
 }

@@ -532,3 +532,7 @@ func referencedNames(w string) []string {
 	}
 	return names
 }
+
+// HasVars reports whether a value of st references a variable, so that
+// expanding it needs the env it starts with.
+func (st *Stage) HasVars() bool { return stageHasVars(st) }

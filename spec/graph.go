@@ -3,8 +3,6 @@ package spec
 import (
 	"reflect"
 	"regexp"
-
-	"github.com/mstage/mstage/preset"
 )
 
 // edge is one reference from a stage to another, with where it is written.
@@ -145,25 +143,6 @@ func (s *Spec) Chain(st *Stage) []*Stage {
 		st = s.Stage(st.From)
 	}
 	return out
-}
-
-// PresetOf returns the preset whose toolchain runs st's steps: a builder's
-// own or inherited through from, an artifact's builder's. It returns nil for
-// runtimes and for stages without a preset.
-func (s *Spec) PresetOf(st *Stage) *preset.Preset {
-	if st != nil && st.Kind == KindArtifact {
-		st = s.Stage(st.Builder)
-	}
-	if st == nil || st.Kind != KindBuilder {
-		return nil
-	}
-	for _, c := range s.Chain(st) {
-		if c.Preset != "" {
-			p, _ := preset.Lookup(c.Preset)
-			return p
-		}
-	}
-	return nil
 }
 
 var argReference = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)

@@ -5,7 +5,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mstage/mstage/preset"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -20,11 +22,16 @@ func runGraph(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mstage graph: unknown format %q; expected mermaid or dot\n", *format)
 		return exitUsage
 	}
-	s, _, ok := loadSpec(pos[0], stderr)
+	s, src, ok := loadSpec(pos[0], stderr)
 	if !ok {
 		return exitFail
 	}
-	g := buildGraph(s)
+	once, err := stagesBuiltOnce(s)
+	if err != nil {
+		printError(stderr, src, err)
+		return exitFail
+	}
+	g := buildGraph(s, once)
 	if *format == "dot" {
 		g.writeDot(stdout)
 	} else {
@@ -59,7 +66,7 @@ type stageGraph struct {
 	edges []graphEdge
 }
 
-func buildGraph(s *spec.Spec) stageGraph {
+func buildGraph(s *spec.Spec, builtOnce map[string]bool) stageGraph {
 	var g stageGraph
 	seen := map[graphEdge]bool{}
 	add := func(e graphEdge) {
@@ -69,7 +76,7 @@ func buildGraph(s *spec.Spec) stageGraph {
 		}
 	}
 	for _, st := range s.Stages() {
-		once := builtOnce(s, st)
+		once := builtOnce[st.Name]
 		where := "per platform"
 		if once {
 			where = "once"
@@ -104,69 +111,45 @@ func stageCopies(st *spec.Stage) []*spec.Copy {
 	return append(out, st.Copy...)
 }
 
-// builtOnce reports whether a stage's LLB is the same for every target
-// platform, so BuildKit builds it once: a builder on the build platform
-// whose steps do not use TARGET* variables, and an artifact on the build
-// platform. Runtimes are always per platform.
-func builtOnce(s *spec.Spec, st *spec.Stage) bool {
-	switch st.Kind {
-	case spec.KindBuilder:
-		return builderOnBuildPlatform(s, st) && !usesTargetVars(s, st)
-	case spec.KindArtifact:
-		p := st.Platform
-		if p == "" {
-			p = spec.PlatformTarget
-			if len(st.Outputs) == 0 {
-				p = spec.PlatformBuild
+// stagesBuiltOnce reports, for every stage, whether its LLB is the same
+// for every target platform, so BuildKit builds it once, in the plans of
+// the runtimes, of the default target and of every stage they do not
+// reach.
+func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
+	tps := specPlatforms(s)
+	if len(tps) < 2 {
+		// Once or per platform only shows with two platforms.
+		tps = []ocispecs.Platform{{OS: "linux", Architecture: "amd64"}, {OS: "linux", Architecture: "arm64"}}
+	}
+	var targets []string
+	for _, rt := range s.Runtimes {
+		targets = append(targets, rt.Name)
+	}
+	targets = append(targets, s.DefaultTarget())
+	for _, st := range s.Stages() {
+		targets = append(targets, st.Name)
+	}
+	once := map[string]bool{}
+	for _, target := range targets {
+		if _, reached := once[target]; reached {
+			continue
+		}
+		p, err := plan.Resolve(plan.Request{Spec: s, Target: target, TargetPlatforms: tps, BuildPlatform: plan.PlaceholderBuildPlatform()})
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, in := range p.Instances {
+			name := in.Name()
+			if seen[name] {
+				continue
 			}
-		}
-		if p != spec.PlatformBuild || usesTargetVars(s, st) {
-			return false
-		}
-		b := s.Stage(st.Builder)
-		return b == nil || !usesTargetVars(s, b)
-	default:
-		return false
-	}
-}
-
-func builderOnBuildPlatform(s *spec.Spec, b *spec.Stage) bool {
-	presetName := ""
-	for _, c := range s.Chain(b) {
-		if c.Platform != "" {
-			return c.Platform == spec.PlatformBuild
-		}
-		if presetName == "" {
-			presetName = c.Preset
+			seen[name] = true
+			prev, reached := once[name]
+			once[name] = p.BuiltOnce(name) && (prev || !reached)
 		}
 	}
-	p, ok := preset.Lookup(presetName)
-	return ok && p.CrossCompiles
-}
-
-// usesTargetVars reports whether a stage (or the builders it extends)
-// mentions a TARGET* variable, which makes its LLB differ per platform.
-func usesTargetVars(s *spec.Spec, st *spec.Stage) bool {
-	stages := []*spec.Stage{st}
-	if st.Kind == spec.KindBuilder {
-		stages = s.Chain(st)
-	}
-	for _, c := range stages {
-		for _, step := range c.Steps {
-			if step.Run != nil && strings.Contains(step.Run.Shell+strings.Join(step.Run.Args, " "), "TARGET") {
-				return true
-			}
-		}
-		if strings.Contains(c.Image+c.Workdir, "TARGET") {
-			return true
-		}
-		for _, kv := range c.Env {
-			if strings.Contains(kv.Value, "TARGET") {
-				return true
-			}
-		}
-	}
-	return false
+	return once, nil
 }
 
 // mermaidID makes a stage name usable as a mermaid node id.

@@ -16,7 +16,8 @@ import (
 )
 
 func runLLB(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("llb", "FILE [--target T] [--platform P] [--build-platform P] [--build-arg K=V]...", stderr)
+	fs := newFlagSet("llb", "FILE [--target T] [--platform P] [--build-platform P] [--build-arg K=V]... [--format binary|json]", stderr)
+	format := fs.String("format", "binary", "binary: the target's definition, for buildctl; json: the target, the needs gates and the arch guards, readable")
 	target := fs.String("target", "", "stage to compile (default: the spec's default target)")
 	platform := fs.String("platform", "", "target platform (default: the build platform)")
 	buildPlatform := fs.String("build-platform", "", "platform buildkitd runs on (default: this machine's)")
@@ -25,6 +26,10 @@ func runLLB(args []string, stdout, stderr io.Writer) int {
 	pos, err := parseArgs(fs, args, 1, 1, "FILE")
 	if err != nil {
 		return usageExit(err)
+	}
+	if *format != "binary" && *format != "json" {
+		fmt.Fprintf(stderr, "mstage llb: unknown format %q; expected binary or json\n", *format)
+		return exitUsage
 	}
 	bp := platforms.Normalize(platforms.DefaultSpec())
 	if *buildPlatform != "" {
@@ -63,14 +68,19 @@ func runLLB(args []string, stdout, stderr io.Writer) int {
 	}
 	// A fixed local id instead of llb's random one keeps the output the same
 	// from run to run, so it can be diffed.
-	def, err := res.State.Marshal(ctx, llb.Platform(tp), llb.LocalUniqueID("mstage"))
+	defs, err := res.Marshal(ctx, llb.Platform(tp), llb.LocalUniqueID("mstage"))
 	if err != nil {
 		fmt.Fprintf(stderr, "mstage llb: %v\n", err)
 		return exitFail
 	}
-	// The bytes llb.WriteTo writes, but with the metadata map in a fixed
-	// order so that the same spec always gives the same file.
-	out, err := proto.MarshalOptions{Deterministic: true}.Marshal(def.ToPB())
+	var out []byte
+	if *format == "json" {
+		out, err = dumpJSON(res, defs, tp)
+	} else {
+		// The bytes llb.WriteTo writes, but with the metadata map in a fixed
+		// order so that the same spec always gives the same file.
+		out, err = proto.MarshalOptions{Deterministic: true}.Marshal(defs.Target.ToPB())
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "mstage llb: %v\n", err)
 		return exitFail

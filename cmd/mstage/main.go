@@ -43,7 +43,7 @@ func commands(stdin io.Reader) map[string]command {
 		"lint":       {"check specs for errors and for slow, large or unsafe patterns", withStdin(runLint)},
 		"targets":    {"list the stages that can be built with --target", withStdin(runTargets)},
 		"outline":    {"show the args, secrets, ssh, caches and platforms of a target", withStdin(runOutline)},
-		"llb":        {"print the LLB of a target for one platform (for buildctl debug dump-llb)", runLLB},
+		"llb":        {"print the LLB of a target for one platform (for buildctl debug dump-llb, or --format json with gates and arch guards)", runLLB},
 		"schema":     {"print the JSON schema of the spec format", runSchema},
 		"graph":      {"draw the stage graph as mermaid or dot", runGraph},
 		"init":       {"write a starter mstage.yaml for a project directory", runInit},

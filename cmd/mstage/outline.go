@@ -3,10 +3,15 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
 	"github.com/mstage/mstage/frontend"
+	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -49,11 +54,17 @@ func runOutline(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitFail
 	}
-	writeOutline(stdout, s, st)
+	p, err := resolvePlan(s, st.Name, nil)
+	if err != nil {
+		printError(stderr, src, err)
+		return exitFail
+	}
+	writeOutline(stdout, p)
 	return exitOK
 }
 
-func writeOutline(w io.Writer, s *spec.Spec, target *spec.Stage) {
+func writeOutline(w io.Writer, p *plan.Plan) {
+	s, target := p.Spec, p.Target
 	stages := s.Reachable(target.Name)
 	fmt.Fprintf(w, "TARGET:      %s (%s)\n", target.Name, target.Kind)
 	if target.Description != "" {
@@ -68,6 +79,12 @@ func writeOutline(w io.Writer, s *spec.Spec, target *spec.Stage) {
 	}
 	fmt.Fprintf(w, "PLATFORMS:   %s\n", strings.Join(plats, ", "))
 
+	section(w, "STAGES", []string{"NAME", "KIND", "BUILT FOR", "RUNS ON"}, func(row func(...string)) {
+		for _, st := range stagePlatforms(p) {
+			row(st.name, string(st.kind), strings.Join(st.builtFor, ", "), strings.Join(st.runsOn, ", "))
+		}
+	})
+
 	used := s.ArgsUsedBy(stages)
 	section(w, "ARGS", []string{"NAME", "DEFAULT", "DESCRIPTION"}, func(row func(...string)) {
 		for _, a := range s.Args {
@@ -76,7 +93,7 @@ func writeOutline(w io.Writer, s *spec.Spec, target *spec.Stage) {
 			}
 		}
 	})
-	uses := s.UsesOf(stages)
+	uses := p.Uses()
 	section(w, "SECRETS", []string{"ID", "REQUIRED", "AS", "STAGES"}, func(row func(...string)) {
 		for _, u := range uses.Secrets {
 			row(u.ID, yesNo(u.Required), u.As, strings.Join(u.Stages, ", "))
@@ -126,4 +143,40 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// stageRow is a stage of a plan with the platforms its instances are built
+// for and run on.
+type stageRow struct {
+	name             string
+	kind             spec.Kind
+	builtFor, runsOn []string
+}
+
+// stagePlatforms lists the stages of p in the order they are reached, each
+// with its platforms; "build" is the build platform.
+func stagePlatforms(p *plan.Plan) []stageRow {
+	var rows []stageRow
+	index := map[string]int{}
+	show := func(pl ocispecs.Platform) string {
+		if platforms.Only(p.BuildPlatform).Match(pl) {
+			return "build"
+		}
+		return platforms.Format(pl)
+	}
+	for _, in := range p.Instances {
+		i, ok := index[in.Name()]
+		if !ok {
+			i = len(rows)
+			index[in.Name()] = i
+			rows = append(rows, stageRow{name: in.Name(), kind: in.Kind()})
+		}
+		if b := show(in.BuiltFor); !slices.Contains(rows[i].builtFor, b) {
+			rows[i].builtFor = append(rows[i].builtFor, b)
+		}
+		if r := show(in.RunsOn); !slices.Contains(rows[i].runsOn, r) {
+			rows[i].runsOn = append(rows[i].runsOn, r)
+		}
+	}
+	return rows
 }

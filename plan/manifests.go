@@ -1,4 +1,4 @@
-package llbgen
+package plan
 
 import (
 	"path"
@@ -14,8 +14,8 @@ import (
 // step copies a manifest, and a later run needs the dependencies, the
 // manifests are copied and the dependencies fetched just before the
 // whole-context copy. Source edits then no longer invalidate the fetch.
-func (c *compiler) manifestsFirst(steps []*spec.Step, ps *preset.Preset) []planStep {
-	plan := plainPlan(steps)
+func manifestsFirst(steps []*spec.Step, ps *preset.Preset) []Step {
+	plan := plainSteps(steps)
 	if ps == nil || len(ps.Manifests) == 0 || len(ps.Fetch) == 0 {
 		return plan
 	}
@@ -27,7 +27,7 @@ func (c *compiler) manifestsFirst(steps []*spec.Step, ps *preset.Preset) []planS
 		if copiesManifest(s.Copy, ps.Manifests) {
 			return plan
 		}
-		if copiesWholeContext(s.Copy) {
+		if CopiesWholeContext(s.Copy) {
 			whole = i
 			break
 		}
@@ -56,24 +56,40 @@ func (c *compiler) manifestsFirst(steps []*spec.Step, ps *preset.Preset) []planS
 		// The fetch runs where the manifests landed.
 		Workdir: strings.TrimSuffix(to, "/"),
 	}
-	inserted := []planStep{
-		{step: manifests, display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, optional: true, native: true},
-		{step: fetch, display: fetchCmd, native: true},
+	inserted := []Step{
+		{Spec: manifests, Display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, Optional: true, Native: true},
+		{Spec: fetch, Display: fetchCmd, Native: true},
 	}
 	return slices.Insert(plan, whole, inserted...)
+}
+
+// FetchesFirst reports whether the plan copies the dependency manifests of
+// st's preset and fetches the dependencies before st's first copy of the
+// whole context: st is an artifact whose builder has such a preset and a
+// later step needs the dependencies.
+func FetchesFirst(s *spec.Spec, st *spec.Stage) bool {
+	if st.Kind != spec.KindArtifact {
+		return false
+	}
+	return len(manifestsFirst(st.Steps, PresetOf(s, st))) > len(st.Steps)
 }
 
 func fromMainContext(cp *spec.Copy) bool {
 	return cp.Artifact == "" && cp.Stage == "" && cp.Image == "" && cp.Context == ""
 }
 
-func copiesWholeContext(cp *spec.Copy) bool {
+// CopiesWholeContext reports whether cp copies the whole main build
+// context: no sources, or a source such as ".", "./", "/", "*" or "./*".
+func CopiesWholeContext(cp *spec.Copy) bool {
+	if !fromMainContext(cp) {
+		return false
+	}
 	if len(cp.Src) == 0 {
 		return true
 	}
 	return slices.ContainsFunc(cp.Src, func(s spec.String) bool {
-		p := path.Clean("/" + s.Value)
-		return p == "/" || s.Value == "*"
+		p := path.Clean("/" + strings.TrimSpace(s.Value))
+		return p == "/" || p == "/*"
 	})
 }
 

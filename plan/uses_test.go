@@ -1,11 +1,11 @@
-package spec
+package plan
 
 import (
 	"slices"
 	"testing"
 )
 
-func TestUsesOf(t *testing.T) {
+func TestUses(t *testing.T) {
 	s := mustParse(t, `version: 1
 builders:
   go:
@@ -47,7 +47,7 @@ runtimes:
         to: /
     needs: [lint]
 `)
-	u := s.UsesOf(s.Reachable("web"))
+	u := resolve(t, s, "web", "ns1", amd64).Uses()
 
 	if len(u.Secrets) != 1 {
 		t.Fatalf("secrets = %+v, want token once", u.Secrets)
@@ -67,7 +67,8 @@ runtimes:
 	for _, c := range u.Caches {
 		got = append(got, c.Preset+":"+c.ID+":"+c.Sharing)
 	}
-	want := []string{":xcache:shared", ":/var/cache/apk:locked", "go:gomod:shared", "go:gobuild:shared"}
+	project := projectName(s)
+	want := []string{":ns1/xcache:shared", ":ns1/var/cache/apk:locked", "go:ns1/mstage/" + project + "/gomod:shared", "go:ns1/mstage/" + project + "/gobuild:shared"}
 	if !slices.Equal(got, want) {
 		t.Errorf("caches = %v, want %v", got, want)
 	}
@@ -75,7 +76,7 @@ runtimes:
 		if c.Preset == "go" && !slices.Equal(c.Stages, []string{"app"}) {
 			t.Errorf("preset cache %s is used by %v, want only app (the go builder has no run step)", c.ID, c.Stages)
 		}
-		if c.ID == "xcache" && !slices.Equal(c.Stages, []string{"app", "lint"}) {
+		if c.ID == "ns1/xcache" && !slices.Equal(c.Stages, []string{"app", "lint"}) {
 			t.Errorf("xcache is used by %v, want app and lint", c.Stages)
 		}
 	}

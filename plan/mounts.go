@@ -1,0 +1,144 @@
+package plan
+
+import (
+	"fmt"
+	"path"
+	"slices"
+
+	"github.com/mstage/mstage/spec"
+)
+
+// Defaults of secret and SSH mounts, as RUN --mount has them.
+const (
+	secretDir    = "/run/secrets/"
+	defaultSSHID = "default"
+	sshSocketFmt = "/run/buildkit/ssh_agent.%d"
+)
+
+// mounts resolves the mounts of run step step of in, then adds the preset's
+// cache mounts whose targets the step does not mount itself.
+func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
+	var out []Mount
+	var targets []string
+	sshIndex := 0
+	for _, m := range step.Mounts {
+		pm := Mount{Spec: m, Type: m.Type}
+		var err error
+		switch m.Type {
+		case spec.MountCache:
+			err = r.cacheMount(in, m, &pm)
+		case spec.MountSecret:
+			err = r.secretMount(m, &pm)
+		case spec.MountSSH:
+			pm.ID, pm.Target = sshDefaults(m, sshIndex)
+			sshIndex++
+		case spec.MountTmpfs:
+			pm.Target = m.Target
+		case spec.MountBind:
+			err = r.bindMount(in, m, &pm)
+		default:
+			err = r.errorAt(m.Pos, fmt.Sprintf("unknown mount type %q", m.Type), "cache, secret, ssh, tmpfs or bind")
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pm)
+		if m.Target != "" {
+			abs, err := r.absPath(in, m.Target, m.At("target"))
+			if err != nil {
+				return nil, err
+			}
+			if path.Clean(abs) == "/" {
+				return nil, r.errorAt(m.At("target"), fmt.Sprintf("mount target %q is the root directory", m.Target), "a directory below /, such as /cache")
+			}
+			targets = append(targets, path.Clean(abs))
+		}
+	}
+	if in.Preset == nil {
+		return out, nil
+	}
+	for _, c := range in.Preset.Caches {
+		if slices.Contains(targets, path.Clean(c.Target)) {
+			continue
+		}
+		out = append(out, Mount{
+			Type:    spec.MountCache,
+			Target:  c.Target,
+			ID:      presetCacheID(r.src, c.Name, r.req.CacheNamespace),
+			Sharing: c.Sharing,
+			Preset:  in.Preset.Name,
+		})
+	}
+	return out, nil
+}
+
+func (r *resolver) cacheMount(in *Instance, m *spec.Mount, pm *Mount) error {
+	target, err := r.absPath(in, m.Target, m.At("target"))
+	if err != nil {
+		return err
+	}
+	switch m.Sharing {
+	case "":
+		pm.Sharing = "shared"
+	case "shared", "private", "locked":
+		pm.Sharing = m.Sharing
+	default:
+		return r.errorAt(m.At("sharing"), fmt.Sprintf("unknown cache sharing %q", m.Sharing), "shared, private or locked")
+	}
+	id := m.ID
+	if id == "" {
+		id = target
+	}
+	pm.Target = target
+	pm.ID = cacheID(id, r.req.CacheNamespace)
+	return nil
+}
+
+func (r *resolver) secretMount(m *spec.Mount, pm *Mount) error {
+	if m.ID == "" {
+		return r.errorAt(m.Pos, "secret mount without an id", "secret: ID")
+	}
+	pm.ID = m.ID
+	pm.Target = secretTarget(m)
+	return nil
+}
+
+// secretTarget is the file a secret mount writes: its target, else
+// /run/secrets/ID, or "" when it is exposed only as an environment variable.
+func secretTarget(m *spec.Mount) string {
+	switch {
+	case m.Target != "":
+		return m.Target
+	case m.Env != "":
+		return ""
+	}
+	return secretDir + m.ID
+}
+
+// sshDefaults returns the id and socket path of the index-th SSH mount of a
+// step.
+func sshDefaults(m *spec.Mount, index int) (id, socket string) {
+	id, socket = m.ID, m.Target
+	if id == "" {
+		id = defaultSSHID
+	}
+	if socket == "" {
+		socket = fmt.Sprintf(sshSocketFmt, index)
+	}
+	return id, socket
+}
+
+func (r *resolver) bindMount(in *Instance, m *spec.Mount, pm *Mount) error {
+	var err error
+	switch {
+	case m.Artifact != "":
+		pm.Source, err = r.stageAt(m.Artifact, in.BuiltFor, m.At("artifact"))
+	case m.Stage != "":
+		pm.Source, err = r.stageAt(m.Stage, in.BuiltFor, m.At("stage"))
+	}
+	if err != nil {
+		return err
+	}
+	pm.Target, err = r.absPath(in, m.Target, m.At("target"))
+	return err
+}
