@@ -217,15 +217,6 @@ func setEnv(env []string, k, v string) []string {
 	return append(env, k+"="+v)
 }
 
-func hasEnv(env []string, k string) bool {
-	for _, kv := range env {
-		if name, _, _ := strings.Cut(kv, "="); name == k {
-			return true
-		}
-	}
-	return false
-}
-
 func emptyImage(p ocispecs.Platform) dockerspec.DockerOCIImage {
 	var img dockerspec.DockerOCIImage
 	img.OS = p.OS
