@@ -28,6 +28,29 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     -o /out/mstage-frontend ./frontend/cmd/mstage-frontend
 EOT
 
+# cli-build: cross-compiles the mstage CLI for the target platform, which may
+# be darwin or windows too (docker buildx bake release-cli).
+FROM base AS cli-build
+COPY . .
+ARG TARGETOS TARGETARCH TARGETVARIANT
+RUN --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build <<EOT
+  set -e
+  export GOOS="$TARGETOS" GOARCH="$TARGETARCH"
+  case "$TARGETARCH" in
+    arm) [ -z "$TARGETVARIANT" ] || export GOARM="${TARGETVARIANT#v}" ;;
+    amd64) [ -z "$TARGETVARIANT" ] || export GOAMD64="$TARGETVARIANT" ;;
+  esac
+  exe=""
+  [ "$TARGETOS" != windows ] || exe=.exe
+  go build -trimpath -ldflags "-s -w" -o "/out/mstage$exe" ./cmd/mstage
+EOT
+
+# cli: the CLI binary alone; a multi-platform build writes one directory per
+# platform (dist/linux_amd64/mstage, dist/windows_arm64/mstage.exe, ...).
+FROM scratch AS cli
+COPY --link --from=cli-build /out/ /
+
 # test: the unit tests (docker buildx bake test).
 FROM base AS test
 COPY . .

@@ -4,6 +4,9 @@
 #   docker buildx bake image-cross --push # all platforms, with attestations
 #   docker buildx bake binaries           # ./bin/mstage-frontend
 #   docker buildx bake test validate      # unit tests, gofmt + go vet
+#   VERSION=1.2.3 IMAGE_NAME=<registry>/<org>/mstage docker buildx bake release
+#                                         # pushes the image-cross image and writes
+#                                         # the CLI for six platforms to ./dist
 #
 # Variables left null do not set their build arg, so the Dockerfile's ARG
 # default applies.
@@ -28,6 +31,10 @@ variable "VERSION" {
 variable "DESTDIR" {
   default = "./bin"
 }
+# Where release-cli writes the CLI binaries, one directory per platform.
+variable "DIST_DIR" {
+  default = "./dist"
+}
 
 function "release_tags" {
   params = [name, version]
@@ -51,9 +58,13 @@ group "default" {
   targets = ["image"]
 }
 
+# Filled in by docker/metadata-action in CI (its bake-file-labels output adds
+# the OCI labels: source, revision, created, ...); empty elsewhere.
+target "docker-metadata-action" {}
+
 # The frontend image. --push sends it to IMAGE_NAME's registry.
 target "image" {
-  inherits = ["_common"]
+  inherits = ["_common", "docker-metadata-action"]
   target   = "image"
   tags     = release_tags(IMAGE_NAME, trimprefix(VERSION, "v"))
   output   = ["type=image"]
@@ -96,4 +107,32 @@ target "lint" {
   inherits = ["_common"]
   target   = "lint"
   output   = ["type=cacheonly"]
+}
+
+# The release: the CLI for every OS and architecture people run it on, and the
+# frontend image for every platform, with provenance and SBOM, pushed to
+# IMAGE_NAME. (Do not add --push: on bake it makes every output a registry
+# push, the CLI binaries too; release-image pushes by itself.)
+group "release" {
+  targets = ["release-cli", "release-image"]
+}
+
+# dist/linux_amd64/mstage ... dist/windows_arm64/mstage.exe
+target "release-cli" {
+  inherits = ["_common"]
+  target   = "cli"
+  platforms = [
+    "linux/amd64",
+    "linux/arm64",
+    "darwin/amd64",
+    "darwin/arm64",
+    "windows/amd64",
+    "windows/arm64",
+  ]
+  output = [DIST_DIR]
+}
+
+target "release-image" {
+  inherits = ["image-cross"]
+  output   = ["type=image,push=true"]
 }

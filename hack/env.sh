@@ -4,6 +4,7 @@
 #   hack/env.sh up          build/cache tools, start registry + buildkitd (+ second node
 #                           if MSTAGE_SECOND_NODE=1), create the buildx builder, push base images
 #   hack/env.sh up-second   start the second buildkitd node (and the two-node builder)
+#   hack/env.sh tools       only build/cache the tools (buildkitd, buildctl, buildx, crane)
 #   hack/env.sh env         print shell exports:  eval "$(hack/env.sh env)"
 #   hack/env.sh status      show what is running
 #   hack/env.sh down        stop everything started by `up`, remove the buildx builders
@@ -129,9 +130,10 @@ LOCK_FILE=$CACHE/env.lock
 case "${1:-}" in
   up) take_lock "$LOCK_FILE"; cmd_up ;;
   up-second) take_lock "$LOCK_FILE"; cmd_up_second ;;
+  tools) take_lock "$LOCK_FILE"; ensure_tools ;;
   env) cmd_env ;;
   status) cmd_status ;;
   down) take_lock "$LOCK_FILE"; cmd_down ;;
   clean) take_lock "$LOCK_FILE"; cmd_clean ;;
-  *) echo "usage: $0 {up|up-second|env|status|down|clean}" >&2; exit 2 ;;
+  *) echo "usage: $0 {up|up-second|tools|env|status|down|clean}" >&2; exit 2 ;;
 esac

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # hack/test.sh — the one command that runs every test.
 #
-#   1. gofmt check, go vet, staticcheck, shellcheck (Debian's package, installed when missing)
+#   1. gofmt check, go vet, staticcheck, shellcheck (Debian's package, installed when missing),
+#      actionlint on .github/workflows and on the workflows in docs/ci.md (hack/actionlint.sh)
 #   2. unit tests: go test -race -short ./...   (e2e skips itself under -short)
-#   3. end-to-end: brings the environment up unless BUILDKIT_HOST is already set
+#   3. release: the CLI cross-builds for linux, darwin and windows on amd64 and arm64,
+#      and `buildx bake --print release` is valid (buildx from hack/env.sh tools)
+#   4. end-to-end: brings the environment up unless BUILDKIT_HOST is already set
 #      (and takes it down again at exit, even on failure), builds and pushes the
 #      frontend image from the working tree, then runs ./e2e/... against it.
 #
@@ -74,8 +77,28 @@ if ! command -v shellcheck >/dev/null; then
 fi
 shellcheck -x hack/*.sh hack/lib/*.sh bench/*.sh bench/*/*.sh .ci/run examples/*/fetch-report
 
+step "actionlint (hack/actionlint.sh)"
+hack/actionlint.sh
+
 step "go test -race -short ./..."
 go test -race -short -count=1 ./...
+
+step "release: the CLI cross-builds"
+for platform in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do
+  printf '%s\n' "$platform"
+  CGO_ENABLED=0 GOOS=${platform%/*} GOARCH=${platform#*/} go build -o /dev/null ./cmd/mstage ||
+    fail "go build ./cmd/mstage for $platform"
+done
+
+step "release: buildx bake --print release"
+hack/env.sh tools
+release_json=$(eval "$(hack/env.sh env)" && buildx bake --print release 2>/dev/null) ||
+  fail "buildx bake --print release"
+for want in '"release-cli"' '"release-image"' '"target": "cli"' '"windows/arm64"' '"darwin/arm64"' \
+  '"linux/s390x"' '"type": "provenance"' '"type": "sbom"' '"push": "true"'; do
+  grep -qF "$want" <<<"$release_json" || fail "buildx bake --print release has no $want"
+done
+printf 'release-cli: 6 platforms; release-image: every platform, provenance and SBOM, pushed\n'
 
 if [[ "${MSTAGE_SKIP_E2E:-0}" == 1 ]]; then
   step "MSTAGE_SKIP_E2E=1: skipping the end-to-end tests"
