@@ -46,6 +46,11 @@ const (
 	// MaxExpandedTotal is the most bytes all the ${VAR} expansions of one
 	// Expand may produce together.
 	MaxExpandedTotal = 4 << 20
+	// MaxDocumentBytes is the most bytes of text (keys and scalar values)
+	// a document may hold once every alias is expanded: an alias to a long
+	// scalar counts its bytes each time it is used, so a short file cannot
+	// stand for gigabytes of run commands.
+	MaxDocumentBytes = 4 << 20
 )
 
 // checkBytes rejects, before the YAML lexer sees them, files that are too
@@ -214,57 +219,72 @@ type shape struct {
 	errs    *errorSink
 	anchors map[string]ast.Node
 	aliases map[*ast.AliasNode]ast.Node
-	// size and height of every anchored node once its aliases are expanded
-	size   map[ast.Node]int
-	height map[ast.Node]int
+	// extent of every anchored node once its aliases are expanded
+	extents map[ast.Node]extent
+	bytes   int // text of the document so far, aliases expanded
+}
+
+// extent is the size of a node once its aliases are expanded: its node
+// count, its height (how many collections deep it goes) and the bytes of
+// its keys and scalars.
+type extent struct {
+	size, height, bytes int
 }
 
 // measure walks the document once, in order, resolving each alias to the
-// latest anchor of its name defined before it, and counts nodes and depth as
-// if every alias were expanded. It returns false (with an error) when a limit
-// is exceeded; nothing is ever expanded here, so a billion-laughs document
-// costs time linear in its text.
+// latest anchor of its name defined before it, and counts nodes, depth and
+// bytes as if every alias were expanded. It returns false (with an error)
+// when a limit is exceeded; nothing is ever expanded here, so a
+// billion-laughs document costs time linear in its text.
 func measure(errs *errorSink, root ast.Node) (*shape, bool) {
 	sh := &shape{
 		errs:    errs,
 		anchors: map[string]ast.Node{},
 		aliases: map[*ast.AliasNode]ast.Node{},
-		size:    map[ast.Node]int{},
-		height:  map[ast.Node]int{},
+		extents: map[ast.Node]extent{},
 	}
-	_, _, ok := sh.walk(root, 1)
+	_, ok := sh.walk(root, 1)
 	return sh, ok
 }
 
-// walk returns the expanded size of n (its node count) and its height
-// (how many collections deep it goes), with depth the number of collections
-// it is nested in, itself included.
-func (sh *shape) walk(n ast.Node, depth int) (size, height int, ok bool) {
+// addBytes counts n more bytes of expanded text at node at.
+func (sh *shape) addBytes(n int, at ast.Node) bool {
+	if sh.bytes += n; sh.bytes > MaxDocumentBytes {
+		sh.errs.add(nodePos(at), fmt.Sprintf("document holds more than %d bytes of text once aliases are expanded", MaxDocumentBytes), "fewer uses of aliases to long values", "")
+		return false
+	}
+	return true
+}
+
+// walk returns the expanded extent of n, with depth the number of
+// collections it is nested in, itself included.
+func (sh *shape) walk(n ast.Node, depth int) (extent, bool) {
 	if n == nil {
-		return 0, 0, true
+		return extent{}, true
 	}
 	switch n.(type) {
 	case *ast.MappingNode, *ast.SequenceNode:
 		if depth > MaxDepth {
 			sh.errs.add(nodePos(n), fmt.Sprintf("nesting deeper than %d levels", MaxDepth), "", "")
-			return 0, 0, false
+			return extent{}, false
 		}
 	}
-	sum := func(children ...ast.Node) (int, int, bool) {
-		size, height := 1, 1
+	sum := func(children ...ast.Node) (extent, bool) {
+		total := extent{size: 1, height: 1}
 		for _, c := range children {
-			s, h, ok := sh.walk(c, depth+1)
+			e, ok := sh.walk(c, depth+1)
 			if !ok {
-				return 0, 0, false
+				return extent{}, false
 			}
-			size += s
-			height = max(height, h+1)
-			if size > MaxNodes {
+			total.size += e.size
+			total.bytes += e.bytes
+			total.height = max(total.height, e.height+1)
+			if total.size > MaxNodes {
 				sh.errs.add(nodePos(c), fmt.Sprintf("document has more than %d nodes once aliases are expanded", MaxNodes), "fewer or smaller aliases", "")
-				return 0, 0, false
+				return extent{}, false
 			}
 		}
-		return size, height, true
+		return total, true
 	}
 	switch n := n.(type) {
 	case *ast.MappingNode:
@@ -272,45 +292,48 @@ func (sh *shape) walk(n ast.Node, depth int) (size, height int, ok bool) {
 		for _, v := range n.Values {
 			children = append(children, v.Key, v.Value)
 		}
-		size, height, ok = sum(children...)
+		return sum(children...)
 	case *ast.MappingValueNode:
-		size, height, ok = sum(n.Key, n.Value)
+		return sum(n.Key, n.Value)
 	case *ast.SequenceNode:
-		size, height, ok = sum(n.Values...)
+		return sum(n.Values...)
 	case *ast.MappingKeyNode:
-		size, height, ok = sum(n.Value)
+		return sum(n.Value)
 	case *ast.TagNode:
 		return sh.walk(n.Value, depth)
 	case *ast.AnchorNode:
-		size, height, ok = sh.walk(n.Value, depth)
+		e, ok := sh.walk(n.Value, depth)
 		if !ok {
-			return 0, 0, false
+			return extent{}, false
 		}
 		if name, isName := scalarText(n.Name); isName && n.Value != nil {
 			sh.anchors[name] = n.Value
-			sh.size[n.Value] = size
-			sh.height[n.Value] = height
+			sh.extents[n.Value] = e
 		}
-		return size, height, true
+		return e, true
 	case *ast.AliasNode:
 		name, _ := scalarText(n.Value)
 		target, found := sh.anchors[name]
 		if !found {
 			sh.errs.add(nodePos(n), fmt.Sprintf("alias *%s refers to no anchor defined before it", name), "an anchor &"+name+" earlier in the file", "")
-			return 0, 0, false
+			return extent{}, false
 		}
 		sh.aliases[n] = target
-		size, height = sh.size[target], sh.height[target]
-		if depth+height-1 > MaxDepth {
+		e := sh.extents[target]
+		if depth+e.height-1 > MaxDepth {
 			sh.errs.add(nodePos(n), fmt.Sprintf("alias *%s nests deeper than %d levels when expanded", name, MaxDepth), "", "")
-			return 0, 0, false
+			return extent{}, false
 		}
-		ok = true
+		// The text under the anchor was counted where it is written.
+		if !sh.addBytes(e.bytes, n) {
+			return extent{}, false
+		}
+		return e, true
 	default:
-		size, height, ok = 1, 0, true
+		text, _ := scalarText(n)
+		if !sh.addBytes(len(text), n) {
+			return extent{}, false
+		}
+		return extent{size: 1, bytes: len(text)}, true
 	}
-	if !ok {
-		return 0, 0, false
-	}
-	return size, height, true
 }

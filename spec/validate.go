@@ -114,6 +114,9 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 	}
 	target := v.byName[name]
 	if target == nil {
+		if v.errs.full() {
+			return nil
+		}
 		var candidates []string
 		for _, st := range v.s.Stages() {
 			if want == "" || st.Kind == want {
@@ -124,7 +127,7 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 		if len(candidates) > 0 && len(candidates) <= 10 {
 			expected = "one of " + strings.Join(candidates, ", ")
 		}
-		v.errs.add(pos, fmt.Sprintf("%s %q not found", what, name), expected, Suggest(name, candidates))
+		v.errs.add(pos, fmt.Sprintf("%s %s not found", what, shorten(name)), expected, Suggest(name, candidates))
 		return nil
 	}
 	if want != "" && target.Kind != want {
