@@ -62,9 +62,12 @@ func outlineOf(s *spec.Spec, target string, buildArgs map[string]string, cacheNa
 		o.SSH = append(o.SSH, outline.SSH{Name: u.ID, Required: u.Required, Location: location(u.Pos)})
 	}
 	for _, u := range uses.Caches {
-		id := u.ID
+		id, err := llbgen.CacheID(cacheNamespace, u.ID)
 		if u.Preset != "" {
-			id = llbgen.PresetCacheID(s, u.ID, cacheNamespace)
+			id, err = llbgen.PresetCacheID(s, u.ID, cacheNamespace)
+		}
+		if err != nil {
+			return nil, &spec.Error{Filename: s.Filename, Pos: u.Pos, Msg: err.Error(), Expected: "a cache id without .. segments"}
 		}
 		o.Cache = append(o.Cache, outline.CacheMount{ID: id, Location: location(u.Pos)})
 	}

@@ -91,8 +91,34 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 
 // PresetCacheID is the id of the preset cache mount named cacheName in the
 // builds of s, under the client's cache namespace (BUILDKIT_CACHE_MOUNT_NS).
-func PresetCacheID(s *spec.Spec, cacheName, namespace string) string {
-	return path.Join(namespace, "mstage", projectName(s), cacheName)
+// The spec's name is checked by spec.Parse; an id that would still leave
+// the namespace is returned with an error.
+func PresetCacheID(s *spec.Spec, cacheName, namespace string) (string, error) {
+	return CacheID(namespace, "mstage", projectName(s), cacheName)
+}
+
+// CacheID is the one place a cache mount id is built: the namespace
+// (BUILDKIT_CACHE_MOUNT_NS, trusted: it comes from the client) joined with
+// parts from the spec. Every part is checked with spec.CheckCacheIDPart,
+// and the id must stay under the namespace. Without a namespace a single
+// part is the id as written, as BuildKit's Dockerfile frontend does.
+func CacheID(namespace string, parts ...string) (string, error) {
+	for _, p := range parts {
+		if err := spec.CheckCacheIDPart(p); err != nil {
+			return "", fmt.Errorf("cache id part %q %v", p, err)
+		}
+	}
+	if namespace == "" {
+		if len(parts) == 1 {
+			return parts[0], nil
+		}
+		return path.Join(parts...), nil
+	}
+	id := path.Join(append([]string{namespace}, parts...)...)
+	if ns := path.Clean(namespace); id != ns && !strings.HasPrefix(id, strings.TrimSuffix(ns, "/")+"/") {
+		return "", fmt.Errorf("cache id %q leaves its namespace %q", id, namespace)
+	}
+	return id, nil
 }
 
 // projectName namespaces the preset cache mounts: the spec's name, or a short

@@ -47,18 +47,14 @@ func (c *compiler) mounts(sc *stepCtx, step *spec.Step) ([]llb.RunOption, error)
 		if slices.Contains(targets, path.Clean(cm.Target)) {
 			continue
 		}
+		id, err := PresetCacheID(c.src, cm.Name, c.opt.CacheNamespace)
+		if err != nil {
+			return nil, c.errorAt(c.src.At("name"), "%v", err)
+		}
 		opts = append(opts, llb.AddMount(cm.Target, llb.Scratch(),
-			llb.AsPersistentCacheDir(PresetCacheID(c.src, cm.Name, c.opt.CacheNamespace), cacheSharing(cm.Sharing))))
+			llb.AsPersistentCacheDir(id, cacheSharing(cm.Sharing))))
 	}
 	return opts, nil
-}
-
-// cacheID namespaces a cache id with BUILDKIT_CACHE_MOUNT_NS.
-func (c *compiler) cacheID(id string) string {
-	if c.opt.CacheNamespace == "" {
-		return id
-	}
-	return path.Join(c.opt.CacheNamespace, id)
 }
 
 func cacheSharing(s string) llb.CacheMountSharingMode {
@@ -82,8 +78,12 @@ func (c *compiler) cacheMount(sc *stepCtx, m *spec.Mount) (llb.RunOption, error)
 	default:
 		return nil, c.errorAt(m.At("sharing"), "unknown cache sharing %q; expected shared, private or locked", m.Sharing)
 	}
+	cacheID, err := CacheID(c.opt.CacheNamespace, id)
+	if err != nil {
+		return nil, c.errorAt(m.At("id"), "%v", err)
+	}
 	src := llb.Scratch()
-	opts := []llb.MountOption{llb.AsPersistentCacheDir(c.cacheID(id), cacheSharing(m.Sharing))}
+	opts := []llb.MountOption{llb.AsPersistentCacheDir(cacheID, cacheSharing(m.Sharing))}
 	if m.UID != nil || m.GID != nil || m.Mode != "" {
 		mode, err := parseMode(m.Mode, 0o755)
 		if err != nil {

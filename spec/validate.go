@@ -19,6 +19,7 @@ import (
 func validate(s *Spec, errs *errorSink) {
 	v := &validator{s: s, errs: errs, byName: map[string]*Stage{}}
 	v.version()
+	v.projectName()
 	v.args()
 	v.names()
 	for _, st := range s.Stages() {
@@ -43,6 +44,27 @@ func (v *validator) version() {
 	if v.s.Version != 1 {
 		v.errs.add(v.s.At("version"), fmt.Sprintf("unknown version %d", v.s.Version), "version: 1", "")
 	}
+}
+
+// projectName checks the spec's name, which namespaces its preset caches.
+func (v *validator) projectName() {
+	if v.s.Has("name") {
+		if err := CheckCacheIDPart(v.s.Name); err != nil {
+			v.errs.add(v.s.At("name"), fmt.Sprintf("name %s %v", shorten(v.s.Name), err), "a project name such as myapp or team/app", "")
+		}
+	}
+}
+
+// CheckCacheIDPart reports why part cannot be a part of a cache mount id
+// (the spec's name or a cache mount's id): a ".." segment would climb out
+// of the cache namespace (BUILDKIT_CACHE_MOUNT_NS) the id is joined to.
+func CheckCacheIDPart(part string) error {
+	for seg := range strings.SplitSeq(part, "/") {
+		if seg == ".." {
+			return errors.New("has a .. segment, which would leave its cache namespace")
+		}
+	}
+	return nil
 }
 
 func (v *validator) args() {
@@ -419,6 +441,9 @@ func checkStageValues(c valueChecker, st *Stage) {
 		c.path(step.Workdir, step.At("workdir"), "workdir")
 		for _, m := range step.Mounts {
 			c.path(m.Target, m.At("target"), "mount target")
+			if m.Type == MountCache && m.Has("id") {
+				c.cacheID(m.ID, m.At("id"))
+			}
 			c.path(m.Src, m.At("src"), "mount src")
 			if m.Has("mode") {
 				c.mode(m.Mode, m.At("mode"), "mode")
@@ -515,6 +540,20 @@ func escapesRoot(p string) bool {
 		}
 	}
 	return false
+}
+
+// cacheID checks the id of a cache mount.
+func (c valueChecker) cacheID(id string, pos Pos) {
+	if c.skip(id) {
+		return
+	}
+	if id == "" {
+		c.errs.add(pos, "cache mount has an empty id", "an id such as go-build, or no id to use the target", "")
+		return
+	}
+	if err := CheckCacheIDPart(id); err != nil {
+		c.errs.add(pos, fmt.Sprintf("cache id %s %v", shorten(id), err), "an id such as go-build or team/npm", "")
+	}
 }
 
 func (c valueChecker) output(o String) {
