@@ -137,6 +137,7 @@ type linter struct {
 	requireDigests bool
 	rule           Rule // the rule being run
 	findings       []Finding
+	words          *spec.WordExpander // expands image references; made when first needed
 }
 
 func (l *linter) report(pos spec.Pos, format string, args ...any) {

@@ -97,10 +97,10 @@ func hostileCases() []hostileCase {
 		{name: "build-args-referencing-each-other", src: chainedArgs(40), buildArgs: chainedBuildArgs(40),
 			want: "46:12: invalid image reference \"golang:${V1}${V1}\": invalid reference format; expected a reference such as golang:1.26 or registry.example.com/team/base@sha256:..."},
 		{name: "repeated-reference-to-a-large-build-arg", src: repeatedReference(10_000), buildArgs: map[string]string{"A": bigArg},
-			want: "6:14: \"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\"... (40000 bytes) expands to more than the limit of 65536 bytes"},
+			want: "6:14: \"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\"... (40000 bytes) could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
 		{name: "pattern-replacement-of-a-large-build-arg", src: "version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    env: {X: \"${A//?/" + strings.Repeat("x", 1_000) + "}\"}\n",
 			buildArgs: map[string]string{"A": strings.Repeat("a", 60<<10)},
-			want:      "6:14: \"${A//?/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"... (1008 bytes) uses ${NAME/pattern/replacement} on values too long to expand safely; expected a shorter variable or replacement"},
+			want:      "6:14: \"${A//?/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"... (1008 bytes) could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
 		{name: "repeated-reference-in-many-fields", src: repeatedReferenceEverywhere(200), buildArgs: map[string]string{"A": strings.Repeat("a", 60<<10)},
 			want: "75:12: the expanded values of the file add up to more than the limit of 4194304 bytes"},
 
