@@ -8,17 +8,6 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// inherited returns the first non-empty value of field along st's chain and
-// the stage that set it.
-func (l *linter) inherited(st *spec.Stage, field func(*spec.Stage) string) (string, *spec.Stage) {
-	for _, c := range l.s.Chain(st) {
-		if v := field(c); v != "" {
-			return v, c
-		}
-	}
-	return "", nil
-}
-
 // builderOf returns the builder an artifact's steps run in.
 func (l *linter) builderOf(artifact *spec.Stage) *spec.Stage {
 	if artifact.Builder == "" {
@@ -32,7 +21,7 @@ func (l *linter) presetOf(builder *spec.Stage) *preset.Preset {
 	if builder == nil {
 		return nil
 	}
-	name, _ := l.inherited(builder, func(s *spec.Stage) string { return s.Preset })
+	name, _ := l.inherited(builder, "preset", func(s *spec.Stage) string { return s.Preset })
 	if name == "" {
 		return nil
 	}
@@ -48,7 +37,7 @@ func (l *linter) crossCompiles(builder *spec.Stage) bool {
 // builderPlatform returns a builder's platform selector with its default
 // applied: build, target, or a fixed os/arch.
 func (l *linter) builderPlatform(builder *spec.Stage) string {
-	if p, _ := l.inherited(builder, func(s *spec.Stage) string { return s.Platform }); p != "" {
+	if p, _ := l.inherited(builder, "platform", func(s *spec.Stage) string { return s.Platform }); p != "" {
 		return p
 	}
 	if l.crossCompiles(builder) {
@@ -73,7 +62,7 @@ func artifactPlatform(a *spec.Stage) string {
 // runtimeBase returns the base image of a runtime through its from chain,
 // and the stage that names it.
 func (l *linter) runtimeBase(rt *spec.Stage) (string, *spec.Stage) {
-	img, by := l.inherited(rt, func(s *spec.Stage) string { return s.Image })
+	img, by := l.inherited(rt, "image", func(s *spec.Stage) string { return s.Image })
 	if img == "" {
 		return "scratch", nil
 	}

@@ -5,7 +5,6 @@ import (
 	"path"
 	"slices"
 
-	"github.com/docker/go-units"
 	"github.com/moby/buildkit/client/llb"
 
 	"github.com/mstage/mstage/spec"
@@ -156,9 +155,9 @@ func (c *compiler) sshMount(m *spec.Mount, index int) (llb.RunOption, error) {
 func (c *compiler) tmpfsMount(m *spec.Mount) (llb.RunOption, error) {
 	var opts []llb.TmpfsOption
 	if m.Size != "" {
-		n, err := units.RAMInBytes(m.Size)
+		n, err := spec.ParseSize(m.Size)
 		if err != nil {
-			return nil, c.errorAt(m.At("size"), "invalid tmpfs size %q; expected a size such as 64m", m.Size)
+			return nil, c.errorAt(m.At("size"), "invalid tmpfs size %q: %v; expected a size such as 64m", m.Size, err)
 		}
 		opts = append(opts, llb.TmpfsSize(n))
 	}

@@ -110,9 +110,7 @@ func Expand(s *Spec, vars map[string]string) (*Spec, error) {
 	builders, artifacts, runtimes := expandAll(s.Builders), expandAll(s.Artifacts), expandAll(s.Runtimes)
 	if errs.empty() {
 		c := valueChecker{errs: errs, expanded: true}
-		for _, p := range s.Platforms {
-			c.platform(p.Value, p.Pos, true)
-		}
+		c.platforms(s.Platforms)
 	}
 	if err := errs.result(); err != nil {
 		return nil, err

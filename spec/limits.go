@@ -51,7 +51,48 @@ const (
 	// scalar counts its bytes each time it is used, so a short file cannot
 	// stand for gigabytes of run commands.
 	MaxDocumentBytes = 4 << 20
+	// MaxPlatforms is the most platforms a spec's platforms list, or a
+	// build request, may name.
+	MaxPlatforms = 16
+	// MaxStagePlatforms bounds the work of one build: the stages the target
+	// reaches times the platforms it is built for. Every platform compiles
+	// every stage the target reaches, all at once.
+	MaxStagePlatforms = 8_000
+	// MaxExposedPorts bounds the ports all runtimes expose, a range
+	// counting every port in it and a runtime the ports of the runtimes it
+	// extends: each port is an entry of an image config.
+	MaxExposedPorts = 1 << 18
+	// MaxChainWork bounds the sum, over every step and runtime copy entry,
+	// of the steps before it in its chain of stages: LLB looks a step's
+	// settings up by walking back through them.
+	MaxChainWork = 1_000_000
 )
+
+// CheckBuildSize checks that building target (the default target when
+// empty) for n platforms stays within MaxPlatforms and MaxStagePlatforms.
+// The error is an ErrorList positioned at the spec's platforms when it
+// lists them, else at the target stage.
+func (s *Spec) CheckBuildSize(target string, n int) error {
+	if target == "" {
+		target = s.DefaultTarget()
+	}
+	errs := &errorSink{filename: s.Filename}
+	pos := s.At("platforms")
+	if !s.Has("platforms") {
+		if st := s.Stage(target); st != nil {
+			pos = st.Pos
+		}
+	}
+	stages := max(len(s.Reachable(target)), 1)
+	switch {
+	case n > MaxPlatforms:
+		errs.add(pos, fmt.Sprintf("the build is for %d platforms, more than the limit of %d", n, MaxPlatforms), "fewer platforms", "")
+	case n*stages > MaxStagePlatforms:
+		errs.add(pos, fmt.Sprintf("target %s reaches %d stages, which for %d platforms is %d stage builds, more than the limit of %d", shorten(target), stages, n, n*stages, MaxStagePlatforms),
+			fmt.Sprintf("at most %d stages for %d platforms, or fewer platforms per build", MaxStagePlatforms/n, n), "")
+	}
+	return errs.result()
+}
 
 // checkBytes rejects, before the YAML lexer sees them, files that are too
 // large, hold NUL bytes, are not UTF-8, would make too many tokens or have

@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,6 +29,10 @@ func validate(s *Spec, errs *errorSink) {
 	v.defaultTarget()
 	v.cycles()
 	checkValues(s, errs)
+	if errs.empty() {
+		v.exposedPorts()
+		v.chainWork()
+	}
 }
 
 type validator struct {
@@ -273,8 +278,10 @@ func (v *validator) mount(m *Mount) {
 			v.errs.add(m.At("env"), fmt.Sprintf("invalid environment variable name %q", m.Env), "letters, digits and _, not starting with a digit", "")
 		}
 	case MountTmpfs:
-		if m.Has("size") && !validSize(m.Size) {
-			v.errs.add(m.At("size"), fmt.Sprintf("invalid tmpfs size %q", m.Size), "a size such as 64m or 1g", "")
+		if m.Has("size") {
+			if _, err := ParseSize(m.Size); err != nil {
+				v.errs.add(m.At("size"), fmt.Sprintf("invalid tmpfs size %s: %v", shorten(m.Size), err), "a size such as 64m or 1g, at most 8 EiB", "")
+			}
 		}
 	case MountBind:
 		sources := 0
@@ -418,9 +425,7 @@ func (v *validator) cycles() {
 // values with a variable wait for expansion (StageExpander checks them).
 func checkValues(s *Spec, errs *errorSink) {
 	c := valueChecker{errs: errs}
-	for _, p := range s.Platforms {
-		c.platform(p.Value, p.Pos, true)
-	}
+	c.platforms(s.Platforms)
 	for _, st := range s.Stages() {
 		checkStageValues(c, st)
 	}
@@ -501,6 +506,32 @@ func (c valueChecker) platform(value string, pos Pos, allowExplicit bool) {
 	}
 	if err := checkPlatform(value); err != nil {
 		c.errs.add(pos, fmt.Sprintf("invalid platform %q: %v", value, err), "build, target or os/arch[/variant] such as linux/arm64", Suggest(value, []string{PlatformBuild, PlatformTarget}))
+	}
+}
+
+// platforms checks the spec's platforms list: each platform, at most
+// MaxPlatforms of them, none twice.
+func (c valueChecker) platforms(list []String) {
+	first := map[string]Pos{}
+	for i, p := range list {
+		if i == MaxPlatforms {
+			c.errs.add(p.Pos, fmt.Sprintf("more than %d platforms", MaxPlatforms), "fewer platforms", "")
+			return
+		}
+		c.platform(p.Value, p.Pos, true)
+		if c.skip(p.Value) {
+			continue
+		}
+		parsed, err := platforms.Parse(p.Value)
+		if err != nil {
+			continue
+		}
+		key := platforms.FormatAll(platforms.Normalize(parsed))
+		if at, dup := first[key]; dup {
+			c.errs.add(p.Pos, fmt.Sprintf("platform %s is listed twice (first at %s)", shorten(p.Value), at), "each platform once", "")
+			continue
+		}
+		first[key] = p.Pos
 	}
 }
 
@@ -676,17 +707,118 @@ func validSignal(s string) bool {
 	return true
 }
 
-func validSize(s string) bool {
-	s = strings.TrimSuffix(strings.ToLower(s), "b")
-	s = strings.TrimSuffix(s, "i")
-	if n := len(s); n > 0 && strings.IndexByte("kmgt", s[n-1]) >= 0 {
-		s = s[:n-1]
+// ParseSize returns the bytes of a size such as 64m, 1g or 512MiB: a
+// whole number with an optional k, m, g or t (binary multiples, optionally
+// followed by i and b). A size that does not fit in an int64 is an error,
+// not a negative number.
+func ParseSize(s string) (int64, error) {
+	n := strings.TrimSuffix(strings.ToLower(s), "b")
+	n = strings.TrimSuffix(n, "i")
+	shift := 0
+	if l := len(n); l > 0 {
+		if i := strings.IndexByte("kmgt", n[l-1]); i >= 0 {
+			shift, n = 10*(i+1), n[:l-1]
+		}
 	}
-	if s == "" {
-		return false
+	if n == "" || strings.Trim(n, "0123456789") != "" {
+		return 0, errors.New("not a whole number of bytes with an optional k, m, g or t")
 	}
-	_, err := strconv.ParseUint(s, 10, 64)
-	return err == nil
+	v, err := strconv.ParseInt(n, 10, 64)
+	if err != nil || v > math.MaxInt64>>shift {
+		return 0, fmt.Errorf("more than %d bytes", int64(math.MaxInt64))
+	}
+	return v << shift, nil
+}
+
+// exposedPorts bounds the ports the runtimes expose, ranges counted by the
+// ports they hold and each runtime counting the ports of the runtimes it
+// extends (its image config starts as a copy of theirs). A value with a
+// variable counts as a whole range.
+func (v *validator) exposedPorts() {
+	total := 0
+	own := func(st *Stage) int {
+		n := 0
+		for _, e := range st.Expose {
+			n += exposeSize(e.Value)
+		}
+		return n
+	}
+	chain := map[*Stage]int{}
+	var portsOf func(st *Stage, depth int) int
+	portsOf = func(st *Stage, depth int) int {
+		if n, ok := chain[st]; ok {
+			return n
+		}
+		n := own(st)
+		if base := v.byName[st.From]; st.From != "" && base != nil && base != st && depth < MaxStages {
+			n += portsOf(base, depth+1)
+		}
+		chain[st] = n
+		return n
+	}
+	for _, rt := range v.s.Runtimes {
+		if total += portsOf(rt, 0); total > MaxExposedPorts {
+			pos := rt.Pos
+			if rt.Has("expose") {
+				pos = rt.At("expose")
+			}
+			v.errs.add(pos, fmt.Sprintf("the runtimes expose more than %d ports, counting the ports of each runtime's from chain and every port of a range", MaxExposedPorts), "fewer or smaller port ranges", "")
+			return
+		}
+	}
+}
+
+// exposeSize is the number of ports of an expose value.
+func exposeSize(value string) int {
+	if strings.Contains(value, "$") {
+		return 65535
+	}
+	ports, _, _ := strings.Cut(value, "/")
+	first, last, isRange := strings.Cut(ports, "-")
+	lo, err := strconv.Atoi(first)
+	if err != nil || !isRange {
+		return 1
+	}
+	hi, err := strconv.Atoi(last)
+	if err != nil || hi < lo {
+		return 1
+	}
+	return hi - lo + 1
+}
+
+// chainWork bounds the work of compiling the stages' steps. A step's
+// settings (env, workdir, user, platform) are looked up by walking back
+// through every step before it in its chain (the steps of the stages it
+// extends or runs in, and its own), so the work is the sum, over every
+// step and copy entry, of the steps before it.
+func (v *validator) chainWork() {
+	end := map[*Stage]int{}
+	var endOf func(st *Stage, depth int) int
+	endOf = func(st *Stage, depth int) int {
+		if n, ok := end[st]; ok {
+			return n
+		}
+		base := 0
+		parent := st.From
+		if st.Kind == KindArtifact {
+			parent = st.Builder
+		}
+		if p := v.byName[parent]; parent != "" && p != nil && p != st && depth < MaxStages {
+			base = endOf(p, depth+1)
+		}
+		end[st] = base + len(st.Steps) + len(st.Copy)
+		return end[st]
+	}
+	work := 0
+	for _, st := range v.s.Stages() {
+		ops := len(st.Steps) + len(st.Copy)
+		base := endOf(st, 0) - ops
+		if work += ops*base + ops*(ops+1)/2; work > MaxChainWork {
+			v.errs.add(st.Pos, fmt.Sprintf("the steps of the stages up to %s %s build on more than %d earlier steps in all", st.Kind, shorten(st.Name), MaxChainWork),
+				"fewer steps in one chain of stages (from, builder): split long chains, or run several commands in one step", "")
+			return
+		}
+	}
 }
 
 // cyclePath joins the stages of a cycle, eliding the middle of a long one.

@@ -1,0 +1,245 @@
+package hostile
+
+import (
+	"fmt"
+	"strings"
+)
+
+// newCases holds a group of cases per class of defect of issue 11, each in
+// several sizes.
+func newCases() []Case {
+	var cs []Case
+	add := func(name, src string, args map[string]string) {
+		cs = append(cs, Case{Name: name, Src: src, BuildArgs: args})
+	}
+
+	// 1. Cache namespace escape.
+	add("cache-escape-name", "version: 1\nname: ../../tenant-b/app\nbuilders:\n  go: {image: golang, preset: go}\n", nil)
+	add("cache-escape-id", CacheMount("id: ../tenant-b/go-build"), nil)
+	add("cache-escape-id-expanded", "version: 1\nargs: {ID: x}\n"+strings.TrimPrefix(CacheMount("id: ${ID}"), "version: 1\n"), map[string]string{"ID": "../../tenant-b/go-build"})
+
+	// 2. Errors without limits: duplicate and unknown keys quoting long
+	// keys, made through aliases.
+	for _, n := range []int{100, 2_000, 20_000} {
+		for _, keyLen := range []int{1 << 10, 60 << 10} {
+			add(fmt.Sprintf("duplicate-alias-keys-%d-of-%dKiB", n, keyLen>>10), DuplicateAliasKeys(n, keyLen), nil)
+			add(fmt.Sprintf("unknown-alias-keys-%d-of-%dKiB", n, keyLen>>10), UnknownAliasKeys(n, keyLen), nil)
+		}
+	}
+
+	// 3. Expansion paths without a meter: a pattern replacement whose
+	// result is the product of two lengths, in every place values are
+	// expanded (env, run commands, image references of lint and lock).
+	for _, size := range []int{1 << 10, 32 << 10, 60 << 10} {
+		big := strings.Repeat("a", size)
+		args := map[string]string{"A": big, "B": big}
+		for _, field := range []string{"env", "run", "image", "nested", "discarded"} {
+			add(fmt.Sprintf("pattern-product-%s-%dKiB", field, size>>10), PatternProduct(field, 1), args)
+		}
+		add(fmt.Sprintf("pattern-product-2000-stages-%dKiB", size>>10), PatternProduct("image", 2_000), args)
+	}
+
+	// 4. Limits counted in nodes, not bytes: an alias to a long scalar
+	// used by many run steps, env values and secrets for lint to scan.
+	for _, n := range []int{1_000, 10_000, 35_000} {
+		add(fmt.Sprintf("aliased-60KiB-run-%d-steps", n), AliasedRuns(n, 60<<10), nil)
+	}
+	add("aliased-1KiB-run-4000-steps", AliasedRuns(4_000, 1<<10), nil)
+	for _, n := range []int{100, 2_000} {
+		add(fmt.Sprintf("aliased-secret-like-env-%d-stages", n), AliasedSecretEnv(n), nil)
+	}
+
+	// 5. Ranges unrolled through an alias.
+	for _, n := range []int{10, 2_000} {
+		add(fmt.Sprintf("expose-ranges-%d-runtimes", n), ExposeRanges(n, false), nil)
+		add(fmt.Sprintf("expose-ranges-%d-chained-runtimes", n), ExposeRanges(n, true), nil)
+	}
+
+	// 6. Stages x platforms.
+	add("platforms-32-x-2000-builders", PlatformsTimesStages(32, 1_999), nil)
+	add("platforms-16-x-2000-builders", PlatformsTimesStages(16, 1_999), nil)
+	add("platforms-4-x-2000-builders", PlatformsTimesStages(4, 1_999), nil)
+	add("platforms-1000-duplicates", DuplicatePlatforms(1_000), nil)
+
+	// 7. Super-linear checks.
+	for _, n := range []int{500, 1_999} {
+		add(fmt.Sprintf("runtime-chain-%d", n), RuntimeChain(n), nil)
+	}
+	for _, n := range []int{100, 1_000} {
+		add(fmt.Sprintf("did-you-mean-%d-refs-to-1800-long-names", n), UnknownReferences(n, 1_800, 200), nil)
+	}
+	add("did-you-mean-1000-refs-to-1800-names-of-60", UnknownReferences(1_000, 1_800, 60), nil)
+
+	// 8. Values that are not what they seem.
+	for _, size := range []string{"18446744073709551615", "9223372036854775808", "9999999999999999t", "17179869184g", "-1"} {
+		add("tmpfs-size-"+size, TmpfsSize(size), nil)
+	}
+	return cs
+}
+
+// CacheMount is a builder whose run step mounts a cache with the given
+// extra key.
+func CacheMount(key string) string {
+	return "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        mounts:\n          - cache: /root/.cache\n            " + key + "\n"
+}
+
+// DuplicateAliasKeys writes n duplicate keys, each an alias to one key of
+// keyLen bytes, in mappings of at most 1,000 keys.
+func DuplicateAliasKeys(n, keyLen int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: 1\nx-k: &k %s\nx-m:\n", strings.Repeat("k", keyLen))
+	for i := range n {
+		if i%1_000 == 0 {
+			b.WriteString("  -\n")
+		}
+		fmt.Fprintf(&b, "    *k : %d\n", i)
+	}
+	return b.String()
+}
+
+// UnknownAliasKeys writes n stages whose one key is an alias to a key of
+// keyLen bytes that no stage allows.
+func UnknownAliasKeys(n, keyLen int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: 1\nx-k: &k %s\nbuilders:\n", strings.Repeat("k", keyLen))
+	for i := range min(n, 1_999) {
+		fmt.Fprintf(&b, "  b%d: {*k : 1}\n", i)
+	}
+	return b.String()
+}
+
+// PatternProduct uses ${A//?/${B}} in field of n stages.
+func PatternProduct(field string, n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nargs: {A: a, B: b}\nbuilders:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  b%d:\n", i)
+		switch field {
+		case "env":
+			b.WriteString("    image: golang\n    env: {X: \"${A//?/${B}}\"}\n")
+		case "run":
+			b.WriteString("    image: golang\n    steps:\n      - run: echo \"${A//?/${B}}\"\n")
+		case "image":
+			b.WriteString("    image: \"golang:${A//?/${B}}\"\n")
+		case "nested":
+			b.WriteString("    image: golang\n    env: {X: \"${A//?/${B//?/${A}}}\"}\n")
+		case "discarded":
+			b.WriteString("    image: golang\n    env: {X: \"${UNSET:+${A//?/${B}}}\"}\n")
+		}
+	}
+	b.WriteString("runtimes:\n  r:\n    copy:\n")
+	for i := range min(n, 50) {
+		fmt.Fprintf(&b, "      - {stage: b%d, src: /x, to: /x%d}\n", i, i)
+	}
+	return b.String()
+}
+
+// AliasedRuns has n run steps that are each an alias to one command of
+// size bytes.
+func AliasedRuns(n, size int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: 1\nx-cmd: &c %s\nbuilders:\n  go:\n    image: golang\n    steps:\n", strings.Repeat("x", size))
+	for range n {
+		b.WriteString("      - run: *c\n")
+	}
+	return b.String()
+}
+
+// AliasedSecretEnv gives n stages an env of aliases to long values that
+// contain what looks like a credential at their end.
+func AliasedSecretEnv(n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: 1\nx-v: &v %sghp_%s\nbuilders:\n", strings.Repeat("ghp_", 15<<10), strings.Repeat("A", 36))
+	for i := range n {
+		fmt.Fprintf(&b, "  b%d: {image: golang, env: {A: *v, B: *v}, steps: [{run: *v}]}\n", i)
+	}
+	return b.String()
+}
+
+// ExposeRanges gives n runtimes the whole port range of every protocol
+// through an alias; chained, each runtime extends the one before it.
+func ExposeRanges(n int, chained bool) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nx-e: &e [1-65535, 1-65535/udp, 1-65535/sctp]\nruntimes:\n")
+	for i := range n {
+		if chained && i > 0 {
+			fmt.Fprintf(&b, "  r%d: {from: r%d, expose: *e}\n", i, i-1)
+		} else {
+			fmt.Fprintf(&b, "  r%d: {expose: *e}\n", i)
+		}
+	}
+	return b.String()
+}
+
+// PlatformsTimesStages lists p platforms and n builders that one runtime
+// reaches.
+func PlatformsTimesStages(p, n int) string {
+	arches := []string{"amd64", "arm64", "arm/v7", "arm/v6", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64", "arm/v5", "mips64", "mips", "mipsle", "ppc64", "wasm"}
+	var b strings.Builder
+	b.WriteString("version: 1\nplatforms: [")
+	for i := range p {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		os := []string{"linux", "freebsd", "windows", "darwin"}[i/len(arches)%4]
+		fmt.Fprintf(&b, "%s/%s", os, arches[i%len(arches)])
+	}
+	b.WriteString("]\nbuilders:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  b%d: {image: golang, steps: [{run: make}]}\n", i)
+	}
+	b.WriteString("runtimes:\n  r:\n    copy:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "      - {stage: b%d, src: /x, to: /x%d}\n", i, i)
+	}
+	return b.String()
+}
+
+// DuplicatePlatforms lists one platform n times.
+func DuplicatePlatforms(n int) string {
+	return "version: 1\nplatforms: [" + strings.TrimSuffix(strings.Repeat("linux/amd64, ", n), ", ") + "]\nruntimes:\n  r: {}\n"
+}
+
+// RuntimeChain extends n runtimes, each from the one before, each copying
+// a static artifact, on a base with a shell: lint looks at the whole chain
+// of every runtime.
+func RuntimeChain(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nbuilders:\n  go: {image: golang, preset: go}\nartifacts:\n  app: {builder: go, steps: [{run: go build -o /out/app}], outputs: [/out/app]}\nruntimes:\n  r0: {image: alpine, copy: [{artifact: app, to: /}]}\n")
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, "  r%d: {from: r%d, copy: [{artifact: app, to: /}]}\n", i, i-1)
+	}
+	return b.String()
+}
+
+// UnknownReferences declares names builders with names of nameLen bytes
+// and refs artifacts that each name a builder that does not exist, one
+// letter off, for "did you mean" to look for.
+func UnknownReferences(refs, names, nameLen int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nbuilders:\n")
+	name := func(i int) string {
+		s := fmt.Sprintf("b%d-", i)
+		return s + strings.Repeat("x", nameLen-len(s))
+	}
+	for i := range names {
+		fmt.Fprintf(&b, "  %s: {image: golang}\n", name(i))
+	}
+	b.WriteString("artifacts:\n")
+	for i := range min(refs, 2_000-names) {
+		fmt.Fprintf(&b, "  a%d: {builder: %sy}\n", i, name(i % names)[:nameLen-1])
+	}
+	// More references than stages: needs lists.
+	if refs > 2_000-names {
+		b.WriteString("runtimes:\n  r:\n    needs:\n")
+		for i := range refs {
+			fmt.Fprintf(&b, "      - %sy\n", name(i % names)[:nameLen-1])
+		}
+	}
+	return b.String()
+}
+
+// TmpfsSize mounts a tmpfs of the given size.
+func TmpfsSize(size string) string {
+	return "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        mounts:\n          - {tmpfs: /tmp, size: \"" + size + "\"}\n"
+}
