@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -35,13 +36,14 @@ const (
 	hostileAddressSpace = 16 << 30
 )
 
-// hostileCaseEnv names the case a child process runs.
+// hostileCaseEnv names the file of the case a child process runs.
 const hostileCaseEnv = "MSTAGE_HOSTILE_CASE"
 
 // hostileOutcome is what a child reports on stdout.
 type hostileOutcome struct {
-	Err string `json:"error,omitempty"` // the first error, or "" for a valid result
-	Ops int    `json:"ops"`             // LLB ops marshalled, over all platforms
+	Err    string `json:"error,omitempty"` // the first error, or "" for a valid result
+	Ops    int    `json:"ops"`             // LLB ops marshalled, over all platforms
+	MaxRSS int64  `json:"maxrss"`          // the child's peak resident memory, in bytes
 }
 
 // TestHostileCorpus runs each case of the hostile corpus through parse,
@@ -54,10 +56,29 @@ func TestHostileCorpus(t *testing.T) {
 	if os.Getenv(hostileCaseEnv) != "" {
 		t.Skip("in a child")
 	}
-	for _, c := range hostile.Cases() {
+	dir := t.TempDir()
+	for i, c := range hostile.Cases() {
 		t.Run(c.Name, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHostileCorpusChild$", "-test.v=false")
-			cmd.Env = append(os.Environ(), hostileCaseEnv+"="+c.Name, "GOMAXPROCS=2")
+			// The child reads the case from files (the spec as bytes, its
+			// build args as JSON), so that it does not spend its time and
+			// memory making the whole corpus.
+			file := filepath.Join(dir, fmt.Sprintf("case-%d", i))
+			args, err := json.Marshal(c.BuildArgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file+".yaml", []byte(c.Src), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file+".args", args, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			// The child is started by a shell that forks it: a process
+			// that os/exec starts inherits this one's peak RSS (it runs on
+			// this process's memory until it calls exec), so only a
+			// grandchild's rusage measures itself alone.
+			cmd := exec.Command("/bin/sh", "-c", `"$@"; exit $?`, "sh", os.Args[0], "-test.run=^TestHostileCorpusChild$", "-test.v=false")
+			cmd.Env = append(os.Environ(), hostileCaseEnv+"="+file, "GOMAXPROCS=2")
 			var stdout, stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			if err := cmd.Start(); err != nil {
@@ -65,7 +86,6 @@ func TestHostileCorpus(t *testing.T) {
 			}
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
-			var err error
 			select {
 			case err = <-done:
 			case <-time.After(60 * time.Second):
@@ -73,15 +93,14 @@ func TestHostileCorpus(t *testing.T) {
 				<-done
 				t.Fatalf("the child ran for more than a minute")
 			}
+			// CPU time: the shell's rusage, which holds the child's.
 			usage, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 			if usage == nil {
 				t.Fatal("no rusage")
 			}
 			cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-			rss := usage.Maxrss << 10 // KiB on Linux
-			t.Logf("cpu %v, peak rss %d MiB", cpu.Round(time.Millisecond), rss>>20)
 			if err != nil {
-				t.Fatalf("child failed: %v\n%s%s", err, tail(stdout.String()), tail(stderr.String()))
+				t.Fatalf("child failed after %v of CPU: %v\n%s%s", cpu, err, tail(stdout.String()), tail(stderr.String()))
 			}
 			var out hostileOutcome
 			line := stdout.String()
@@ -93,6 +112,12 @@ func TestHostileCorpus(t *testing.T) {
 			}
 			if err := json.Unmarshal([]byte(line), &out); err != nil {
 				t.Fatalf("child output %q: %v", tail(stdout.String()), err)
+			}
+			// Peak RSS: the child's own rusage.
+			rss := out.MaxRSS
+			t.Logf("cpu %v, peak rss %d MiB", cpu.Round(time.Millisecond), rss>>20)
+			if rss <= 0 {
+				t.Errorf("the child reported no peak RSS")
 			}
 			if cpu > hostileMaxCPU {
 				t.Errorf("used %v of CPU, more than %v", cpu, hostileMaxCPU)
@@ -125,22 +150,25 @@ func tail(s string) string {
 // TestHostileCorpusChild is the child of TestHostileCorpus: it runs the
 // case named by hostileCaseEnv and prints a hostileOutcome.
 func TestHostileCorpusChild(t *testing.T) {
-	name := os.Getenv(hostileCaseEnv)
-	if name == "" {
+	file := os.Getenv(hostileCaseEnv)
+	if file == "" {
 		t.Skip("run by TestHostileCorpus")
 	}
 	limit := &syscall.Rlimit{Cur: hostileAddressSpace, Max: hostileAddressSpace}
 	if err := syscall.Setrlimit(syscall.RLIMIT_AS, limit); err != nil {
 		t.Fatal(err)
 	}
-	var c hostile.Case
-	for _, h := range hostile.Cases() {
-		if h.Name == name {
-			c = h
-		}
+	src, err := os.ReadFile(file + ".yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if c.Name == "" {
-		t.Fatalf("no case %q", name)
+	args, err := os.ReadFile(file + ".args")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := hostile.Case{Name: file, Src: string(src)}
+	if err := json.Unmarshal(args, &c.BuildArgs); err != nil {
+		t.Fatal(err)
 	}
 	ops, err := runHostile(c)
 	out := hostileOutcome{Ops: ops}
@@ -151,8 +179,12 @@ func TestHostileCorpusChild(t *testing.T) {
 			out.Err = list[0].Error()
 		}
 	}
-	data, _ := json.Marshal(out)
-	fmt.Println(string(data))
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err == nil {
+		out.MaxRSS = usage.Maxrss << 10 // KiB on Linux
+	}
+	result, _ := json.Marshal(out)
+	fmt.Println(string(result))
 }
 
 // hostilePlatforms are the four platforms each case is compiled for when

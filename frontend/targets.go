@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/subrequests/targets"
@@ -21,14 +22,21 @@ func targetStage(s *spec.Spec, name string) (*spec.Stage, error) {
 	for _, st := range s.Stages() {
 		names = append(names, st.Name)
 	}
-	msg := fmt.Sprintf("target %q is not a stage of %s", name, s.Filename)
-	if guess := spec.Suggest(name, names); guess != "" {
-		msg += fmt.Sprintf("; did you mean %q?", guess)
+	expected := "the name of a stage"
+	if len(names) > 0 && len(names) <= 10 {
+		expected = "one of " + strings.Join(names, ", ")
 	}
-	if len(names) > 0 {
-		msg += " (stages: " + strings.Join(names, ", ") + ")"
+	return nil, spec.ErrorList{{Filename: s.Filename, Pos: s.Pos, Msg: fmt.Sprintf("target %s is not a stage of %s", shortName(name), s.Filename),
+		Expected: expected, Suggestion: spec.Suggest(name, names)}}
+}
+
+// shortName quotes a name for a message, cutting a long one.
+func shortName(name string) string {
+	const keep = 60
+	if len(name) <= keep {
+		return strconv.Quote(name)
 	}
-	return nil, fmt.Errorf("%s", msg)
+	return strconv.Quote(strings.ToValidUTF8(name[:keep], "")) + "..."
 }
 
 // listTargets answers --call=targets: every stage in file order, its kind in

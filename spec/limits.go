@@ -63,9 +63,11 @@ const (
 	// extends: each port is an entry of an image config.
 	MaxExposedPorts = 1 << 18
 	// MaxChainWork bounds the sum, over every step and runtime copy entry,
-	// of the steps before it in its chain of stages: LLB looks a step's
-	// settings up by walking back through them.
-	MaxChainWork = 1_000_000
+	// of the steps before it in its chain of stages (from, builder), times
+	// the platforms of the build: LLB looks a step's settings up by walking
+	// back through the steps before it, on every platform. Parse checks it
+	// for one platform, CheckBuildSize for the platforms of the build.
+	MaxChainWork = 1_600_000
 )
 
 // CheckBuildSize checks that building target (the default target when
@@ -90,6 +92,9 @@ func (s *Spec) CheckBuildSize(target string, n int) error {
 	case n*stages > MaxStagePlatforms:
 		errs.add(pos, fmt.Sprintf("target %s reaches %d stages, which for %d platforms is %d stage builds, more than the limit of %d", shorten(target), stages, n, n*stages, MaxStagePlatforms),
 			fmt.Sprintf("at most %d stages for %d platforms, or fewer platforms per build", MaxStagePlatforms/n, n), "")
+	case n*s.chainWork > MaxChainWork:
+		errs.add(pos, fmt.Sprintf("the steps of the spec build on %d earlier steps in all, which for %d platforms is more than the limit of %d", s.chainWork, n, MaxChainWork),
+			fmt.Sprintf("at most %d for %d platforms: shorter chains of stages, or fewer platforms per build", MaxChainWork/n, n), "")
 	}
 	return errs.result()
 }

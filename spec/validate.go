@@ -154,7 +154,13 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 		if len(candidates) > 0 && len(candidates) <= 10 {
 			expected = "one of " + strings.Join(candidates, ", ")
 		}
-		v.errs.add(pos, fmt.Sprintf("%s %s not found", what, shorten(name)), expected, Suggest(name, candidates))
+		// Only the first MaxErrors errors are likely to be shown: the
+		// others are not worth the comparisons of a suggestion.
+		suggestion := ""
+		if len(v.errs.errs) < MaxErrors {
+			suggestion = Suggest(name, candidates)
+		}
+		v.errs.add(pos, fmt.Sprintf("%s %s not found", what, shorten(name)), expected, suggestion)
 		return nil
 	}
 	if want != "" && target.Kind != want {
@@ -819,6 +825,7 @@ func (v *validator) chainWork() {
 			return
 		}
 	}
+	v.s.chainWork = work
 }
 
 // cyclePath joins the stages of a cycle, eliding the middle of a long one.

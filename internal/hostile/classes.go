@@ -59,12 +59,19 @@ func newCases() []Case {
 	add("platforms-32-x-2000-builders", PlatformsTimesStages(32, 1_999), nil)
 	add("platforms-16-x-2000-builders", PlatformsTimesStages(16, 1_999), nil)
 	add("platforms-4-x-2000-builders", PlatformsTimesStages(4, 1_999), nil)
+	add("platforms-4-x-1990-builders", PlatformsTimesStages(4, 1_990), nil)
+	add("platforms-2-x-1990-builders", PlatformsTimesStages(2, 1_990), nil)
 	add("platforms-1000-duplicates", DuplicatePlatforms(1_000), nil)
 
 	// 7. Super-linear checks.
-	for _, n := range []int{500, 1_999} {
+	for _, n := range []int{500, 1_998} {
 		add(fmt.Sprintf("runtime-chain-%d", n), RuntimeChain(n), nil)
 	}
+	// Steps in one chain of stages: LLB walks back through them.
+	for _, n := range []int{700, 1_400} {
+		add(fmt.Sprintf("steps-%d-in-one-builder", n), AliasedRuns(n, 8), nil)
+	}
+	add("steps-40-in-each-of-50-chained-builders", ChainedBuilderSteps(50, 40), nil)
 	for _, n := range []int{100, 1_000} {
 		add(fmt.Sprintf("did-you-mean-%d-refs-to-1800-long-names", n), UnknownReferences(n, 1_800, 200), nil)
 	}
@@ -149,7 +156,7 @@ func AliasedRuns(n, size int) string {
 // contain what looks like a credential at their end.
 func AliasedSecretEnv(n int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "version: 1\nx-v: &v %sghp_%s\nbuilders:\n", strings.Repeat("ghp_", 15<<10), strings.Repeat("A", 36))
+	fmt.Fprintf(&b, "version: 1\nx-v: &v %sghp_%s\nbuilders:\n", strings.Repeat("ghp_ ", 12<<10), strings.Repeat("A", 36))
 	for i := range n {
 		fmt.Fprintf(&b, "  b%d: {image: golang, env: {A: *v, B: *v}, steps: [{run: *v}]}\n", i)
 	}
@@ -188,10 +195,25 @@ func PlatformsTimesStages(p, n int) string {
 	for i := range n {
 		fmt.Fprintf(&b, "  b%d: {image: golang, steps: [{run: make}]}\n", i)
 	}
-	b.WriteString("runtimes:\n  r:\n    copy:\n")
+	b.WriteString("runtimes:\n  r:\n    needs:\n")
 	for i := range n {
-		fmt.Fprintf(&b, "      - {stage: b%d, src: /x, to: /x%d}\n", i, i)
+		fmt.Fprintf(&b, "      - b%d\n", i)
 	}
+	return b.String()
+}
+
+// ChainedBuilderSteps chains n builders by from, each with steps run
+// steps, and builds an artifact in the last.
+func ChainedBuilderSteps(n, steps int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nbuilders:\n  b0: {image: golang}\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  b%d:\n    from: b%d\n    steps:\n", i, i-1)
+		for j := range steps {
+			fmt.Fprintf(&b, "      - run: echo %d-%d\n", i, j)
+		}
+	}
+	fmt.Fprintf(&b, "artifacts:\n  a: {builder: b%d, steps: [{run: make}], outputs: [/out/a]}\n", n)
 	return b.String()
 }
 
@@ -213,28 +235,26 @@ func RuntimeChain(n int) string {
 }
 
 // UnknownReferences declares names builders with names of nameLen bytes
-// and refs artifacts that each name a builder that does not exist, one
-// letter off, for "did you mean" to look for.
+// and a runtime that needs refs stages that do not exist, each one letter
+// off a builder's name, for "did you mean" to look for. The references
+// are aliases to ten distinct names, so that the file stays small.
 func UnknownReferences(refs, names, nameLen int) string {
 	var b strings.Builder
-	b.WriteString("version: 1\nbuilders:\n")
 	name := func(i int) string {
 		s := fmt.Sprintf("b%d-", i)
 		return s + strings.Repeat("x", nameLen-len(s))
 	}
+	b.WriteString("version: 1\n")
+	for i := range 10 {
+		fmt.Fprintf(&b, "x-%d: &r%d %sy\n", i, i, name(i * names / 10)[:nameLen-1])
+	}
+	b.WriteString("builders:\n")
 	for i := range names {
 		fmt.Fprintf(&b, "  %s: {image: golang}\n", name(i))
 	}
-	b.WriteString("artifacts:\n")
-	for i := range min(refs, 2_000-names) {
-		fmt.Fprintf(&b, "  a%d: {builder: %sy}\n", i, name(i % names)[:nameLen-1])
-	}
-	// More references than stages: needs lists.
-	if refs > 2_000-names {
-		b.WriteString("runtimes:\n  r:\n    needs:\n")
-		for i := range refs {
-			fmt.Fprintf(&b, "      - %sy\n", name(i % names)[:nameLen-1])
-		}
+	b.WriteString("runtimes:\n  r:\n    needs:\n")
+	for i := range refs {
+		fmt.Fprintf(&b, "      - *r%d\n", i%10)
 	}
 	return b.String()
 }
