@@ -326,3 +326,15 @@ runtimes:
     copy: {artifact: app}
 `
 }
+
+// Seeds returns the sources of the cases of at most maxLen bytes, to seed
+// the fuzz targets.
+func Seeds(maxLen int) [][]byte {
+	var out [][]byte
+	for _, c := range Cases() {
+		if len(c.Src) <= maxLen {
+			out = append(out, []byte(c.Src))
+		}
+	}
+	return out
+}
