@@ -270,3 +270,29 @@ func (hostileContexts) Main(context.Context) (llb.State, error) {
 func (hostileContexts) Named(context.Context, string, ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, error) {
 	return nil, nil, nil
 }
+
+// TestRequestedPlatformsAreDedupedAndBounded checks that platforms named
+// twice by the client (linux/arm64 and linux/arm64/v8 are one platform)
+// are built once, and that a request for more platforms than
+// spec.MaxPlatforms fails with an error positioned in the spec.
+func TestRequestedPlatformsAreDedupedAndBounded(t *testing.T) {
+	var ps []ocispecs.Platform
+	for _, p := range []string{"linux/amd64", "linux/arm64", "linux/arm64/v8", "linux/amd64", "linux/arm/v7"} {
+		ps = append(ps, platforms.Normalize(platforms.MustParse(p)))
+	}
+	if got := uniquePlatforms(ps); len(got) != 3 {
+		t.Errorf("uniquePlatforms = %v, want 3 platforms", got)
+	}
+	s, err := spec.Parse("mstage.yaml", []byte("version: 1\nruntimes:\n  r: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := make([]ocispecs.Platform, spec.MaxPlatforms+1)
+	for i := range many {
+		many[i] = ocispecs.Platform{OS: "linux", Architecture: fmt.Sprintf("arch%d", i)}
+	}
+	err = checkBuildSize(s, "", uniquePlatforms(many))
+	if err == nil || !strings.HasPrefix(err.Error(), "mstage.yaml:3:3: the build is for 17 platforms, more than the limit of 16") {
+		t.Errorf("error = %v", err)
+	}
+}

@@ -200,6 +200,77 @@ func (tc hostileCase) run() error {
 	return err
 }
 
+// TestHostileClasses checks the first error of the corpus cases of each
+// class of defect of issue 11 that Parse or Expand rejects, and bounds
+// what rejecting them costs: maxHostileAlloc of heap, at most MaxErrors
+// errors plus the "too many errors" line, and no error longer than
+// 2 KiB however long the values it quotes. frontend's TestHostileCorpus
+// runs the whole corpus through compile as well.
+func TestHostileClasses(t *testing.T) {
+	corpus := map[string]hostile.Case{}
+	for _, c := range hostile.Cases() {
+		corpus[c.Name] = c
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"cache-escape-name", "2:7: name \"../../tenant-b/app\" has a .. segment, which would leave its cache namespace; expected a project name such as myapp or team/app"},
+		{"cache-escape-id", "9:17: cache id \"../tenant-b/go-build\" has a .. segment, which would leave its cache namespace; expected an id such as go-build or team/npm"},
+		{"cache-escape-id-expanded", "10:17: cache id \"../../tenant-b/go-build\" has a .. segment, which would leave its cache namespace; expected an id such as go-build or team/npm"},
+		{"duplicate-alias-keys-2000-of-1KiB", "3:16: duplicate key \"KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK\"... (1024 bytes) in args (first set at 3:8); expected each key once"},
+		{"duplicate-alias-keys-12000-of-60KiB", "3:601: document holds more than 4194304 bytes of text once aliases are expanded; expected fewer uses of aliases to long values"},
+		{"unknown-alias-keys-12000-of-1KiB", "4:8: unknown key \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"... (1024 bytes) in builder \"b0\"; expected one of description, env, from, image, platform, preset, steps, user, workdir"},
+		{"pattern-product-env-1KiB", "6:14: \"${A//?/${B}}\" expands to more than the limit of 65536 bytes"},
+		{"pattern-product-env-32KiB", "6:14: \"${A//?/${B}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
+		{"pattern-product-nested-1KiB", "6:14: \"${A//?/${B//?/${A}}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
+		{"pattern-product-discarded-32KiB", "6:14: \"${UNSET:+${A//?/${B}}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
+		{"pattern-product-image-60KiB", "5:12: \"golang:${A//?/${B}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
+		{"pattern-product-1999-stages-1KiB", "5:12: \"golang:${A//?/${B}}\" expands to more than the limit of 65536 bytes"},
+		{"aliased-60KiB-run-35000-steps", "3:757: document holds more than 4194304 bytes of text once aliases are expanded; expected fewer uses of aliases to long values"},
+		{"aliased-secret-like-env-2000-stages", "26:40: document holds more than 4194304 bytes of text once aliases are expanded; expected fewer uses of aliases to long values"},
+		{"expose-ranges-10-runtimes", "5:16: the runtimes expose more than 262144 ports, counting the ports of each runtime's from chain and every port of a range; expected fewer or smaller port ranges"},
+		{"expose-ranges-2000-chained-runtimes", "5:26: the runtimes expose more than 262144 ports, counting the ports of each runtime's from chain and every port of a range; expected fewer or smaller port ranges"},
+		{"platforms-32-x-2000-builders", "2:231: more than 16 platforms; expected fewer platforms"},
+		{"platforms-1000-duplicates", "2:26: platform \"linux/amd64\" is listed twice (first at 2:13); expected each platform once"},
+		{"steps-40-in-each-of-50-chained-builders", "1896:3: the steps of the stages up to builder \"b45\" build on more than 1600000 earlier steps in all; expected fewer steps in one chain of stages (from, builder): split long chains, or run several commands in one step"},
+		{"aliased-100B-run-35000-steps", "321:3: the steps of the stages up to builder \"b316\" build on more than 1600000 earlier steps in all; expected fewer steps in one chain of stages (from, builder): split long chains, or run several commands in one step"},
+		{"runtime-chain-1998", "1795:3: the steps of the stages up to runtime \"r1788\" build on more than 1600000 earlier steps in all; expected fewer steps in one chain of stages (from, builder): split long chains, or run several commands in one step"},
+		{"did-you-mean-1000-refs-to-1800-long-names", "1816:9: stage \"b0-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"... (200 bytes) not found; expected the name of a stage"},
+		{"did-you-mean-1000-refs-to-1800-names-of-60", "1816:9: stage \"b0-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxy\" not found; expected the name of a stage; did you mean \"b0-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"?"},
+		{"tmpfs-size-18446744073709551615", "8:33: invalid tmpfs size \"18446744073709551615\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"tmpfs-size-9223372036854775808", "8:33: invalid tmpfs size \"9223372036854775808\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"tmpfs-size-9999999999999999t", "8:33: invalid tmpfs size \"9999999999999999t\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"tmpfs-size-17179869184g", "8:33: invalid tmpfs size \"17179869184g\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"tmpfs-size--1", "8:33: invalid tmpfs size \"-1\": not a whole number of bytes with an optional k, m, g or t; expected a size such as 64m or 1g, at most 8 EiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ok := corpus[tc.name]
+			if !ok {
+				t.Fatalf("no case %s in the corpus", tc.name)
+			}
+			hc := hostileCase{name: c.Name, src: c.Src, buildArgs: c.BuildArgs}
+			var err error
+			alloc := allocated(func() { err = hc.run() })
+			if alloc > maxHostileAlloc {
+				t.Errorf("allocated %d MB, more than %d MB", alloc>>20, maxHostileAlloc>>20)
+			}
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error = %v, want an ErrorList", err)
+			}
+			if got := strings.TrimPrefix(list[0].Error(), "mstage.yaml:"); got != tc.want {
+				t.Errorf("error:\n%s\nwant:\n%s", got, tc.want)
+			}
+			if len(list) > MaxErrors+1 {
+				t.Errorf("%d errors", len(list))
+			}
+			for _, e := range list {
+				if !e.Pos.IsValid() || len(e.Error()) > 2<<10 {
+					t.Errorf("error without a position or longer than 2 KiB: %.200s", e.Error())
+				}
+			}
+		})
+	}
+}
+
 // TestHostileCasesAreInTheCorpus checks that the corpus that frontend's
 // TestHostileCorpus runs in a child process holds every case above, with
 // the same source and build args, and that the limits it sizes its cases

@@ -144,17 +144,23 @@ func satMul(a, b int) int {
 	return min(a*b, saturated)
 }
 
-// expandWork returns an upper bound of the bytes the shell lexer builds
+// expandWork returns an upper bound of the bytes the shell lexer allocates
 // while it expands word (with SkipProcessQuotes): the result of every
 // nested word it processes and of every substitution, each counted twice
-// (the lexer builds a result and a word list side by side). It follows
+// (the lexer builds a result and a word list side by side), times
+// allocFactor. It follows
 // the lexer's grammar: processStopOn, processDollar and processName of
 // github.com/moby/buildkit/frontend/dockerfile/shell.
 func expandWork(word string, size func(string) int) int {
 	w := &workScanner{s: word, size: size}
 	w.seq(0)
-	return w.work
+	return satMul(w.work, allocFactor)
 }
+
+// allocFactor is how many bytes the lexer allocates per byte of the
+// strings it builds: buffers that double as they grow, and the copy of each
+// buffer into its string (measured: about 3).
+const allocFactor = 4
 
 type workScanner struct {
 	s    string

@@ -53,7 +53,7 @@ func TestWordExpanderRefusesBeforeBuilding(t *testing.T) {
 		}
 	}
 	// The limit on all expansions of one WordExpander.
-	x := NewWordExpander(map[string]string{"A": strings.Repeat("a", 1<<20)})
+	x := NewWordExpander(map[string]string{"A": strings.Repeat("a", 256<<10)})
 	var err error
 	for i := 0; i < 100 && err == nil; i++ {
 		_, _, err = x.Expand("${A:+x}${A:+x}${A:+x}${A:+x}${A:+x}")

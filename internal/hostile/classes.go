@@ -20,7 +20,7 @@ func newCases() []Case {
 
 	// 2. Errors without limits: duplicate and unknown keys quoting long
 	// keys, made through aliases.
-	for _, n := range []int{100, 2_000, 20_000} {
+	for _, n := range []int{100, 2_000, 12_000} {
 		for _, keyLen := range []int{1 << 10, 60 << 10} {
 			add(fmt.Sprintf("duplicate-alias-keys-%d-of-%dKiB", n, keyLen>>10), DuplicateAliasKeys(n, keyLen), nil)
 			add(fmt.Sprintf("unknown-alias-keys-%d-of-%dKiB", n, keyLen>>10), UnknownAliasKeys(n, keyLen), nil)
@@ -36,14 +36,16 @@ func newCases() []Case {
 		for _, field := range []string{"env", "run", "image", "nested", "discarded"} {
 			add(fmt.Sprintf("pattern-product-%s-%dKiB", field, size>>10), PatternProduct(field, 1), args)
 		}
-		add(fmt.Sprintf("pattern-product-2000-stages-%dKiB", size>>10), PatternProduct("image", 2_000), args)
+		add(fmt.Sprintf("pattern-product-1999-stages-%dKiB", size>>10), PatternProduct("image", 1_999), args)
 	}
 
 	// 4. Limits counted in nodes, not bytes: an alias to a long scalar
 	// used by many run steps, env values and secrets for lint to scan.
 	for _, n := range []int{1_000, 10_000, 35_000} {
-		add(fmt.Sprintf("aliased-60KiB-run-%d-steps", n), AliasedRuns(n, 60<<10), nil)
+		add(fmt.Sprintf("aliased-60KiB-run-%d-steps", n), AliasedRunStages(n, 60<<10), nil)
 	}
+	add("aliased-100B-run-35000-steps", AliasedRunStages(35_000, 100), nil)
+	add("aliased-100B-run-30000-steps", AliasedRunStages(30_000, 100), nil)
 	add("aliased-1KiB-run-4000-steps", AliasedRuns(4_000, 1<<10), nil)
 	for _, n := range []int{100, 2_000} {
 		add(fmt.Sprintf("aliased-secret-like-env-%d-stages", n), AliasedSecretEnv(n), nil)
@@ -90,17 +92,18 @@ func CacheMount(key string) string {
 	return "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        mounts:\n          - cache: /root/.cache\n            " + key + "\n"
 }
 
-// DuplicateAliasKeys writes n duplicate keys, each an alias to one key of
-// keyLen bytes, in mappings of at most 1,000 keys.
+// DuplicateAliasKeys writes n duplicate args, each an alias to one name
+// of keyLen bytes, in one flow mapping.
 func DuplicateAliasKeys(n, keyLen int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "version: 1\nx-k: &k %s\nx-m:\n", strings.Repeat("k", keyLen))
+	fmt.Fprintf(&b, "version: 1\nx-k: &k %s\nargs: {", strings.Repeat("K", keyLen))
 	for i := range n {
-		if i%1_000 == 0 {
-			b.WriteString("  -\n")
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "    *k : %d\n", i)
+		fmt.Fprintf(&b, "*k : %d", i)
 	}
+	b.WriteString("}\n")
 	return b.String()
 }
 
@@ -148,6 +151,28 @@ func AliasedRuns(n, size int) string {
 	fmt.Fprintf(&b, "version: 1\nx-cmd: &c %s\nbuilders:\n  go:\n    image: golang\n    steps:\n", strings.Repeat("x", size))
 	for range n {
 		b.WriteString("      - run: *c\n")
+	}
+	return b.String()
+}
+
+// AliasedRunStages has n run steps in all, each an alias to one command of
+// size bytes: lists of 100 steps, each list an alias used by many stages.
+func AliasedRunStages(n, size int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "version: 1\nx-cmd: &c %s\nx-steps: &s [", strings.Repeat("x", size))
+	for i := range 100 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("{run: *c}")
+	}
+	b.WriteString("]\nbuilders:\n")
+	for i := range (n + 99) / 100 {
+		fmt.Fprintf(&b, "  b%d: {image: golang, steps: *s}\n", i)
+	}
+	b.WriteString("runtimes:\n  r:\n    needs:\n")
+	for i := range (n + 99) / 100 {
+		fmt.Fprintf(&b, "      - b%d\n", i)
 	}
 	return b.String()
 }
