@@ -579,13 +579,9 @@ func escapesRoot(p string) bool {
 	return false
 }
 
-// cacheID checks the id of a cache mount.
+// cacheID checks the id of a cache mount (an empty id means the target).
 func (c valueChecker) cacheID(id string, pos Pos) {
 	if c.skip(id) {
-		return
-	}
-	if id == "" {
-		c.errs.add(pos, "cache mount has an empty id", "an id such as go-build, or no id to use the target", "")
 		return
 	}
 	if err := CheckCacheIDPart(id); err != nil {
