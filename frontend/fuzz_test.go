@@ -28,7 +28,7 @@ func FuzzOutline(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	for _, seed := range hostile.Seeds(16 << 10) {
+	for _, seed := range hostile.Seeds(4 << 10) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

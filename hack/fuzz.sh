@@ -2,7 +2,7 @@
 # hack/fuzz.sh — run every Go fuzz target of mstage for a while, each under a
 # memory limit, so that running out of memory counts as a crash.
 #
-#   hack/fuzz.sh [MINUTES]        # default 5 minutes per target
+#   hack/fuzz.sh [MINUTES] [TARGET...]   # default 5 minutes, every target
 #
 # Targets: FuzzParse (spec), FuzzCompile (llbgen), FuzzLint (lint),
 # FuzzOutline (frontend). Each runs with one worker (-parallel 1) so that the
@@ -24,6 +24,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 minutes=${1:-5}
+shift || true
+only=" $* "
 mem_kb=${MSTAGE_FUZZ_MEM_KB:-4194304}
 logs=${MSTAGE_FUZZ_LOGS:-/tmp/mstage-fuzz}
 mkdir -p "$logs"
@@ -40,6 +42,9 @@ summary="$logs/summary.txt"
 : >"$summary"
 for t in "${targets[@]}"; do
   read -r name pkg <<<"$t"
+  if [[ "$only" != "  " && "$only" != *" $name "* ]]; then
+    continue
+  fi
   log="$logs/$name.log"
   printf '==> %s (%s) for %sm, address space limited to %s KiB\n' "$name" "$pkg" "$minutes" "$mem_kb"
   # Build the test binary first, outside the limit (the compiler needs more).

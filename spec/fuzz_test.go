@@ -17,7 +17,7 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(data)
 	}
-	for _, seed := range hostile.Seeds(16 << 10) {
+	for _, seed := range hostile.Seeds(4 << 10) {
 		f.Add(seed)
 	}
 	f.Add([]byte("version: 1\nx: &a [*a]\n"))

@@ -30,6 +30,8 @@ func newCases() []Case {
 	// 3. Expansion paths without a meter: a pattern replacement whose
 	// result is the product of two lengths, in every place values are
 	// expanded (env, run commands, image references of lint and lock).
+	small := strings.Repeat("a", 250) // a result just under MaxExpandedLen
+	add("pattern-product-env-250B", PatternProduct("env", 1), map[string]string{"A": small, "B": small})
 	for _, size := range []int{1 << 10, 32 << 10, 60 << 10} {
 		big := strings.Repeat("a", size)
 		args := map[string]string{"A": big, "B": big}
@@ -47,12 +49,13 @@ func newCases() []Case {
 	add("aliased-100B-run-35000-steps", AliasedRunStages(35_000, 100), nil)
 	add("aliased-100B-run-30000-steps", AliasedRunStages(30_000, 100), nil)
 	add("aliased-1KiB-run-4000-steps", AliasedRuns(4_000, 1<<10), nil)
+	add("aliased-60KiB-run-67-steps", AliasedRuns(67, 60<<10), nil) // just under MaxDocumentBytes
 	for _, n := range []int{100, 2_000} {
 		add(fmt.Sprintf("aliased-secret-like-env-%d-stages", n), AliasedSecretEnv(n), nil)
 	}
 
 	// 5. Ranges unrolled through an alias.
-	for _, n := range []int{10, 2_000} {
+	for _, n := range []int{1, 10, 2_000} {
 		add(fmt.Sprintf("expose-ranges-%d-runtimes", n), ExposeRanges(n, false), nil)
 		add(fmt.Sprintf("expose-ranges-%d-chained-runtimes", n), ExposeRanges(n, true), nil)
 	}
@@ -70,7 +73,7 @@ func newCases() []Case {
 		add(fmt.Sprintf("runtime-chain-%d", n), RuntimeChain(n), nil)
 	}
 	// Steps in one chain of stages: LLB walks back through them.
-	for _, n := range []int{700, 1_400} {
+	for _, n := range []int{700, 890, 1_400} {
 		add(fmt.Sprintf("steps-%d-in-one-builder", n), AliasedRuns(n, 8), nil)
 	}
 	add("steps-40-in-each-of-50-chained-builders", ChainedBuilderSteps(50, 40), nil)
