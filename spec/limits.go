@@ -61,7 +61,7 @@ const (
 	// MaxExposedPorts bounds the ports all runtimes expose, a range
 	// counting every port in it and a runtime the ports of the runtimes it
 	// extends: each port is an entry of an image config.
-	MaxExposedPorts = 1 << 18
+	MaxExposedPorts = 1 << 16
 	// MaxChainWork bounds the sum, over every step and runtime copy entry,
 	// of the steps before it in its chain of stages (from, builder), times
 	// the platforms of the build: LLB looks a step's settings up by walking

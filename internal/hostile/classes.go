@@ -55,6 +55,7 @@ func newCases() []Case {
 	}
 
 	// 5. Ranges unrolled through an alias.
+	add("expose-one-full-range", "version: 1\nruntimes:\n  r: {expose: [1-65535]}\n", nil) // at the limit
 	for _, n := range []int{1, 10, 2_000} {
 		add(fmt.Sprintf("expose-ranges-%d-runtimes", n), ExposeRanges(n, false), nil)
 		add(fmt.Sprintf("expose-ranges-%d-chained-runtimes", n), ExposeRanges(n, true), nil)
