@@ -67,6 +67,16 @@ type compiler struct {
 	gates      []Gate
 	needGuards []ArchGuard
 	gateSet    map[string]bool
+
+	project string // projectName(src), computed once: it hashes every stage name
+}
+
+// projectName returns projectName(c.src), computed once per compile.
+func (c *compiler) projectName() string {
+	if c.project == "" {
+		c.project = projectName(c.src)
+	}
+	return c.project
 }
 
 func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {

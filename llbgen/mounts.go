@@ -46,7 +46,7 @@ func (c *compiler) mounts(sc *stepCtx, step *spec.Step) ([]llb.RunOption, error)
 		if slices.Contains(targets, path.Clean(cm.Target)) {
 			continue
 		}
-		id, err := PresetCacheID(c.src, cm.Name, c.opt.CacheNamespace)
+		id, err := CacheID(c.opt.CacheNamespace, "mstage", c.projectName(), cm.Name)
 		if err != nil {
 			return nil, c.errorAt(c.src.At("name"), "%v", err)
 		}

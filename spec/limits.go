@@ -54,10 +54,16 @@ const (
 	// MaxPlatforms is the most platforms a spec's platforms list, or a
 	// build request, may name.
 	MaxPlatforms = 16
-	// MaxStagePlatforms bounds the work of one build: the stages the target
-	// reaches times the platforms it is built for. Every platform compiles
-	// every stage the target reaches, all at once.
-	MaxStagePlatforms = 8_000
+	// MaxBuildOps bounds the work of one build: the stages the target
+	// reaches, their steps and their copy entries, times the platforms it is
+	// built for (every platform compiles every stage the target reaches, all
+	// at once; each costs 50 to 90 µs of CPU). Parse checks the whole file
+	// for MaxBuildPlatforms platforms, CheckBuildSize a build request.
+	MaxBuildOps = 20_000
+	// MaxBuildPlatforms is the number of platforms Parse checks
+	// MaxBuildOps and MaxChainWork for: a file that parses can be built
+	// for this many platforms at once.
+	MaxBuildPlatforms = 4
 	// MaxExposedPorts bounds the ports all runtimes expose, a range
 	// counting every port in it and a runtime the ports of the runtimes it
 	// extends: each port is an entry of an image config.
@@ -66,12 +72,14 @@ const (
 	// of the steps before it in its chain of stages (from, builder), times
 	// the platforms of the build: LLB looks a step's settings up by walking
 	// back through the steps before it, on every platform. Parse checks it
-	// for one platform, CheckBuildSize for the platforms of the build.
+	// for MaxBuildPlatforms platforms, CheckBuildSize for the platforms of
+	// the build.
 	MaxChainWork = 1_600_000
 )
 
 // CheckBuildSize checks that building target (the default target when
-// empty) for n platforms stays within MaxPlatforms and MaxStagePlatforms.
+// empty) for n platforms stays within MaxPlatforms, MaxBuildOps and
+// MaxChainWork.
 // The error is an ErrorList positioned at the spec's platforms when it
 // lists them, else at the target stage.
 func (s *Spec) CheckBuildSize(target string, n int) error {
@@ -85,13 +93,16 @@ func (s *Spec) CheckBuildSize(target string, n int) error {
 			pos = st.Pos
 		}
 	}
-	stages := max(len(s.Reachable(target)), 1)
+	ops := 0
+	for _, st := range s.Reachable(target) {
+		ops += stageOps(st)
+	}
 	switch {
 	case n > MaxPlatforms:
 		errs.add(pos, fmt.Sprintf("the build is for %d platforms, more than the limit of %d", n, MaxPlatforms), "fewer platforms", "")
-	case n*stages > MaxStagePlatforms:
-		errs.add(pos, fmt.Sprintf("target %s reaches %d stages, which for %d platforms is %d stage builds, more than the limit of %d", shorten(target), stages, n, n*stages, MaxStagePlatforms),
-			fmt.Sprintf("at most %d stages for %d platforms, or fewer platforms per build", MaxStagePlatforms/n, n), "")
+	case n*ops > MaxBuildOps:
+		errs.add(pos, fmt.Sprintf("target %s reaches %d stages, steps and copy entries, which for %d platforms is %d, more than the limit of %d", shorten(target), ops, n, n*ops, MaxBuildOps),
+			fmt.Sprintf("at most %d for %d platforms: fewer steps (run several commands in one), or fewer platforms per build", MaxBuildOps/n, n), "")
 	case n*s.chainWork > MaxChainWork:
 		errs.add(pos, fmt.Sprintf("the steps of the spec build on %d earlier steps in all, which for %d platforms is more than the limit of %d", s.chainWork, n, MaxChainWork),
 			fmt.Sprintf("at most %d for %d platforms: shorter chains of stages, or fewer platforms per build", MaxChainWork/n, n), "")
@@ -383,3 +394,7 @@ func (sh *shape) walk(n ast.Node, depth int) (extent, bool) {
 		return extent{size: 1, bytes: len(text)}, true
 	}
 }
+
+// stageOps is what compiling a stage costs, counted in MaxBuildOps: the
+// stage, its steps and its copy entries.
+func stageOps(st *Stage) int { return 1 + len(st.Steps) + len(st.Copy) }

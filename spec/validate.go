@@ -788,7 +788,8 @@ func exposeSize(value string) int {
 	return hi - lo + 1
 }
 
-// chainWork bounds the work of compiling the stages' steps. A step's
+// chainWork bounds the work of compiling the stages (MaxBuildOps) and
+// their steps (MaxChainWork), for MaxBuildPlatforms platforms. A step's
 // settings (env, workdir, user, platform) are looked up by walking back
 // through every step before it in its chain (the steps of the stages it
 // extends or runs in, and its own), so the work is the sum, over every
@@ -811,12 +812,17 @@ func (v *validator) chainWork() {
 		end[st] = base + len(st.Steps) + len(st.Copy)
 		return end[st]
 	}
-	work := 0
+	work, total := 0, 0
 	for _, st := range v.s.Stages() {
+		if total += stageOps(st); total*MaxBuildPlatforms > MaxBuildOps {
+			v.errs.add(st.Pos, fmt.Sprintf("the stages up to %s %s hold more than %d stages, steps and copy entries, which %d platforms build %d times", st.Kind, shorten(st.Name), MaxBuildOps/MaxBuildPlatforms, MaxBuildPlatforms, MaxBuildPlatforms),
+				"fewer steps (run several commands in one) or fewer stages", "")
+			return
+		}
 		ops := len(st.Steps) + len(st.Copy)
 		base := endOf(st, 0) - ops
-		if work += ops*base + ops*(ops+1)/2; work > MaxChainWork {
-			v.errs.add(st.Pos, fmt.Sprintf("the steps of the stages up to %s %s build on more than %d earlier steps in all", st.Kind, shorten(st.Name), MaxChainWork),
+		if work += ops*base + ops*(ops+1)/2; work*MaxBuildPlatforms > MaxChainWork {
+			v.errs.add(st.Pos, fmt.Sprintf("the steps of the stages up to %s %s build on more than %d earlier steps in all, which %d platforms build %d times", st.Kind, shorten(st.Name), MaxChainWork/MaxBuildPlatforms, MaxBuildPlatforms, MaxBuildPlatforms),
 				"fewer steps in one chain of stages (from, builder): split long chains, or run several commands in one step", "")
 			return
 		}

@@ -68,6 +68,10 @@ func newCases() []Case {
 	add("platforms-4-x-1990-builders", PlatformsTimesStages(4, 1_990), nil)
 	add("platforms-2-x-1990-builders", PlatformsTimesStages(2, 1_990), nil)
 	add("platforms-1000-duplicates", DuplicatePlatforms(1_000), nil)
+	// Stages whose steps cost the most to compile: a preset's cache mounts
+	// and env on every step, lists of steps shared through an alias.
+	add("preset-steps-1999-x-8", PresetSteps(1_999, 8), nil)
+	add("preset-steps-550-x-8", PresetSteps(550, 8), nil) // at MaxBuildOps for 4 platforms
 
 	// 7. Super-linear checks.
 	for _, n := range []int{500, 1_998} {
@@ -243,6 +247,29 @@ func ChainedBuilderSteps(n, steps int) string {
 		}
 	}
 	fmt.Fprintf(&b, "artifacts:\n  a: {builder: b%d, steps: [{run: make}], outputs: [/out/a]}\n", n)
+	return b.String()
+}
+
+// PresetSteps declares n builders with the go preset, each with the same
+// list of steps run steps with a cache mount, and a runtime that needs them
+// all.
+func PresetSteps(n, steps int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nx-steps: &s [")
+	for i := range steps {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "{run: 'go build ./... && echo %d', mounts: [{cache: /root/.cache/x}]}", i)
+	}
+	b.WriteString("]\nbuilders:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  b%d: {image: golang, preset: go, workdir: /src, steps: *s}\n", i)
+	}
+	b.WriteString("runtimes:\n  r:\n    needs:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "      - b%d\n", i)
+	}
 	return b.String()
 }
 
