@@ -107,26 +107,57 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 }
 
 // useSpecPlatforms builds for the spec's platforms list when the client did
-// not ask for platforms.
+// not ask for platforms, removes platforms the client named twice, and
+// checks the size of the build (spec.CheckBuildSize).
 func useSpecPlatforms(bc *dockerui.Client, s *spec.Spec, src *dockerui.Source) error {
-	if len(bc.TargetPlatforms) > 0 || len(s.Platforms) == 0 {
-		return nil
+	if len(bc.TargetPlatforms) == 0 && len(s.Platforms) > 0 {
+		ps, err := specPlatforms(s)
+		if err != nil {
+			return withSpecSource(err, src.SourceMap)
+		}
+		bc.TargetPlatforms = ps
+		if len(ps) > 1 {
+			bc.MultiPlatformRequested = true
+		}
 	}
+	bc.TargetPlatforms = uniquePlatforms(bc.TargetPlatforms)
+	if err := checkBuildSize(s, bc.Target, bc.TargetPlatforms); err != nil {
+		return withSpecSource(err, src.SourceMap)
+	}
+	return nil
+}
+
+// specPlatforms parses the spec's platforms list, which Parse checked.
+func specPlatforms(s *spec.Spec) ([]ocispecs.Platform, error) {
 	var ps []ocispecs.Platform
 	for _, v := range s.Platforms {
 		p, err := platforms.Parse(v.Value)
 		if err != nil {
-			err = fmt.Errorf("%s:%s: platforms: %q is not a platform; expected os/arch[/variant] such as linux/arm64",
-				src.Filename, v.Pos, v.Value)
-			return withSourceAt(err, src.SourceMap, v.Pos)
+			return nil, spec.ErrorList{{Filename: s.Filename, Pos: v.Pos, Msg: fmt.Sprintf("platforms: %q is not a platform", v.Value), Expected: "os/arch[/variant] such as linux/arm64"}}
 		}
 		ps = append(ps, platforms.Normalize(p))
 	}
-	bc.TargetPlatforms = ps
-	if len(ps) > 1 {
-		bc.MultiPlatformRequested = true
+	return uniquePlatforms(ps), nil
+}
+
+// uniquePlatforms returns ps without the platforms named twice, in order.
+func uniquePlatforms(ps []ocispecs.Platform) []ocispecs.Platform {
+	seen := map[string]bool{}
+	out := ps[:0:0]
+	for _, p := range ps {
+		key := platforms.FormatAll(platforms.Normalize(p))
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, p)
+		}
 	}
-	return nil
+	return out
+}
+
+// checkBuildSize checks the number of platforms and stages of the build of
+// target for ps (one platform, the build platform, when ps is empty).
+func checkBuildSize(s *spec.Spec, target string, ps []ocispecs.Platform) error {
+	return s.CheckBuildSize(target, max(len(ps), 1))
 }
 
 // platformBuilder compiles and solves the target for one platform at a time.

@@ -29,14 +29,11 @@ func (l *linter) runtimePlans() []*plan.Plan {
 			}
 		}
 	}
-	var out []*plan.Plan
+	names := make([]string, 0, len(l.s.Runtimes))
 	for _, rt := range l.s.Runtimes {
-		p, err := plan.Resolve(plan.Request{Spec: l.s, Target: rt.Name, TargetPlatforms: targets, BuildPlatform: build, BuildArgs: l.opt.BuildArgs})
-		if err == nil {
-			out = append(out, p)
-		}
+		names = append(names, rt.Name)
 	}
-	return out
+	return plan.ResolveEach(plan.Request{Spec: l.s, TargetPlatforms: targets, BuildPlatform: build, BuildArgs: l.opt.BuildArgs}, names)
 }
 
 // wrongArchArtifact reports the artifacts whose files a runtime gets for

@@ -1,10 +1,7 @@
 package lint
 
 import (
-	"sort"
 	"strings"
-
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
 	"github.com/mstage/mstage/spec"
 )
@@ -24,23 +21,26 @@ func (l *linter) argValues() map[string]string {
 
 // imageRef expands the variables of an image reference. It returns false
 // when the reference depends on a platform variable or an arg without a
-// value, since then lint cannot tell what it names.
+// value, since then lint cannot tell what it names, or when it cannot be
+// expanded within the limits of spec.WordExpander.
 func (l *linter) imageRef(raw string) (string, bool) {
 	if !strings.Contains(raw, "$") {
 		return raw, true
 	}
-	var env []string
-	for k, v := range l.argValues() {
-		if v != "" {
-			env = append(env, k+"="+v)
+	if l.words == nil {
+		vars := map[string]string{}
+		for k, v := range l.argValues() {
+			if v != "" {
+				vars[k] = v
+			}
 		}
+		l.words = spec.NewWordExpander(vars)
 	}
-	sort.Strings(env)
-	res, err := shell.NewLex('\\').ProcessWordWithMatches(raw, shell.EnvsFromSlice(env))
-	if err != nil || len(res.Unmatched) > 0 {
+	ref, unset, err := l.words.Expand(raw)
+	if err != nil || len(unset) > 0 {
 		return "", false
 	}
-	return res.Result, true
+	return ref, true
 }
 
 // imageRefs returns every image reference of the spec with its position.

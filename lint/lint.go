@@ -151,6 +151,15 @@ type linter struct {
 	requireDigests bool
 	rule           Rule // the rule being run
 	findings       []Finding
+	words          *spec.WordExpander // expands image references; made when first needed
+
+	// facts of stages along their chains (memo.go)
+	inheritedMemo map[chainKey]inheritedValue
+	artifactsMemo map[*spec.Stage]copiedArtifacts
+	staticMemo    map[*spec.Stage]bool
+
+	secretMemo     map[string]bool // values scanned for credentials
+	secretScanLeft int             // of maxSecretScan
 }
 
 func (l *linter) report(pos spec.Pos, format string, args ...any) {

@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mstage/mstage/internal/hostile"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -214,5 +216,60 @@ func TestHelpers(t *testing.T) {
 		if got := looksLikeSecret(v); got != want {
 			t.Errorf("looksLikeSecret(%q) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// TestChainRulesAreLinear lints a chain of runtimes, each extending the one
+// before and copying a static artifact, on a base with a shell: the rules
+// that look at each runtime's whole chain (RuntimeBaseHasShell,
+// RuntimeRunsAsRoot) keep what they learn per stage, so this takes
+// milliseconds instead of the cube of the chain's length.
+func TestChainRulesAreLinear(t *testing.T) {
+	src := hostile.RuntimeChain(850)
+	s, err := spec.Parse("mstage.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	var findings []Finding
+	for range 3 {
+		findings = Run(s, Options{})
+	}
+	if took := time.Since(start) / 3; took > time.Second {
+		t.Errorf("lint took %v on a chain of 850 runtimes", took)
+	}
+	shell := 0
+	for _, f := range findings {
+		if f.Rule.Name == RuntimeBaseHasShell {
+			shell++
+		}
+	}
+	if shell != 850 {
+		t.Errorf("%d RuntimeBaseHasShell findings, want one per runtime", shell)
+	}
+}
+
+// TestSecretScanIsBounded lints values that are scanned for credentials
+// far more bytes than maxSecretScan through aliases: each value is scanned
+// once, and no more than the budget in all.
+func TestSecretScanIsBounded(t *testing.T) {
+	s, err := spec.Parse("mstage.yaml", []byte(hostile.AliasedSecretEnv(20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := Run(s, Options{})
+	secrets := 0
+	for _, f := range findings {
+		if f.Rule.Name == SecretInEnvOrArgs {
+			secrets++
+		}
+	}
+	if secrets != 60 {
+		t.Errorf("%d SecretInEnvOrArgs findings, want 3 per stage", secrets)
+	}
+	l := &linter{s: s}
+	big := strings.Repeat("x", maxSecretScan/2+1)
+	if l.hasSecret(big+"1") || l.hasSecret(big+"2") || l.secretScanLeft != maxSecretScan/2-2 {
+		t.Errorf("scan budget left %d after two values of half the budget", l.secretScanLeft)
 	}
 }

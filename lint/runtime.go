@@ -20,7 +20,7 @@ func runsAsNonRootByDefault(ref string) bool {
 
 func (l *linter) runtimeRunsAsRoot() {
 	for _, rt := range l.s.Runtimes {
-		user, by := l.inherited(rt, func(s *spec.Stage) string { return s.User })
+		user, by := l.inherited(rt, "user", func(s *spec.Stage) string { return s.User })
 		if user != "" {
 			if isRootUser(user) && by == rt {
 				l.report(rt.At("user"), "runtime %q runs as %q; run it as an unprivileged user, e.g. user: 65532", rt.Name, user)
@@ -66,20 +66,7 @@ func (l *linter) runtimeBaseHasShell() {
 		if l.needsShell(rt) {
 			continue
 		}
-		artifacts := 0
-		static := true
-		for _, c := range l.s.Chain(rt) {
-			for _, cp := range copies(c) {
-				if cp.Artifact == "" {
-					continue
-				}
-				artifacts++
-				if a := l.s.Stage(cp.Artifact); a == nil || !l.isStatic(a) {
-					static = false
-				}
-			}
-		}
-		if artifacts == 0 || !static {
+		if arts := l.chainArtifacts(rt); arts.count == 0 || !arts.static {
 			continue
 		}
 		pos := rt.At("from")
@@ -92,44 +79,43 @@ func (l *linter) runtimeBaseHasShell() {
 
 // needsShell reports whether a runtime runs commands in its own image.
 func (l *linter) needsShell(rt *spec.Stage) bool {
-	for _, c := range l.s.Chain(rt) {
+	return l.anyAlong(rt, "needs-shell", func(c *spec.Stage) bool {
 		for _, step := range c.Steps {
 			if step.Run != nil {
 				return true
 			}
 		}
-		if c.Entrypoint.IsShell() || c.Cmd.IsShell() {
-			return true
-		}
-		if c.Healthcheck != nil && c.Healthcheck.Test.IsShell() {
+		return c.Entrypoint.IsShell() || c.Cmd.IsShell() || c.Healthcheck != nil && c.Healthcheck.Test.IsShell()
+	})
+}
+
+// isStatic reports whether an artifact is built by a cross-compiling preset
+// that produces static binaries (cgo not turned back on). It is kept per
+// artifact.
+func (l *linter) isStatic(a *spec.Stage) bool {
+	if v, ok := l.staticMemo[a]; ok {
+		return v
+	}
+	if l.staticMemo == nil {
+		l.staticMemo = map[*spec.Stage]bool{}
+	}
+	b := l.builderOf(a)
+	static := l.crossCompiles(b) && !cgoOn(a.Env) && !l.anyAlong(b, "cgo", func(c *spec.Stage) bool { return cgoOn(c.Env) })
+	for _, step := range a.Steps {
+		static = static && !cgoOn(step.Env)
+	}
+	l.staticMemo[a] = static
+	return static
+}
+
+// cgoOn reports whether env turns cgo on.
+func cgoOn(env []spec.KV) bool {
+	for _, kv := range env {
+		if kv.Key == "CGO_ENABLED" && strings.TrimSpace(kv.Value) != "0" {
 			return true
 		}
 	}
 	return false
-}
-
-// isStatic reports whether an artifact is built by a cross-compiling preset
-// that produces static binaries (cgo not turned back on).
-func (l *linter) isStatic(a *spec.Stage) bool {
-	b := l.builderOf(a)
-	if p := plan.PresetOf(l.s, b); p == nil || !p.CrossCompiles {
-		return false
-	}
-	envs := [][]spec.KV{a.Env}
-	for _, c := range l.s.Chain(b) {
-		envs = append(envs, c.Env)
-	}
-	for _, step := range a.Steps {
-		envs = append(envs, step.Env)
-	}
-	for _, env := range envs {
-		for _, kv := range env {
-			if kv.Key == "CGO_ENABLED" && strings.TrimSpace(kv.Value) != "0" {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func (l *linter) wholeContextInRuntime() {

@@ -21,6 +21,33 @@ var secretValues = []*regexp.Regexp{
 	regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@$]+:[^/\s@$]+@`), // user:password@ in URLs
 }
 
+// maxSecretScan bounds the bytes the secret patterns of one lint run scan,
+// each value once however many times it is used (an alias can use one long
+// value thousands of times). The patterns scan about 25 MB/s together, so
+// this is about 40 ms; it is twice the largest file, whose text is where
+// distinct values come from. Values past the budget are not scanned.
+const maxSecretScan = 1 << 20
+
+// hasSecret is looksLikeSecret within maxSecretScan, kept per value.
+func (l *linter) hasSecret(v string) bool {
+	if v == "" {
+		return false
+	}
+	if found, ok := l.secretMemo[v]; ok {
+		return found
+	}
+	if l.secretMemo == nil {
+		l.secretMemo, l.secretScanLeft = map[string]bool{}, maxSecretScan
+	}
+	if len(v) > l.secretScanLeft {
+		return false
+	}
+	l.secretScanLeft -= len(v)
+	found := looksLikeSecret(v)
+	l.secretMemo[v] = found
+	return found
+}
+
 func looksLikeSecret(v string) bool {
 	for _, re := range secretValues {
 		if re.MatchString(v) {
@@ -55,7 +82,7 @@ func (l *linter) secretInEnvOrArgs() {
 	const advice = "secrets in args, env or commands end up in the image config, the build cache or provenance; use a secret mount (mounts: [{secret: ID, env: VAR}]) and pass it with --secret id=ID"
 	for _, a := range l.s.Args {
 		switch {
-		case looksLikeSecret(a.Default):
+		case l.hasSecret(a.Default):
 			l.report(a.At("default"), "arg %s has a default that looks like a credential; %s", a.Name, advice)
 		case secretName(a.Name):
 			l.report(a.Pos, "arg %s looks like it carries a secret; %s", a.Name, advice)
@@ -64,7 +91,7 @@ func (l *linter) secretInEnvOrArgs() {
 	checkEnv := func(env []spec.KV) {
 		for _, kv := range env {
 			switch {
-			case looksLikeSecret(kv.Value):
+			case l.hasSecret(kv.Value):
 				l.report(kv.Pos, "env %s has a value that looks like a credential; %s", kv.Key, advice)
 			case secretName(kv.Key) && kv.Value != "":
 				l.report(kv.Pos, "env %s looks like it carries a secret; %s", kv.Key, advice)
@@ -75,7 +102,7 @@ func (l *linter) secretInEnvOrArgs() {
 		checkEnv(st.Env)
 		for _, step := range st.Steps {
 			checkEnv(step.Env)
-			if step.Run != nil && looksLikeSecret(commandText(step.Run)) {
+			if step.Run != nil && l.hasSecret(commandText(step.Run)) {
 				l.report(step.At("run"), "the command of this run step contains what looks like a credential; %s", advice)
 			}
 		}

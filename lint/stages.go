@@ -7,17 +7,6 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// inherited returns the first non-empty value of field along st's chain and
-// the stage that set it.
-func (l *linter) inherited(st *spec.Stage, field func(*spec.Stage) string) (string, *spec.Stage) {
-	for _, c := range l.s.Chain(st) {
-		if v := field(c); v != "" {
-			return v, c
-		}
-	}
-	return "", nil
-}
-
 // builderOf returns the builder an artifact's steps run in.
 func (l *linter) builderOf(artifact *spec.Stage) *spec.Stage {
 	if artifact.Builder == "" {
@@ -29,7 +18,7 @@ func (l *linter) builderOf(artifact *spec.Stage) *spec.Stage {
 // runtimeBase returns the base image of a runtime through its from chain,
 // and the stage that names it.
 func (l *linter) runtimeBase(rt *spec.Stage) (string, *spec.Stage) {
-	img, by := l.inherited(rt, func(s *spec.Stage) string { return s.Image })
+	img, by := l.inherited(rt, "image", func(s *spec.Stage) string { return s.Image })
 	if img == "" {
 		return "scratch", nil
 	}

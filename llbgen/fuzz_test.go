@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/mstage/mstage/internal/hostile"
+
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -41,6 +43,9 @@ func FuzzCompile(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(data)
+	}
+	for _, seed := range hostile.Seeds(4 << 10) {
+		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := spec.Parse("mstage.yaml", data)

@@ -599,7 +599,7 @@ func TestDefaultTargetAndWarnings(t *testing.T) {
 	if run.GetExec().Meta.ProxyEnv.GetHttpProxy() != "http://proxy" {
 		t.Errorf("proxy env = %v", run.GetExec().Meta.ProxyEnv)
 	}
-	if _, err := Compile(context.Background(), s, Options{Target: "nope", TargetPlatform: arm64, BuildPlatform: amd64}); err == nil || !strings.Contains(err.Error(), `target "nope" is not a stage of go.yaml (stages: go, debian`) {
+	if _, err := Compile(context.Background(), s, Options{Target: "nope", TargetPlatform: arm64, BuildPlatform: amd64}); err == nil || !strings.Contains(err.Error(), `target "nope" is not a stage of go.yaml; expected one of go, debian`) {
 		t.Errorf("unknown target error = %v", err)
 	}
 }

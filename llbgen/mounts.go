@@ -1,7 +1,6 @@
 package llbgen
 
 import (
-	"github.com/docker/go-units"
 	"github.com/moby/buildkit/client/llb"
 
 	"github.com/mstage/mstage/plan"
@@ -106,9 +105,9 @@ func (c *compiler) sshMount(pm plan.Mount) (llb.RunOption, error) {
 func (c *compiler) tmpfsMount(m *spec.Mount) (llb.RunOption, error) {
 	var opts []llb.TmpfsOption
 	if m.Size != "" {
-		n, err := units.RAMInBytes(m.Size)
+		n, err := spec.ParseSize(m.Size)
 		if err != nil {
-			return nil, c.errorAt(m.At("size"), "invalid tmpfs size %q; expected a size such as 64m", m.Size)
+			return nil, c.errorAt(m.At("size"), "invalid tmpfs size %q: %v; expected a size such as 64m", m.Size, err)
 		}
 		opts = append(opts, llb.TmpfsSize(n))
 	}

@@ -3,24 +3,48 @@ package plan
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"path"
+	"strings"
 
 	"github.com/mstage/mstage/spec"
 )
 
-// cacheID namespaces the id of a cache mount written in the spec with
-// BUILDKIT_CACHE_MOUNT_NS.
-func cacheID(id, namespace string) string {
-	if namespace == "" {
-		return id
+// CacheID is the one place a cache mount id is built: the namespace
+// (BUILDKIT_CACHE_MOUNT_NS, trusted: it comes from the client) joined with
+// parts from the spec. Every part is checked with spec.CheckCacheIDPart,
+// and the id must stay under the namespace. Without a namespace a single
+// part is the id as written, as BuildKit's Dockerfile frontend does.
+func CacheID(namespace string, parts ...string) (string, error) {
+	for _, p := range parts {
+		if err := spec.CheckCacheIDPart(p); err != nil {
+			return "", fmt.Errorf("cache id part %q %v", p, err)
+		}
 	}
-	return path.Join(namespace, id)
+	if namespace == "" {
+		if len(parts) == 1 {
+			return parts[0], nil
+		}
+		return path.Join(parts...), nil
+	}
+	id := path.Join(append([]string{namespace}, parts...)...)
+	if ns := path.Clean(namespace); id != ns && !strings.HasPrefix(id, strings.TrimSuffix(ns, "/")+"/") {
+		return "", fmt.Errorf("cache id %q leaves its namespace %q", id, namespace)
+	}
+	return id, nil
 }
 
-// presetCacheID is the id of the preset cache mount named cacheName in the
-// builds of s, under the client's cache namespace.
-func presetCacheID(s *spec.Spec, cacheName, namespace string) string {
-	return path.Join(namespace, "mstage", projectName(s), cacheName)
+// presetCacheID is the id of the preset cache mount named cacheName, under
+// the client's cache namespace.
+func (r *resolver) presetCacheID(cacheName string) (string, error) {
+	if r.project == "" {
+		r.project = projectName(r.src)
+	}
+	id, err := CacheID(r.req.CacheNamespace, "mstage", r.project, cacheName)
+	if err != nil {
+		return "", r.errorAt(r.src.At("name"), err.Error(), "a name without .. segments")
+	}
+	return id, nil
 }
 
 // projectName namespaces the preset cache mounts: the spec's name, or a short

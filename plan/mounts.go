@@ -61,10 +61,14 @@ func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
 		if slices.Contains(targets, path.Clean(c.Target)) {
 			continue
 		}
+		id, err := r.presetCacheID(c.Name)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, Mount{
 			Type:    spec.MountCache,
 			Target:  c.Target,
-			ID:      presetCacheID(r.src, c.Name, r.req.CacheNamespace),
+			ID:      id,
 			Sharing: c.Sharing,
 			Preset:  in.Preset.Name,
 		})
@@ -90,7 +94,10 @@ func (r *resolver) cacheMount(in *Instance, m *spec.Mount, pm *Mount) error {
 		id = target
 	}
 	pm.Target = target
-	pm.ID = cacheID(id, r.req.CacheNamespace)
+	pm.ID, err = CacheID(r.req.CacheNamespace, id)
+	if err != nil {
+		return r.errorAt(m.At("id"), err.Error(), "an id without .. segments")
+	}
 	return nil
 }
 

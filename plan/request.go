@@ -32,6 +32,37 @@ type ImageConfigFunc func(ref string, p ocispecs.Platform, pos spec.Pos) (*ocisp
 // Resolve resolves req into a Plan. Every error is a *spec.Error or a
 // spec.ErrorList positioned in the spec.
 func Resolve(req Request) (*Plan, error) {
+	r, err := newRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	return r.resolveTarget(req.Target)
+}
+
+// ResolveEach resolves each of targets as Resolve would resolve it alone,
+// with one resolver: a stage that several targets reach is resolved once,
+// so resolving every runtime of a from chain costs time linear in the
+// chain, not its square. The plans hold their builds; their Instances are
+// left empty, since an instance belongs to every target that reaches it.
+// A target that does not resolve is left out: building it reports why.
+func ResolveEach(req Request, targets []string) []*Plan {
+	r, err := newRequest(req)
+	if err != nil {
+		return nil
+	}
+	var out []*Plan
+	for _, name := range targets {
+		if p, err := r.resolveTarget(name); err == nil {
+			p.Instances = nil
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// newRequest checks what every target of req shares and returns the
+// resolver of req.
+func newRequest(req Request) (*resolver, error) {
 	s := req.Spec
 	if s == nil {
 		return nil, &spec.Error{Msg: "no spec"}
@@ -40,23 +71,30 @@ func Resolve(req Request) (*Plan, error) {
 		return nil, &spec.Error{Filename: s.Filename, Pos: s.Pos, Msg: "the spec has no stages, so nothing to build",
 			Expected: "at least one stage under builders, artifacts or runtimes"}
 	}
-	target, err := s.TargetStage(req.Target)
-	if err != nil {
-		return nil, err
-	}
 	values, undeclared, err := s.ArgValues(req.BuildArgs)
 	if err != nil {
 		return nil, err
 	}
 	p := &Plan{
 		Spec:           s,
-		Target:         target,
 		ArgValues:      values,
 		UndeclaredArgs: undeclared,
 		BuildPlatform:  platforms.Normalize(req.BuildPlatform),
 	}
-	r := newResolver(req, p)
-	tps := req.TargetPlatforms
+	return newResolver(req, p), nil
+}
+
+// resolveTarget resolves target (the default one when empty) for the
+// request's platforms, reusing the instances resolved before.
+func (r *resolver) resolveTarget(name string) (*Plan, error) {
+	target, err := r.src.TargetStage(name)
+	if err != nil {
+		return nil, err
+	}
+	p := *r.plan
+	p.Target, p.Builds, p.Instances = target, nil, nil
+	r.plan = &p
+	tps := r.req.TargetPlatforms
 	if len(tps) == 0 {
 		tps = []ocispecs.Platform{p.BuildPlatform}
 	}
@@ -67,7 +105,7 @@ func Resolve(req Request) (*Plan, error) {
 		}
 		p.Builds = append(p.Builds, b)
 	}
-	return p, nil
+	return &p, nil
 }
 
 func stageNames(s *spec.Spec) []string {

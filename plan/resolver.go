@@ -19,6 +19,7 @@ type resolver struct {
 	variablesFor map[string]map[string]string   // by the platform they describe
 	instances    map[string]*Instance           // by instanceKey, shared by the builds
 	building     map[string]bool                // cycle guard
+	project      string                         // projectName(src), once: it hashes every stage name
 
 	// per build
 	current  *Build

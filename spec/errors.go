@@ -80,25 +80,75 @@ func FirstError(err error) *Error {
 	return nil
 }
 
-// errorSink collects errors of one file.
+// maxCollectedErrors is how many errors an errorSink keeps before it drops
+// the rest; result sorts them by position and reports MaxErrors of them.
+const maxCollectedErrors = 4 * MaxErrors
+
+// maxErrorTextLen is the longest message, expectation or suggestion of one
+// error, in bytes; a longer one keeps its start and end.
+const maxErrorTextLen = 1 << 10
+
+// maxCollectedErrorBytes bounds the text of the errors an errorSink keeps.
+const maxCollectedErrorBytes = maxCollectedErrors * 3 * maxErrorTextLen
+
+// errorSink collects errors of one file, at most maxCollectedErrors of them
+// and maxCollectedErrorBytes of text; the others are counted, not kept.
 type errorSink struct {
 	filename string
 	errs     []*Error
+	bytes    int // text kept in errs
+	dropped  int
 }
 
 func (s *errorSink) add(pos Pos, msg, expected, suggestion string) {
-	s.errs = append(s.errs, &Error{Filename: s.filename, Pos: pos, Msg: msg, Expected: expected, Suggestion: suggestion})
+	if s.full() {
+		s.dropped++
+		return
+	}
+	e := &Error{Filename: s.filename, Pos: pos, Msg: cutMiddle(msg), Expected: cutMiddle(expected), Suggestion: cutMiddle(suggestion)}
+	s.bytes += len(e.Msg) + len(e.Expected) + len(e.Suggestion)
+	s.errs = append(s.errs, e)
 }
 
-func (s *errorSink) empty() bool { return len(s.errs) == 0 }
+// addList adds the errors of list, as add does.
+func (s *errorSink) addList(list ErrorList) {
+	for _, e := range list {
+		s.add(e.Pos, e.Msg, e.Expected, e.Suggestion)
+	}
+}
 
-// full reports whether enough errors were collected to stop looking.
-func (s *errorSink) full() bool { return len(s.errs) > 4*MaxErrors }
+func (s *errorSink) empty() bool { return len(s.errs) == 0 && s.dropped == 0 }
+
+// full reports whether the sink keeps no more errors, so callers can stop
+// looking (and stop formatting messages).
+func (s *errorSink) full() bool {
+	return len(s.errs) >= maxCollectedErrors || s.bytes >= maxCollectedErrorBytes
+}
+
+// cutMiddle shortens text longer than maxErrorTextLen to its first and last
+// bytes, on rune boundaries, saying how much was cut.
+func cutMiddle(text string) string {
+	if len(text) <= maxErrorTextLen {
+		return text
+	}
+	keep := maxErrorTextLen/2 - 32
+	head, tail := keep, len(text)-keep
+	for head > 0 && !utf8.RuneStart(text[head]) {
+		head--
+	}
+	for tail < len(text) && !utf8.RuneStart(text[tail]) {
+		tail++
+	}
+	return fmt.Sprintf("%s... (%d bytes cut) ...%s", text[:head], tail-head, text[tail:])
+}
 
 // result returns the errors sorted by position, without exact duplicates and
 // capped at MaxErrors, or nil.
 func (s *errorSink) result() error {
 	if len(s.errs) == 0 {
+		if s.dropped > 0 { // cannot happen: the first error is always kept
+			return ErrorList{{Filename: s.filename, Msg: fmt.Sprintf("%d errors", s.dropped)}}
+		}
 		return nil
 	}
 	errs := append([]*Error(nil), s.errs...)
@@ -116,8 +166,13 @@ func (s *errorSink) result() error {
 		}
 		out = append(out, e)
 	}
-	if len(out) > MaxErrors {
-		rest := len(out) - MaxErrors
+	if len(out) > MaxErrors || s.dropped > 0 {
+		if len(out) <= MaxErrors {
+			out = append(out, &Error{Filename: s.filename, Pos: out[len(out)-1].Pos,
+				Msg: fmt.Sprintf("too many errors (%d more not shown)", s.dropped)})
+			return out
+		}
+		rest := len(out) - MaxErrors + s.dropped
 		out = append(out[:MaxErrors:MaxErrors], &Error{Filename: s.filename, Pos: out[MaxErrors].Pos,
 			Msg: fmt.Sprintf("too many errors (%d more not shown)", rest)})
 	}
@@ -177,13 +232,37 @@ func sourceLine(src []byte, n int) (string, bool) {
 	return line, true
 }
 
+// Limits on the work of Suggest: a typo is looked for only in words and
+// candidates of at most maxSuggestLen bytes, among the first
+// maxSuggestCandidates candidates of that length.
+const (
+	maxSuggestLen        = 64
+	maxSuggestCandidates = 500
+)
+
 // Suggest returns the candidate closest to word by edit distance, or "" when
-// none is close enough to be a likely typo.
+// none is close enough to be a likely typo. Its work is bounded: at most
+// maxSuggestCandidates comparisons of at most maxSuggestLen bytes each, each
+// costing at most maxSuggestLen times the allowed distance.
 func Suggest(word string, candidates []string) string {
+	if len(word) > maxSuggestLen {
+		return ""
+	}
 	best, bestDist := "", -1
+	compared := 0
 	for _, c := range candidates {
-		d := editDistance(word, c)
-		if d > maxTypoDistance(word, c) {
+		if len(c) > maxSuggestLen {
+			continue
+		}
+		limit := maxTypoDistance(word, c)
+		if abs(utf8.RuneCountInString(word)-utf8.RuneCountInString(c)) > limit {
+			continue
+		}
+		if compared++; compared > maxSuggestCandidates {
+			break
+		}
+		d := editDistance(word, c, limit)
+		if d > limit {
 			continue
 		}
 		if bestDist < 0 || d < bestDist {
@@ -191,6 +270,13 @@ func Suggest(word string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func maxTypoDistance(word, candidate string) int {
@@ -205,10 +291,12 @@ func maxTypoDistance(word, candidate string) int {
 	}
 }
 
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	if len(a) > 256 || len(b) > 256 {
-		return max(len(a), len(b))
+// editDistance is the Levenshtein distance between a and b, in runes, or
+// some number above limit when it is above limit: a row whose every entry
+// is above limit ends the computation.
+func editDistance(a, b string, limit int) int {
+	if len(a) > maxSuggestLen || len(b) > maxSuggestLen {
+		return max(len(a), len(b), limit+1)
 	}
 	ra, rb := []rune(a), []rune(b)
 	prev := make([]int, len(rb)+1)
@@ -218,12 +306,17 @@ func editDistance(a, b string) int {
 	}
 	for i := 1; i <= len(ra); i++ {
 		cur[0] = i
+		rowMin := cur[0]
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
 		}
 		prev, cur = cur, prev
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 )
 
 func TestErrorFormat(t *testing.T) {
@@ -91,5 +93,56 @@ func TestSuggest(t *testing.T) {
 		if got := Suggest(tt.word, tt.candidates); got != tt.want {
 			t.Errorf("Suggest(%q) = %q, want %q", tt.word, got, tt.want)
 		}
+	}
+}
+
+// TestErrorSinkIsBounded adds far more and far longer errors than a sink
+// keeps: it keeps maxCollectedErrors of at most maxErrorTextLen bytes of
+// each text, counts the rest, and reports MaxErrors of them and how many
+// more there were.
+func TestErrorSinkIsBounded(t *testing.T) {
+	s := &errorSink{filename: "mstage.yaml"}
+	long := strings.Repeat("é", 32<<10) // 64 KiB of two-byte runes
+	for i := range 10_000 {
+		s.add(Pos{Line: i + 1, Col: 1}, long, long, long)
+	}
+	if len(s.errs) > maxCollectedErrors || s.bytes > maxCollectedErrorBytes+3*maxErrorTextLen {
+		t.Errorf("kept %d errors of %d bytes", len(s.errs), s.bytes)
+	}
+	for _, e := range s.errs {
+		if len(e.Msg) > maxErrorTextLen || !utf8.ValidString(e.Msg) || !strings.Contains(e.Msg, "bytes cut") {
+			t.Fatalf("message of %d bytes: %.80q", len(e.Msg), e.Msg)
+		}
+	}
+	var list ErrorList
+	if !errors.As(s.result(), &list) || len(list) != MaxErrors+1 {
+		t.Fatalf("result has %d errors", len(list))
+	}
+	if got, want := list[MaxErrors].Msg, fmt.Sprintf("too many errors (%d more not shown)", 10_000-MaxErrors); got != want {
+		t.Errorf("last error %q, want %q", got, want)
+	}
+}
+
+// TestSuggestIsBounded checks that "did you mean" skips long words and
+// candidates and stops after maxSuggestCandidates comparisons, and still
+// finds typos among short names.
+func TestSuggestIsBounded(t *testing.T) {
+	long := strings.Repeat("x", 200)
+	if got := Suggest(long+"y", []string{long}); got != "" {
+		t.Errorf("Suggest of a 201-byte word = %q", got)
+	}
+	if got := Suggest("builder", []string{long, "bulider"}); got != "bulider" {
+		t.Errorf("Suggest = %q, want bulider", got)
+	}
+	var many []string
+	for i := range 100_000 {
+		many = append(many, fmt.Sprintf("%060d", i))
+	}
+	start := time.Now()
+	for range 20 {
+		Suggest(strings.Repeat("9", 60), many)
+	}
+	if took := time.Since(start) / 20; took > 50*time.Millisecond {
+		t.Errorf("Suggest among 100,000 names of 60 bytes took %v", took)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/containerd/platforms"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -104,7 +103,7 @@ func Expand(s *Spec, vars map[string]string) (*Spec, error) {
 			var list ErrorList
 			switch {
 			case errors.As(err, &list):
-				errs.errs = append(errs.errs, list...)
+				errs.addList(list)
 			case err != nil:
 				errs.add(st.Pos, err.Error(), "", "")
 			}
@@ -115,9 +114,7 @@ func Expand(s *Spec, vars map[string]string) (*Spec, error) {
 	builders, artifacts, runtimes := expandAll(s.Builders), expandAll(s.Artifacts), expandAll(s.Runtimes)
 	if errs.empty() {
 		c := valueChecker{errs: errs, expanded: true}
-		for _, p := range s.Platforms {
-			c.platform(p.Value, p.Pos, true)
-		}
+		c.platforms(s.Platforms)
 	}
 	if err := errs.result(); err != nil {
 		return nil, err
@@ -175,7 +172,7 @@ func (e *StageExpander) Base(name string) (*Stage, error) {
 	if st != nil && (strings.Contains(st.Image, "$") || strings.Contains(st.Platform, "$")) {
 		out := *st
 		e.x.errs = &errorSink{filename: e.src.Filename}
-		e.x.env = e.vars
+		e.x.words.vars = e.vars
 		walkBase(&out, e.x)
 		if e.x.errs.empty() {
 			c := valueChecker{errs: e.x.errs, expanded: true}
@@ -212,7 +209,7 @@ func (e *StageExpander) In(name string, env []string) (*Stage, error) {
 	}
 	st = st.clone()
 	e.x.errs = &errorSink{filename: e.src.Filename}
-	e.x.env = e.vars
+	e.x.words.vars = e.vars
 	walkBase(st, e.x)
 	scope := maps.Clone(e.vars)
 	for _, kv := range env {
@@ -220,14 +217,14 @@ func (e *StageExpander) In(name string, env []string) (*Stage, error) {
 			scope[k] = v
 		}
 	}
-	e.x.env = scope
+	e.x.words.vars = scope
 	for i := range st.Env {
 		kv := &st.Env[i]
 		kv.Value = e.x.word(kv.Value, kv.Pos)
 		scope[kv.Key] = kv.Value
 	}
 	walkRest(st, e.x)
-	e.x.env = e.vars
+	e.x.words.vars = e.vars
 	if e.x.errs.empty() {
 		checkStageValues(valueChecker{errs: e.x.errs, expanded: true}, st)
 	}
@@ -238,16 +235,7 @@ func (e *StageExpander) In(name string, env []string) (*Stage, error) {
 }
 
 func newExpander(filename string, vars map[string]string) *expander {
-	x := &expander{
-		lex:  shell.NewLex('\\'),
-		env:  varsEnv(vars),
-		errs: &errorSink{filename: filename},
-
-		totalLeft: MaxExpandedTotal,
-	}
-	// YAML already did the quoting: quotes in a value are part of it.
-	x.lex.SkipProcessQuotes = true
-	return x
+	return &expander{words: NewWordExpander(vars), errs: &errorSink{filename: filename}}
 }
 
 // expandable is what walkStage visits: every value of a stage that ${VAR}
@@ -276,102 +264,29 @@ func stageHasVars(st *Stage) bool {
 	return f.found
 }
 
+// expander is the expandable that substitutes: it expands each value with
+// its WordExpander and positions the errors at the value.
 type expander struct {
-	lex       *shell.Lex
-	env       varsEnv
-	errs      *errorSink
-	totalLeft int // of MaxExpandedTotal
+	words *WordExpander
+	errs  *errorSink
 }
 
-// word expands one value. The lexer builds the whole result before its
-// length can be checked, so the variables it reads are metered: once they
-// add up to more than the limit, it gets empty values and the result is
-// dropped. Without this, "${A}${A}..." with a large A would allocate the
-// product of the two lengths.
+// word expands one value, or reports why it cannot and keeps it.
 func (x *expander) word(value string, pos Pos) string {
-	if !strings.Contains(value, "$") {
-		return value
-	}
-	if hasPatternSubstitution(value) && (len(value)+1)*(x.env.longest(value)+1) > maxPatternProduct {
-		x.errs.add(pos, fmt.Sprintf("%s uses ${NAME/pattern/replacement} on values too long to expand safely", shorten(value)), "a shorter variable or replacement", "")
-		return value
-	}
-	meter := &meteredEnv{vars: x.env, left: min(MaxExpandedLen, x.totalLeft)}
-	result, _, err := x.lex.ProcessWord(value, meter)
+	result, _, err := x.words.Expand(value)
 	if err != nil {
-		x.errs.add(pos, fmt.Sprintf("cannot expand %s: %v", shorten(value), lexErrorReason(value, err)), "${NAME}, ${NAME:-default} or ${NAME:+value}", "")
+		if e, ok := err.(*Error); ok {
+			x.errs.add(pos, e.Msg, e.Expected, "")
+		} else {
+			x.errs.add(pos, err.Error(), "", "")
+		}
 		return value
 	}
-	switch {
-	case meter.over && x.totalLeft < MaxExpandedLen:
-		x.errs.add(pos, fmt.Sprintf("the expanded values of the file add up to more than the limit of %d bytes", MaxExpandedTotal), "", "")
-		return value
-	case meter.over || len(result) > MaxExpandedLen:
-		x.errs.add(pos, fmt.Sprintf("%s expands to more than the limit of %d bytes", shorten(value), MaxExpandedLen), "", "")
-		return value
-	}
-	x.totalLeft -= len(result)
 	if err := checkText(result); err != nil {
 		x.errs.add(pos, fmt.Sprintf("%s expands to a value that %v", shorten(value), err), expectedText, "")
 		return value
 	}
 	return result
-}
-
-// maxPatternProduct bounds what a ${NAME/pattern/replacement} can produce:
-// every match in NAME's value may be replaced by up to the whole value.
-const maxPatternProduct = 16 << 20
-
-// meteredEnv hands the lexer variable values until they add up to more
-// than left bytes; after that it hands out empty values and sets over.
-type meteredEnv struct {
-	vars varsEnv
-	left int
-	over bool
-}
-
-func (e *meteredEnv) Get(key string) (string, bool) {
-	v, ok := e.vars[key]
-	if !ok {
-		return "", false
-	}
-	if len(v) > e.left {
-		e.over, e.left = true, 0
-		return "", true
-	}
-	e.left -= len(v)
-	return v, true
-}
-
-func (e *meteredEnv) Keys() []string { return e.vars.Keys() }
-
-// longest returns the length of the longest value among the variables
-// that value names.
-func (e varsEnv) longest(value string) int {
-	n := 0
-	for _, name := range referencedNames(value) {
-		n = max(n, len(e[name]))
-	}
-	return n
-}
-
-// hasPatternSubstitution reports whether value holds ${NAME/...}.
-func hasPatternSubstitution(value string) bool {
-	for i := strings.Index(value, "${"); i >= 0; {
-		j := i + 2
-		for j < len(value) && (value[j] == '_' || value[j] >= 'a' && value[j] <= 'z' || value[j] >= 'A' && value[j] <= 'Z' || value[j] >= '0' && value[j] <= '9') {
-			j++
-		}
-		if j < len(value) && value[j] == '/' {
-			return true
-		}
-		next := strings.Index(value[j:], "${")
-		if next < 0 {
-			return false
-		}
-		i = j + next
-	}
-	return false
 }
 
 // shorten quotes value for an error message, cutting a long one.
@@ -478,26 +393,18 @@ func RunVars(cmd *Command, vars map[string]string) []KV {
 		words = []string{cmd.Shell}
 	}
 	used := map[string]struct{}{}
-	lex := shell.NewLex('\\')
-	lex.SkipProcessQuotes = true // a shell script may reference $VAR inside '...' of a nested sh -c
-	lex.RawEscapes = true
+	x := NewWordExpander(vars)
 	for _, w := range words {
-		if !strings.Contains(w, "$") {
-			continue
-		}
-		res, err := lex.ProcessWordWithMatches(w, varsEnv(vars))
-		if err != nil {
+		names, ok := x.Names(w)
+		if !ok {
 			// Shell syntax the lexer does not know, such as ${#VAR} or
 			// ${VAR:0:3}: fall back to finding the names.
-			for _, name := range referencedNames(w) {
-				if _, ok := vars[name]; ok {
-					used[name] = struct{}{}
-				}
-			}
-			continue
+			names = referencedNames(w)
 		}
-		for name := range res.Matched {
-			used[name] = struct{}{}
+		for _, name := range names {
+			if _, ok := vars[name]; ok {
+				used[name] = struct{}{}
+			}
 		}
 	}
 	out := make([]KV, 0, len(used))

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/mstage/mstage/internal/hostile"
 )
 
 func FuzzParse(f *testing.F) {
@@ -14,6 +16,9 @@ func FuzzParse(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(data)
+	}
+	for _, seed := range hostile.Seeds(4 << 10) {
+		f.Add(seed)
 	}
 	f.Add([]byte("version: 1\nx: &a [*a]\n"))
 	f.Add([]byte("version: 1\nbuilders:\n  go: {<<: {image: golang}}\n"))

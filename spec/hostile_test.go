@@ -3,9 +3,12 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/mstage/mstage/internal/hostile"
 )
 
 // maxHostileAlloc is the most heap a hostile spec may make Parse and Expand
@@ -25,16 +28,16 @@ type hostileCase struct {
 }
 
 func hostileCases() []hostileCase {
-	deep10k := deepBlock(10_000)
-	stages10MB := manyStages(400_000)
+	deep10k := hostile.DeepBlock(10_000)
+	stages10MB := hostile.ManyStages(400_000)
 	bigArg := strings.Repeat("a", 1<<20)
 	return []hostileCase{
 		// Alias bombs: every level repeats the one before it nine times.
-		{name: "billion-laughs", src: billionLaughs(),
+		{name: "billion-laughs", src: hostile.BillionLaughs(),
 			want: "7:26: document has more than 200000 nodes once aliases are expanded; expected fewer or smaller aliases"},
-		{name: "billion-laughs-merge-keys", src: mergeKeyBomb(),
+		{name: "billion-laughs-merge-keys", src: hostile.MergeKeyBomb(),
 			want: "7:30: document has more than 200000 nodes once aliases are expanded; expected fewer or smaller aliases"},
-		{name: "alias-depth-bomb", src: aliasDepthBomb(),
+		{name: "alias-depth-bomb", src: hostile.AliasDepthBomb(),
 			want: "65:13: alias *a62 nests deeper than 64 levels when expanded"},
 
 		// Nesting 10,000 levels deep, in each YAML syntax for it.
@@ -50,9 +53,9 @@ func hostileCases() []hostileCase {
 		// are over the size limit, so the deepest that fits is checked too.
 		{name: "deep-block-mappings-10000", src: deep10k,
 			want: fmt.Sprintf("%s: file is %d bytes, more than the limit of %d", posOfByte(deep10k, MaxFileSize), len(deep10k), MaxFileSize)},
-		{name: "deep-block-mappings-700", src: deepBlock(700),
+		{name: "deep-block-mappings-700", src: hostile.DeepBlock(700),
 			want: "66:65: nesting deeper than 64 levels"},
-		{name: "deep-block-sequences-700", src: deepBlockSeq(700),
+		{name: "deep-block-sequences-700", src: hostile.DeepBlockSeq(700),
 			want: "66:65: nesting deeper than 64 levels"},
 
 		// Size.
@@ -60,13 +63,13 @@ func hostileCases() []hostileCase {
 			want: fmt.Sprintf("2:%d: file is %d bytes, more than the limit of %d", MaxFileSize-10, 10<<20+14, MaxFileSize)},
 		{name: "10MB-of-stages", src: stages10MB,
 			want: fmt.Sprintf("%s: file is %d bytes, more than the limit of %d", posOfByte(stages10MB, MaxFileSize), len(stages10MB), MaxFileSize)},
-		{name: "10000-stages", src: manyStages(10_000),
+		{name: "10000-stages", src: hostile.ManyStages(10_000),
 			want: "2503:3: more than 2500 keys in one mapping"},
-		{name: "10000-stages-flow", src: manyStagesFlow(10_000),
+		{name: "10000-stages-flow", src: hostile.ManyStagesFlow(10_000),
 			want: "2003:3: more than 2000 stages"},
-		{name: "10000-stages-in-three-sections", src: stagesInSections(3_334),
+		{name: "10000-stages-in-three-sections", src: hostile.StagesInSections(3_334),
 			want: "2503:3: more than 2500 keys in one mapping"},
-		{name: "2100-stages-in-three-sections", src: stagesInSections(700),
+		{name: "2100-stages-in-three-sections", src: hostile.StagesInSections(700),
 			want: "2005:3: more than 2000 stages"},
 		{name: "1MB-string", src: "version: 1\ndescription: " + strings.Repeat("x", 1<<20) + "\n",
 			want: fmt.Sprintf("2:%d: file is %d bytes, more than the limit of %d", MaxFileSize-10, 1<<20+25, MaxFileSize)},
@@ -94,26 +97,26 @@ func hostileCases() []hostileCase {
 		// Expansion that would grow exponentially, or by repetition.
 		// A default sees only the args declared before it: V0 refers to V1,
 		// declared later, so it expands to nothing.
-		{name: "arg-defaults-referencing-later-ones", src: chainedArgs(40), buildArgs: map[string]string{},
+		{name: "arg-defaults-referencing-later-ones", src: hostile.ChainedArgs(40), buildArgs: map[string]string{},
 			want: "46:12: invalid image reference \"golang:\": invalid reference format; expected a reference such as golang:1.26 or registry.example.com/team/base@sha256:..."},
 		// Each default doubles the one before it: the expansion limits stop
 		// the chain at the first default that would be too long.
-		{name: "arg-defaults-doubling-in-order", src: doublingArgs(40),
+		{name: "arg-defaults-doubling-in-order", src: hostile.DoublingArgs(40),
 			want: "17:8: \"${V13}${V13}\" expands to more than the limit of 65536 bytes"},
-		{name: "build-args-referencing-each-other", src: chainedArgs(40), buildArgs: chainedBuildArgs(40),
+		{name: "build-args-referencing-each-other", src: hostile.ChainedArgs(40), buildArgs: hostile.ChainedBuildArgs(40),
 			want: "46:12: invalid image reference \"golang:${V1}${V1}\": invalid reference format; expected a reference such as golang:1.26 or registry.example.com/team/base@sha256:..."},
-		{name: "repeated-reference-to-a-large-build-arg", src: repeatedReference(10_000), buildArgs: map[string]string{"A": bigArg},
-			want: "6:14: \"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\"... (40000 bytes) expands to more than the limit of 65536 bytes"},
+		{name: "repeated-reference-to-a-large-build-arg", src: hostile.RepeatedReference(10_000), buildArgs: map[string]string{"A": bigArg},
+			want: "6:14: \"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\"... (40000 bytes) could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
 		{name: "pattern-replacement-of-a-large-build-arg", src: "version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    env: {X: \"${A//?/" + strings.Repeat("x", 1_000) + "}\"}\n",
 			buildArgs: map[string]string{"A": strings.Repeat("a", 60<<10)},
-			want:      "6:14: \"${A//?/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"... (1008 bytes) uses ${NAME/pattern/replacement} on values too long to expand safely; expected a shorter variable or replacement"},
-		{name: "repeated-reference-in-many-fields", src: repeatedReferenceEverywhere(200), buildArgs: map[string]string{"A": strings.Repeat("a", 60<<10)},
+			want:      "6:14: \"${A//?/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"... (1008 bytes) could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
+		{name: "repeated-reference-in-many-fields", src: hostile.RepeatedReferenceEverywhere(200), buildArgs: map[string]string{"A": strings.Repeat("a", 60<<10)},
 			want: "75:12: the expanded values of the file add up to more than the limit of 4194304 bytes"},
 
 		// Graph.
-		{name: "cyclic-from", src: cyclicFrom(1_999),
+		{name: "cyclic-from", src: hostile.CyclicFrom(1_999),
 			want: "2001:17: dependency cycle: b0 -> b1 -> b2 -> b3 -> ... (1992 more) ... -> b1996 -> b1997 -> b1998 -> b0; expected stages that do not depend on themselves"},
-		{name: "cyclic-needs", src: cyclicNeeds(1_999),
+		{name: "cyclic-needs", src: hostile.CyclicNeeds(1_999),
 			want: "2001:19: dependency cycle: r0 -> r1 -> r2 -> r3 -> ... (1992 more) ... -> r1996 -> r1997 -> r1998 -> r0; expected stages that do not depend on themselves"},
 		{name: "self-from", src: "version: 1\nbuilders:\n  a: {from: a}\n",
 			want: "3:13: builder \"a\" extends itself"},
@@ -129,9 +132,9 @@ func hostileCases() []hostileCase {
 			want: "5:47: to \"../../etc/\" escapes the root with ..; expected a path that stays inside its root"},
 		{name: "traversal-outputs", src: "version: 1\nbuilders:\n  go: {image: golang}\nartifacts:\n  a:\n    builder: go\n    outputs: [/out, /out/../../x]\n",
 			want: "7:21: output \"/out/../../x\" escapes the root with ..; expected a path that stays inside its root"},
-		{name: "traversal-bind-target", src: bindMount("bind: /src/../../x"),
+		{name: "traversal-bind-target", src: hostile.BindMount("bind: /src/../../x"),
 			want: "8:19: mount target \"/src/../../x\" escapes the root with ..; expected a path that stays inside its root"},
-		{name: "traversal-bind-src", src: bindMount("bind: /src\n            src: ../../../etc"),
+		{name: "traversal-bind-src", src: hostile.BindMount("bind: /src\n            src: ../../../etc"),
 			want: "9:18: mount src \"../../../etc\" escapes the root with ..; expected a path that stays inside its root"},
 		{name: "traversal-after-expansion", src: "version: 1\nargs: {P: /}\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: x\n        to: ${P}\n",
 			buildArgs: map[string]string{"P": "/../../etc"},
@@ -140,7 +143,7 @@ func hostileCases() []hostileCase {
 		// Bytes that are not YAML text.
 		{name: "NUL-byte", src: "version: 1\nname: a\x00b\n",
 			want: "2:8: NUL byte in file; expected UTF-8 text"},
-		{name: "NUL-byte-deep-in-file", src: manyStages(1_000) + "  z: {image: \"a\x00\"}\n",
+		{name: "NUL-byte-deep-in-file", src: hostile.ManyStages(1_000) + "  z: {image: \"a\x00\"}\n",
 			want: "1003:16: NUL byte in file; expected UTF-8 text"},
 		{name: "invalid-UTF-8", src: "version: 1\nname: h\xe9llo\n",
 			want: "2:8: invalid UTF-8 byte sequence; expected UTF-8 text"},
@@ -164,7 +167,7 @@ func hostileCases() []hostileCase {
 			want: "1:10: version is a string; expected an integer"},
 		{name: "string-version", src: "version: \"1\"\n",
 			want: "1:10: version is a string; expected an integer"},
-		{name: "wrong-types-everywhere", src: wrongTypes(),
+		{name: "wrong-types-everywhere", src: hostile.WrongTypes(),
 			want: "2:7: name is a list; expected a string"},
 	}
 }
@@ -206,6 +209,97 @@ func (tc hostileCase) run() error {
 	return err
 }
 
+// TestHostileClasses checks the first error of the corpus cases of each
+// class of defect of issue 11 that Parse or Expand rejects, and bounds
+// what rejecting them costs: maxHostileAlloc of heap, at most MaxErrors
+// errors plus the "too many errors" line, and no error longer than
+// 2 KiB however long the values it quotes. frontend's TestHostileCorpus
+// runs the whole corpus through compile as well.
+func TestHostileClasses(t *testing.T) {
+	corpus := map[string]hostile.Case{}
+	for _, c := range hostile.Cases() {
+		corpus[c.Name] = c
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"cache-escape-name", "2:7: name \"../../tenant-b/app\" has a .. segment, which would leave its cache namespace; expected a project name such as myapp or team/app"},
+		{"cache-escape-id", "9:17: cache id \"../tenant-b/go-build\" has a .. segment, which would leave its cache namespace; expected an id such as go-build or team/npm"},
+		{"cache-escape-id-expanded", "10:17: cache id \"../../tenant-b/go-build\" has a .. segment, which would leave its cache namespace; expected an id such as go-build or team/npm"},
+		{"duplicate-alias-keys-2000-of-1KiB", "3:16: duplicate key \"KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK\"... (1024 bytes) in args (first set at 3:8); expected each key once"},
+		{"duplicate-alias-keys-12000-of-60KiB", "3:601: document holds more than 4194304 bytes of text once aliases are expanded; expected fewer uses of aliases to long values"},
+		{"unknown-alias-keys-12000-of-1KiB", "4:8: unknown key \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"... (1024 bytes) in builder \"b0\"; expected one of args, description, env, from, image, platform, preset, steps, user, workdir"},
+		{"pattern-product-env-1KiB", "6:14: \"${A//?/${B}}\" expands to more than the limit of 65536 bytes"},
+		{"pattern-product-env-32KiB", "6:14: \"${A//?/${B}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
+		{"pattern-product-nested-1KiB", "6:14: \"${A//?/${B//?/${A}}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
+		{"pattern-product-discarded-32KiB", "6:14: \"${UNSET:+${A//?/${B}}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
+		{"pattern-product-image-60KiB", "5:12: \"golang:${A//?/${B}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
+		{"pattern-product-1999-stages-1KiB", "5:12: \"golang:${A//?/${B}}\" expands to more than the limit of 65536 bytes"},
+		{"aliased-60KiB-run-35000-steps", "3:757: document holds more than 4194304 bytes of text once aliases are expanded; expected fewer uses of aliases to long values"},
+		{"aliased-secret-like-env-2000-stages", "26:40: document holds more than 4194304 bytes of text once aliases are expanded; expected fewer uses of aliases to long values"},
+		{"expose-ranges-10-runtimes", "4:16: the runtimes expose more than 65536 ports, counting the ports of each runtime's from chain and every port of a range; expected fewer or smaller port ranges"},
+		{"expose-ranges-2000-chained-runtimes", "4:16: the runtimes expose more than 65536 ports, counting the ports of each runtime's from chain and every port of a range; expected fewer or smaller port ranges"},
+		{"platforms-32-x-2000-builders", "2:231: more than 16 platforms; expected fewer platforms"},
+		{"platforms-1000-duplicates", "2:26: platform \"linux/amd64\" is listed twice (first at 2:13); expected each platform once"},
+		{"steps-40-in-each-of-50-chained-builders", "950:3: the steps of the stages up to builder \"b23\" build on more than 400000 earlier steps in all, which 4 platforms build 4 times; expected fewer steps in one chain of stages (from, builder): split long chains, or run several commands in one step"},
+		{"aliased-100B-run-35000-steps", "54:3: the stages up to builder \"b49\" hold more than 5000 stages, steps and copy entries, which 4 platforms build 4 times; expected fewer steps (run several commands in one) or fewer stages"},
+		{"runtime-chain-1998", "900:3: the steps of the stages up to runtime \"r893\" build on more than 400000 earlier steps in all, which 4 platforms build 4 times; expected fewer steps in one chain of stages (from, builder): split long chains, or run several commands in one step"},
+		{"did-you-mean-1000-refs-to-1800-long-names", "1816:9: stage \"b0-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"... (200 bytes) not found; expected the name of a stage"},
+		{"did-you-mean-1000-refs-to-1800-names-of-60", "1816:9: stage \"b0-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxy\" not found; expected the name of a stage; did you mean \"b0-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"?"},
+		{"tmpfs-size-18446744073709551615", "8:33: invalid tmpfs size \"18446744073709551615\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"tmpfs-size-9223372036854775808", "8:33: invalid tmpfs size \"9223372036854775808\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"tmpfs-size-9999999999999999t", "8:33: invalid tmpfs size \"9999999999999999t\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"tmpfs-size-17179869184g", "8:33: invalid tmpfs size \"17179869184g\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"tmpfs-size--1", "8:33: invalid tmpfs size \"-1\": not a whole number of bytes with an optional k, m, g or t; expected a size such as 64m or 1g, at most 8 EiB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ok := corpus[tc.name]
+			if !ok {
+				t.Fatalf("no case %s in the corpus", tc.name)
+			}
+			hc := hostileCase{name: c.Name, src: c.Src, buildArgs: c.BuildArgs}
+			var err error
+			alloc := allocated(func() { err = hc.run() })
+			if alloc > maxHostileAlloc {
+				t.Errorf("allocated %d MB, more than %d MB", alloc>>20, maxHostileAlloc>>20)
+			}
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error = %v, want an ErrorList", err)
+			}
+			if got := strings.TrimPrefix(list[0].Error(), "mstage.yaml:"); got != tc.want {
+				t.Errorf("error:\n%s\nwant:\n%s", got, tc.want)
+			}
+			if len(list) > MaxErrors+1 {
+				t.Errorf("%d errors", len(list))
+			}
+			for _, e := range list {
+				if !e.Pos.IsValid() || len(e.Error()) > 2<<10 {
+					t.Errorf("error without a position or longer than 2 KiB: %.200s", e.Error())
+				}
+			}
+		})
+	}
+}
+
+// TestHostileCasesAreInTheCorpus checks that the corpus that frontend's
+// TestHostileCorpus runs in a child process holds every case above, with
+// the same source and build args, and that the limits it sizes its cases
+// around are this package's.
+func TestHostileCasesAreInTheCorpus(t *testing.T) {
+	corpus := map[string]hostile.Case{}
+	for _, c := range hostile.Cases() {
+		corpus[c.Name] = c
+	}
+	for _, tc := range hostileCases() {
+		c, ok := corpus[tc.name]
+		if !ok || c.Src != tc.src || !maps.Equal(c.BuildArgs, tc.buildArgs) || (c.BuildArgs == nil) != (tc.buildArgs == nil) {
+			t.Errorf("case %s is not in the corpus as it is here", tc.name)
+		}
+	}
+	if hostile.MaxFileSize != MaxFileSize || hostile.MaxBlankLines != MaxBlankLines {
+		t.Errorf("the corpus is sized for other limits")
+	}
+}
+
 // BenchmarkHostile reports the time and memory of each hostile case.
 func BenchmarkHostile(b *testing.B) {
 	for _, tc := range hostileCases() {
@@ -235,271 +329,4 @@ func posOfByte(src string, i int) string {
 	line := strings.Count(src[:i], "\n") + 1
 	col := i - strings.LastIndexByte(src[:i], '\n')
 	return fmt.Sprintf("%d:%d", line, col)
-}
-
-func billionLaughs() string {
-	var b strings.Builder
-	b.WriteString("version: 1\nx-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
-	for i := 1; i < 10; i++ {
-		fmt.Fprintf(&b, "x-%d: &a%d [", i, i)
-		for j := range 9 {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "*a%d", i-1)
-		}
-		b.WriteString("]\n")
-	}
-	return b.String()
-}
-
-// mergeKeyBomb grows by merge keys: each level's mapping merges the one
-// before it and adds keys.
-func mergeKeyBomb() string {
-	var b strings.Builder
-	b.WriteString("version: 1\nx-0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9}\n")
-	for i := 1; i < 10; i++ {
-		fmt.Fprintf(&b, "x-%d: &m%d {", i, i)
-		for j := range 9 {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "k%d: {<<: *m%d}", j, i-1)
-		}
-		b.WriteString("}\n")
-	}
-	return b.String()
-}
-
-// aliasDepthBomb nests by aliases: each anchor holds the one before it one
-// level deeper, so the text stays shallow and the expansion does not.
-func aliasDepthBomb() string {
-	var b strings.Builder
-	b.WriteString("version: 1\nx-0: &a0 [x]\n")
-	for i := 1; i < 100; i++ {
-		fmt.Fprintf(&b, "x-%d: &a%d [*a%d]\n", i, i, i-1)
-	}
-	return b.String()
-}
-
-func deepBlock(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nx-deep:\n")
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "%sk:\n", strings.Repeat(" ", i))
-	}
-	return b.String()
-}
-
-func deepBlockSeq(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nx-deep:\n")
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "%s-\n", strings.Repeat(" ", i))
-	}
-	return b.String()
-}
-
-func manyStages(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nbuilders:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  b%d: {image: golang}\n", i)
-	}
-	return b.String()
-}
-
-func manyStagesFlow(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nbuilders: {\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  b%d: {image: golang},\n", i)
-	}
-	b.WriteString("}\n")
-	return b.String()
-}
-
-func stagesInSections(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nbuilders:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  b%d: {image: golang}\n", i)
-	}
-	b.WriteString("artifacts:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  a%d: {builder: b0}\n", i)
-	}
-	b.WriteString("runtimes:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  r%d: {}\n", i)
-	}
-	return b.String()
-}
-
-// chainedArgs declares V0 = ${V1}${V1}, V1 = ${V2}${V2}, ... which would
-// be 2^n bytes long if defaults were expanded recursively. An env value
-// uses V0; Expand must substitute once and then fail on the image, which
-// uses a variable that is not a valid reference.
-func chainedArgs(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nargs:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  V%d: \"${V%d}${V%d}\"\n", i, i+1, i+1)
-	}
-	fmt.Fprintf(&b, "  V%d: x\nbuilders:\n  go:\n    image: golang:${V0}\n    env: {A: \"${V0}\"}\n", n)
-	return b.String()
-}
-
-// doublingArgs declares V0: xxxxxxxx and Vi: ${Vi-1}${Vi-1} after it.
-func doublingArgs(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nargs:\n  V0: xxxxxxxx\n")
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  V%d: \"${V%d}${V%d}\"\n", i, i-1, i-1)
-	}
-	fmt.Fprintf(&b, "builders:\n  go:\n    image: golang\n    env: {A: \"${V%d}\"}\n", n)
-	return b.String()
-}
-
-func chainedBuildArgs(n int) map[string]string {
-	args := map[string]string{}
-	for i := range n {
-		args[fmt.Sprintf("V%d", i)] = fmt.Sprintf("${V%d}${V%d}", i+1, i+1)
-	}
-	return args
-}
-
-// repeatedReference uses a build arg n times in one value.
-func repeatedReference(n int) string {
-	return "version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    env: {X: \"" + strings.Repeat("${A}", n) + "\"}\n"
-}
-
-// repeatedReferenceEverywhere uses a build arg in n env values, each of
-// which stays under the expansion limit.
-func repeatedReferenceEverywhere(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    env:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "      X%d: ${A}\n", i)
-	}
-	b.WriteString("    workdir: /${A}${A}\n")
-	return b.String()
-}
-
-// cyclicFrom chains n builders by from, the last back to the first.
-func cyclicFrom(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nbuilders:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  b%d: {from: b%d}\n", i, (i+1)%n)
-	}
-	return b.String()
-}
-
-// cyclicNeeds chains n runtimes by needs, the last back to the first.
-func cyclicNeeds(n int) string {
-	var b strings.Builder
-	b.WriteString("version: 1\nruntimes:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  r%d: {needs: [r%d]}\n", i, (i+1)%n)
-	}
-	return b.String()
-}
-
-func bindMount(mount string) string {
-	return "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        mounts:\n          - " + mount + "\n"
-}
-
-// wrongTypes puts a value of the wrong type in every kind of field.
-func wrongTypes() string {
-	return `version: 1
-name: [a]
-description: {a: b}
-args: [A]
-platforms: linux/amd64
-default: [a]
-lint: {skip: skip, require-digests: maybe}
-builders:
-  go:
-    image: {a: b}
-    preset: [go]
-    env: [A=1]
-    steps: {run: make}
-artifacts:
-  app:
-    builder: [go]
-    outputs: {a: b}
-    needs: {a: b}
-    arch-guard: 1
-    steps:
-      - run: {a: b}
-        mounts: {cache: /c}
-      - copy: {a: b}
-        link: yes please
-runtimes:
-  r:
-    entrypoint: {a: b}
-    expose: 8080
-    labels: [a]
-    healthcheck: [a]
-    copy: {artifact: app}
-`
-}
-
-// TestHostileWrongTypesEverywhere checks every error of a spec with a value
-// of the wrong type in each kind of field, up to MaxErrors.
-func TestHostileWrongTypesEverywhere(t *testing.T) {
-	_, err := Parse("mstage.yaml", []byte(wrongTypes()))
-	var list ErrorList
-	if !errors.As(err, &list) {
-		t.Fatalf("error = %v, want an ErrorList", err)
-	}
-	want := []string{
-		"2:7: name is a list; expected a string",
-		"3:14: description is a mapping; expected a string",
-		"4:7: args is a list; expected a mapping",
-		"6:10: default is a list; expected a string",
-		"7:37: lint.require-digests is a string; expected true or false",
-		"10:12: image is a mapping; expected a string",
-		"11:13: preset is a list; expected a string",
-		"12:10: env is a list; expected a mapping",
-		"13:12: steps is a mapping; expected a list of steps",
-		"16:14: builder is a list; expected a string",
-		"17:14: outputs is a mapping; expected a list of strings or a string",
-		"18:12: needs is a mapping; expected a list of strings or a string",
-		"19:17: arch-guard is a number; expected true or false",
-		"21:14: run is a mapping; expected a string or a list of strings",
-		"22:17: mounts is a mapping; expected a list of mounts",
-		"23:15: copy is a mapping; expected a list of strings or a string",
-		"24:15: link is a string; expected true or false",
-		"27:17: entrypoint is a mapping; expected a string or a list of strings",
-		"29:13: labels is a list; expected a mapping",
-		"30:18: healthcheck is a list; expected a mapping",
-		"31:11: too many errors (1 more not shown)",
-	}
-	var got []string
-	for _, e := range list {
-		got = append(got, strings.TrimPrefix(e.Error(), "mstage.yaml:"))
-	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-}
-
-// TestExpandMeteringKeepsNormalValues checks that the guards against
-// runaway expansion leave ordinary values alone.
-func TestExpandMeteringKeepsNormalValues(t *testing.T) {
-	s := mustParse(t, "version: 1\nargs: {A: a-b-c, B: \"\"}\nbuilders:\n  go:\n    image: golang\n    env: {X: \"${A//-/_}\", Y: \"${A}${A}\", Z: \"${B:-none}\"}\n")
-	vars, _, _ := s.ArgValues(map[string]string{"B": ""})
-	x, err := Expand(s, vars)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, kv := range x.Stage("go").Env {
-		got = append(got, kv.Key+"="+kv.Value)
-	}
-	if want := "X=a_b_c Y=a-b-ca-b-c Z=none"; strings.Join(got, " ") != want {
-		t.Errorf("env = %s, want %s", strings.Join(got, " "), want)
-	}
 }

@@ -46,7 +46,69 @@ const (
 	// MaxExpandedTotal is the most bytes all the ${VAR} expansions of one
 	// Expand may produce together.
 	MaxExpandedTotal = 4 << 20
+	// MaxDocumentBytes is the most bytes of text (keys and scalar values)
+	// a document may hold once every alias is expanded: an alias to a long
+	// scalar counts its bytes each time it is used, so a short file cannot
+	// stand for gigabytes of run commands.
+	MaxDocumentBytes = 4 << 20
+	// MaxPlatforms is the most platforms a spec's platforms list, or a
+	// build request, may name.
+	MaxPlatforms = 16
+	// MaxBuildOps bounds the work of one build: the stages the target
+	// reaches, their steps and their copy entries, times the platforms it is
+	// built for (every platform compiles every stage the target reaches, all
+	// at once; each costs 50 to 90 µs of CPU). Parse checks the whole file
+	// for MaxBuildPlatforms platforms, CheckBuildSize a build request.
+	MaxBuildOps = 20_000
+	// MaxBuildPlatforms is the number of platforms Parse checks
+	// MaxBuildOps and MaxChainWork for: a file that parses can be built
+	// for this many platforms at once.
+	MaxBuildPlatforms = 4
+	// MaxExposedPorts bounds the ports all runtimes expose, a range
+	// counting every port in it and a runtime the ports of the runtimes it
+	// extends: each port is an entry of an image config.
+	MaxExposedPorts = 1 << 16
+	// MaxChainWork bounds the sum, over every step and runtime copy entry,
+	// of the steps before it in its chain of stages (from, builder), times
+	// the platforms of the build: LLB looks a step's settings up by walking
+	// back through the steps before it, on every platform. Parse checks it
+	// for MaxBuildPlatforms platforms, CheckBuildSize for the platforms of
+	// the build.
+	MaxChainWork = 1_600_000
 )
+
+// CheckBuildSize checks that building target (the default target when
+// empty) for n platforms stays within MaxPlatforms, MaxBuildOps and
+// MaxChainWork.
+// The error is an ErrorList positioned at the spec's platforms when it
+// lists them, else at the target stage.
+func (s *Spec) CheckBuildSize(target string, n int) error {
+	if target == "" {
+		target = s.DefaultTarget()
+	}
+	errs := &errorSink{filename: s.Filename}
+	pos := s.At("platforms")
+	if !s.Has("platforms") {
+		if st := s.Stage(target); st != nil {
+			pos = st.Pos
+		}
+	}
+	ops := 0
+	for _, st := range s.Reachable(target) {
+		ops += stageOps(st)
+	}
+	switch {
+	case n > MaxPlatforms:
+		errs.add(pos, fmt.Sprintf("the build is for %d platforms, more than the limit of %d", n, MaxPlatforms), "fewer platforms", "")
+	case n*ops > MaxBuildOps:
+		errs.add(pos, fmt.Sprintf("target %s reaches %d stages, steps and copy entries, which for %d platforms is %d, more than the limit of %d", shorten(target), ops, n, n*ops, MaxBuildOps),
+			fmt.Sprintf("at most %d for %d platforms: fewer steps (run several commands in one), or fewer platforms per build", MaxBuildOps/n, n), "")
+	case n*s.chainWork > MaxChainWork:
+		errs.add(pos, fmt.Sprintf("the steps of the spec build on %d earlier steps in all, which for %d platforms is more than the limit of %d", s.chainWork, n, MaxChainWork),
+			fmt.Sprintf("at most %d for %d platforms: shorter chains of stages, or fewer platforms per build", MaxChainWork/n, n), "")
+	}
+	return errs.result()
+}
 
 // checkBytes rejects, before the YAML lexer sees them, files that are too
 // large, hold NUL bytes, are not UTF-8, would make too many tokens or have
@@ -214,57 +276,72 @@ type shape struct {
 	errs    *errorSink
 	anchors map[string]ast.Node
 	aliases map[*ast.AliasNode]ast.Node
-	// size and height of every anchored node once its aliases are expanded
-	size   map[ast.Node]int
-	height map[ast.Node]int
+	// extent of every anchored node once its aliases are expanded
+	extents map[ast.Node]extent
+	bytes   int // text of the document so far, aliases expanded
+}
+
+// extent is the size of a node once its aliases are expanded: its node
+// count, its height (how many collections deep it goes) and the bytes of
+// its keys and scalars.
+type extent struct {
+	size, height, bytes int
 }
 
 // measure walks the document once, in order, resolving each alias to the
-// latest anchor of its name defined before it, and counts nodes and depth as
-// if every alias were expanded. It returns false (with an error) when a limit
-// is exceeded; nothing is ever expanded here, so a billion-laughs document
-// costs time linear in its text.
+// latest anchor of its name defined before it, and counts nodes, depth and
+// bytes as if every alias were expanded. It returns false (with an error)
+// when a limit is exceeded; nothing is ever expanded here, so a
+// billion-laughs document costs time linear in its text.
 func measure(errs *errorSink, root ast.Node) (*shape, bool) {
 	sh := &shape{
 		errs:    errs,
 		anchors: map[string]ast.Node{},
 		aliases: map[*ast.AliasNode]ast.Node{},
-		size:    map[ast.Node]int{},
-		height:  map[ast.Node]int{},
+		extents: map[ast.Node]extent{},
 	}
-	_, _, ok := sh.walk(root, 1)
+	_, ok := sh.walk(root, 1)
 	return sh, ok
 }
 
-// walk returns the expanded size of n (its node count) and its height
-// (how many collections deep it goes), with depth the number of collections
-// it is nested in, itself included.
-func (sh *shape) walk(n ast.Node, depth int) (size, height int, ok bool) {
+// addBytes counts n more bytes of expanded text at node at.
+func (sh *shape) addBytes(n int, at ast.Node) bool {
+	if sh.bytes += n; sh.bytes > MaxDocumentBytes {
+		sh.errs.add(nodePos(at), fmt.Sprintf("document holds more than %d bytes of text once aliases are expanded", MaxDocumentBytes), "fewer uses of aliases to long values", "")
+		return false
+	}
+	return true
+}
+
+// walk returns the expanded extent of n, with depth the number of
+// collections it is nested in, itself included.
+func (sh *shape) walk(n ast.Node, depth int) (extent, bool) {
 	if n == nil {
-		return 0, 0, true
+		return extent{}, true
 	}
 	switch n.(type) {
 	case *ast.MappingNode, *ast.SequenceNode:
 		if depth > MaxDepth {
 			sh.errs.add(nodePos(n), fmt.Sprintf("nesting deeper than %d levels", MaxDepth), "", "")
-			return 0, 0, false
+			return extent{}, false
 		}
 	}
-	sum := func(children ...ast.Node) (int, int, bool) {
-		size, height := 1, 1
+	sum := func(children ...ast.Node) (extent, bool) {
+		total := extent{size: 1, height: 1}
 		for _, c := range children {
-			s, h, ok := sh.walk(c, depth+1)
+			e, ok := sh.walk(c, depth+1)
 			if !ok {
-				return 0, 0, false
+				return extent{}, false
 			}
-			size += s
-			height = max(height, h+1)
-			if size > MaxNodes {
+			total.size += e.size
+			total.bytes += e.bytes
+			total.height = max(total.height, e.height+1)
+			if total.size > MaxNodes {
 				sh.errs.add(nodePos(c), fmt.Sprintf("document has more than %d nodes once aliases are expanded", MaxNodes), "fewer or smaller aliases", "")
-				return 0, 0, false
+				return extent{}, false
 			}
 		}
-		return size, height, true
+		return total, true
 	}
 	switch n := n.(type) {
 	case *ast.MappingNode:
@@ -272,45 +349,52 @@ func (sh *shape) walk(n ast.Node, depth int) (size, height int, ok bool) {
 		for _, v := range n.Values {
 			children = append(children, v.Key, v.Value)
 		}
-		size, height, ok = sum(children...)
+		return sum(children...)
 	case *ast.MappingValueNode:
-		size, height, ok = sum(n.Key, n.Value)
+		return sum(n.Key, n.Value)
 	case *ast.SequenceNode:
-		size, height, ok = sum(n.Values...)
+		return sum(n.Values...)
 	case *ast.MappingKeyNode:
-		size, height, ok = sum(n.Value)
+		return sum(n.Value)
 	case *ast.TagNode:
 		return sh.walk(n.Value, depth)
 	case *ast.AnchorNode:
-		size, height, ok = sh.walk(n.Value, depth)
+		e, ok := sh.walk(n.Value, depth)
 		if !ok {
-			return 0, 0, false
+			return extent{}, false
 		}
 		if name, isName := scalarText(n.Name); isName && n.Value != nil {
 			sh.anchors[name] = n.Value
-			sh.size[n.Value] = size
-			sh.height[n.Value] = height
+			sh.extents[n.Value] = e
 		}
-		return size, height, true
+		return e, true
 	case *ast.AliasNode:
 		name, _ := scalarText(n.Value)
 		target, found := sh.anchors[name]
 		if !found {
 			sh.errs.add(nodePos(n), fmt.Sprintf("alias *%s refers to no anchor defined before it", name), "an anchor &"+name+" earlier in the file", "")
-			return 0, 0, false
+			return extent{}, false
 		}
 		sh.aliases[n] = target
-		size, height = sh.size[target], sh.height[target]
-		if depth+height-1 > MaxDepth {
+		e := sh.extents[target]
+		if depth+e.height-1 > MaxDepth {
 			sh.errs.add(nodePos(n), fmt.Sprintf("alias *%s nests deeper than %d levels when expanded", name, MaxDepth), "", "")
-			return 0, 0, false
+			return extent{}, false
 		}
-		ok = true
+		// The text under the anchor was counted where it is written.
+		if !sh.addBytes(e.bytes, n) {
+			return extent{}, false
+		}
+		return e, true
 	default:
-		size, height, ok = 1, 0, true
+		text, _ := scalarText(n)
+		if !sh.addBytes(len(text), n) {
+			return extent{}, false
+		}
+		return extent{size: 1, bytes: len(text)}, true
 	}
-	if !ok {
-		return 0, 0, false
-	}
-	return size, height, true
 }
+
+// stageOps is what compiling a stage costs, counted in MaxBuildOps: the
+// stage, its steps and its copy entries.
+func stageOps(st *Stage) int { return 1 + len(st.Steps) + len(st.Copy) }

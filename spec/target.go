@@ -5,10 +5,14 @@ import (
 	"strings"
 )
 
+// maxListedTargets is how many stage names an unknown-target error lists.
+const maxListedTargets = 10
+
 // TargetStage returns the stage a build of target builds: the stage of that
 // name, or the default target when name is empty. An unknown name is an
-// error that suggests the closest stage and lists them all. It concerns the
-// client's --target rather than the file, so it has no position.
+// error that suggests the closest stage and lists them when they are few.
+// The name comes from the client's --target, not from the file, so the
+// error is at the start of the document.
 func (s *Spec) TargetStage(name string) (*Stage, error) {
 	if name == "" {
 		name = s.DefaultTarget()
@@ -24,12 +28,10 @@ func (s *Spec) TargetStage(name string) (*Stage, error) {
 	if file == "" {
 		file = "the spec"
 	}
-	msg := fmt.Sprintf("target %q is not a stage of %s", name, file)
-	if guess := Suggest(name, names); guess != "" {
-		msg += fmt.Sprintf("; did you mean %q?", guess)
+	expected := "the name of a stage"
+	if len(names) > 0 && len(names) <= maxListedTargets {
+		expected = "one of " + strings.Join(names, ", ")
 	}
-	if len(names) > 0 {
-		msg += " (stages: " + strings.Join(names, ", ") + ")"
-	}
-	return nil, fmt.Errorf("%s", msg)
+	return nil, ErrorList{{Filename: s.Filename, Pos: s.Pos, Msg: fmt.Sprintf("target %s is not a stage of %s", shorten(name), file),
+		Expected: expected, Suggestion: Suggest(name, names)}}
 }

@@ -38,7 +38,7 @@ func TestTargetStage(t *testing.T) {
 		t.Errorf("debug: %v %v", st, err)
 	}
 	_, err = s.TargetStage("servr")
-	if want := `target "servr" is not a stage of t.yaml; did you mean "server"? (stages: server, debug)`; err == nil || err.Error() != want {
+	if want := `t.yaml:1:1: target "servr" is not a stage of t.yaml; expected one of server, debug; did you mean "server"?`; err == nil || err.Error() != want {
 		t.Errorf("unknown: %v, want %s", err, want)
 	}
 }

@@ -73,6 +73,9 @@ type Spec struct {
 	// byName indexes the stages of a parsed or expanded spec; it is built
 	// once, before the spec is shared, and never changed.
 	byName map[string]*Stage
+	// chainWork is the chain work of a parsed spec's stages (see
+	// MaxChainWork), set by validation.
+	chainWork int
 }
 
 // String is a scalar with its position, for list items that are reported

@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"slices"
 	"strconv"
@@ -20,6 +21,7 @@ import (
 func validate(s *Spec, errs *errorSink) {
 	v := &validator{s: s, errs: errs, byName: map[string]*Stage{}}
 	v.version()
+	v.projectName()
 	v.args()
 	v.names()
 	for _, st := range s.Stages() {
@@ -28,6 +30,10 @@ func validate(s *Spec, errs *errorSink) {
 	v.defaultTarget()
 	v.cycles()
 	checkValues(s, errs)
+	if errs.empty() {
+		v.exposedPorts()
+		v.chainWork()
+	}
 	if errs.empty() && len(s.Builders)+len(s.Artifacts)+len(s.Runtimes) == 0 {
 		errs.add(s.Pos, "the spec has no stages, so nothing to build", "at least one stage under builders, artifacts or runtimes", "")
 	}
@@ -47,6 +53,27 @@ func (v *validator) version() {
 	if v.s.Version != 1 {
 		v.errs.add(v.s.At("version"), fmt.Sprintf("unknown version %d", v.s.Version), "version: 1", "")
 	}
+}
+
+// projectName checks the spec's name, which namespaces its preset caches.
+func (v *validator) projectName() {
+	if v.s.Has("name") {
+		if err := CheckCacheIDPart(v.s.Name); err != nil {
+			v.errs.add(v.s.At("name"), fmt.Sprintf("name %s %v", shorten(v.s.Name), err), "a project name such as myapp or team/app", "")
+		}
+	}
+}
+
+// CheckCacheIDPart reports why part cannot be a part of a cache mount id
+// (the spec's name or a cache mount's id): a ".." segment would climb out
+// of the cache namespace (BUILDKIT_CACHE_MOUNT_NS) the id is joined to.
+func CheckCacheIDPart(part string) error {
+	for seg := range strings.SplitSeq(part, "/") {
+		if seg == ".." {
+			return errors.New("has a .. segment, which would leave its cache namespace")
+		}
+	}
+	return nil
 }
 
 func (v *validator) args() {
@@ -124,6 +151,9 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 	}
 	target := v.byName[name]
 	if target == nil {
+		if v.errs.full() {
+			return nil
+		}
 		var candidates []string
 		for _, st := range v.s.Stages() {
 			if want == "" || st.Kind == want {
@@ -134,7 +164,13 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 		if len(candidates) > 0 && len(candidates) <= 10 {
 			expected = "one of " + strings.Join(candidates, ", ")
 		}
-		v.errs.add(pos, fmt.Sprintf("%s %q not found", what, name), expected, Suggest(name, candidates))
+		// Only the first MaxErrors errors are likely to be shown: the
+		// others are not worth the comparisons of a suggestion.
+		suggestion := ""
+		if len(v.errs.errs) < MaxErrors {
+			suggestion = Suggest(name, candidates)
+		}
+		v.errs.add(pos, fmt.Sprintf("%s %s not found", what, shorten(name)), expected, suggestion)
 		return nil
 	}
 	if want != "" && target.Kind != want {
@@ -278,8 +314,10 @@ func (v *validator) mount(m *Mount) {
 			v.errs.add(m.At("env"), fmt.Sprintf("invalid environment variable name %q", m.Env), "letters, digits and _, not starting with a digit", "")
 		}
 	case MountTmpfs:
-		if m.Has("size") && !validSize(m.Size) {
-			v.errs.add(m.At("size"), fmt.Sprintf("invalid tmpfs size %q", m.Size), "a size such as 64m or 1g", "")
+		if m.Has("size") {
+			if _, err := ParseSize(m.Size); err != nil {
+				v.errs.add(m.At("size"), fmt.Sprintf("invalid tmpfs size %s: %v", shorten(m.Size), err), "a size such as 64m or 1g, at most 8 EiB", "")
+			}
 		}
 	case MountBind:
 		sources := 0
@@ -423,9 +461,7 @@ func (v *validator) cycles() {
 // values with a variable wait for expansion (StageExpander checks them).
 func checkValues(s *Spec, errs *errorSink) {
 	c := valueChecker{errs: errs}
-	for _, p := range s.Platforms {
-		c.specPlatform(p.Value, p.Pos)
-	}
+	c.platforms(s.Platforms)
 	for _, st := range s.Stages() {
 		checkStageValues(c, st)
 	}
@@ -447,6 +483,9 @@ func checkStageValues(c valueChecker, st *Stage) {
 		for _, m := range step.Mounts {
 			c.path(m.Target, m.At("target"), "mount target")
 			c.mountTarget(m)
+			if m.Type == MountCache && m.Has("id") {
+				c.cacheID(m.ID, m.At("id"))
+			}
 			c.path(m.Src, m.At("src"), "mount src")
 			if m.Has("mode") {
 				c.mode(m.Mode, m.At("mode"), "mode")
@@ -525,6 +564,32 @@ func (c valueChecker) specPlatform(value string, pos Pos) {
 	}
 }
 
+// platforms checks the spec's platforms list: each platform, at most
+// MaxPlatforms of them, none twice.
+func (c valueChecker) platforms(list []String) {
+	first := map[string]Pos{}
+	for i, p := range list {
+		if i == MaxPlatforms {
+			c.errs.add(p.Pos, fmt.Sprintf("more than %d platforms", MaxPlatforms), "fewer platforms", "")
+			return
+		}
+		c.specPlatform(p.Value, p.Pos)
+		if c.skip(p.Value) {
+			continue
+		}
+		parsed, err := platforms.Parse(p.Value)
+		if err != nil {
+			continue
+		}
+		key := platforms.FormatAll(platforms.Normalize(parsed))
+		if at, dup := first[key]; dup {
+			c.errs.add(p.Pos, fmt.Sprintf("platform %s is listed twice (first at %s)", shorten(p.Value), at), "each platform once", "")
+			continue
+		}
+		first[key] = p.Pos
+	}
+}
+
 func checkPlatform(value string) error {
 	if !strings.Contains(value, "/") {
 		return errors.New("no architecture")
@@ -571,6 +636,16 @@ func escapesRoot(p string) bool {
 		}
 	}
 	return false
+}
+
+// cacheID checks the id of a cache mount (an empty id means the target).
+func (c valueChecker) cacheID(id string, pos Pos) {
+	if c.skip(id) {
+		return
+	}
+	if err := CheckCacheIDPart(id); err != nil {
+		c.errs.add(pos, fmt.Sprintf("cache id %s %v", shorten(id), err), "an id such as go-build or team/npm", "")
+	}
 }
 
 func (c valueChecker) output(o String) {
@@ -691,17 +766,125 @@ func validSignal(s string) bool {
 	return true
 }
 
-func validSize(s string) bool {
-	s = strings.TrimSuffix(strings.ToLower(s), "b")
-	s = strings.TrimSuffix(s, "i")
-	if n := len(s); n > 0 && strings.IndexByte("kmgt", s[n-1]) >= 0 {
-		s = s[:n-1]
+// ParseSize returns the bytes of a size such as 64m, 1g or 512MiB: a
+// whole number with an optional k, m, g or t (binary multiples, optionally
+// followed by i and b). A size that does not fit in an int64 is an error,
+// not a negative number.
+func ParseSize(s string) (int64, error) {
+	n := strings.TrimSuffix(strings.ToLower(s), "b")
+	n = strings.TrimSuffix(n, "i")
+	shift := 0
+	if l := len(n); l > 0 {
+		if i := strings.IndexByte("kmgt", n[l-1]); i >= 0 {
+			shift, n = 10*(i+1), n[:l-1]
+		}
 	}
-	if s == "" {
-		return false
+	if n == "" || strings.Trim(n, "0123456789") != "" {
+		return 0, errors.New("not a whole number of bytes with an optional k, m, g or t")
 	}
-	_, err := strconv.ParseUint(s, 10, 64)
-	return err == nil
+	v, err := strconv.ParseInt(n, 10, 64)
+	if err != nil || v > math.MaxInt64>>shift {
+		return 0, fmt.Errorf("more than %d bytes", int64(math.MaxInt64))
+	}
+	return v << shift, nil
+}
+
+// exposedPorts bounds the ports the runtimes expose, ranges counted by the
+// ports they hold and each runtime counting the ports of the runtimes it
+// extends (its image config starts as a copy of theirs). A value with a
+// variable counts as a whole range.
+func (v *validator) exposedPorts() {
+	total := 0
+	own := func(st *Stage) int {
+		n := 0
+		for _, e := range st.Expose {
+			n += exposeSize(e.Value)
+		}
+		return n
+	}
+	chain := map[*Stage]int{}
+	var portsOf func(st *Stage, depth int) int
+	portsOf = func(st *Stage, depth int) int {
+		if n, ok := chain[st]; ok {
+			return n
+		}
+		n := own(st)
+		if base := v.byName[st.From]; st.From != "" && base != nil && base != st && depth < MaxStages {
+			n += portsOf(base, depth+1)
+		}
+		chain[st] = n
+		return n
+	}
+	for _, rt := range v.s.Runtimes {
+		if total += portsOf(rt, 0); total > MaxExposedPorts {
+			pos := rt.Pos
+			if rt.Has("expose") {
+				pos = rt.At("expose")
+			}
+			v.errs.add(pos, fmt.Sprintf("the runtimes expose more than %d ports, counting the ports of each runtime's from chain and every port of a range", MaxExposedPorts), "fewer or smaller port ranges", "")
+			return
+		}
+	}
+}
+
+// exposeSize is the number of ports of an expose value.
+func exposeSize(value string) int {
+	if strings.Contains(value, "$") {
+		return 65535
+	}
+	ports, _, _ := strings.Cut(value, "/")
+	first, last, isRange := strings.Cut(ports, "-")
+	lo, err := strconv.Atoi(first)
+	if err != nil || !isRange {
+		return 1
+	}
+	hi, err := strconv.Atoi(last)
+	if err != nil || hi < lo {
+		return 1
+	}
+	return hi - lo + 1
+}
+
+// chainWork bounds the work of compiling the stages (MaxBuildOps) and
+// their steps (MaxChainWork), for MaxBuildPlatforms platforms. A step's
+// settings (env, workdir, user, platform) are looked up by walking back
+// through every step before it in its chain (the steps of the stages it
+// extends or runs in, and its own), so the work is the sum, over every
+// step and copy entry, of the steps before it.
+func (v *validator) chainWork() {
+	end := map[*Stage]int{}
+	var endOf func(st *Stage, depth int) int
+	endOf = func(st *Stage, depth int) int {
+		if n, ok := end[st]; ok {
+			return n
+		}
+		base := 0
+		parent := st.From
+		if st.Kind == KindArtifact {
+			parent = st.Builder
+		}
+		if p := v.byName[parent]; parent != "" && p != nil && p != st && depth < MaxStages {
+			base = endOf(p, depth+1)
+		}
+		end[st] = base + len(st.Steps) + len(st.Copy)
+		return end[st]
+	}
+	work, total := 0, 0
+	for _, st := range v.s.Stages() {
+		if total += stageOps(st); total*MaxBuildPlatforms > MaxBuildOps {
+			v.errs.add(st.Pos, fmt.Sprintf("the stages up to %s %s hold more than %d stages, steps and copy entries, which %d platforms build %d times", st.Kind, shorten(st.Name), MaxBuildOps/MaxBuildPlatforms, MaxBuildPlatforms, MaxBuildPlatforms),
+				"fewer steps (run several commands in one) or fewer stages", "")
+			return
+		}
+		ops := len(st.Steps) + len(st.Copy)
+		base := endOf(st, 0) - ops
+		if work += ops*base + ops*(ops+1)/2; work*MaxBuildPlatforms > MaxChainWork {
+			v.errs.add(st.Pos, fmt.Sprintf("the steps of the stages up to %s %s build on more than %d earlier steps in all, which %d platforms build %d times", st.Kind, shorten(st.Name), MaxChainWork/MaxBuildPlatforms, MaxBuildPlatforms, MaxBuildPlatforms),
+				"fewer steps in one chain of stages (from, builder): split long chains, or run several commands in one step", "")
+			return
+		}
+	}
+	v.s.chainWork = work
 }
 
 // cyclePath joins the stages of a cycle, eliding the middle of a long one.

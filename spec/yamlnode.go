@@ -287,7 +287,9 @@ func (d *decoder) mapping(n ast.Node, what string) (*mapping, bool) {
 			continue
 		}
 		if first, dup := out.index[key]; dup {
-			d.errs.add(nodePos(mv.Key), fmt.Sprintf("duplicate key %q in %s (first set at %s)", key, what, out.entries[first].keyPos), "each key once", "")
+			if !d.errs.full() {
+				d.errs.add(nodePos(mv.Key), fmt.Sprintf("duplicate key %s in %s (first set at %s)", shorten(key), what, out.entries[first].keyPos), "each key once", "")
+			}
 			continue
 		}
 		out.index[key] = len(out.entries)
@@ -332,14 +334,17 @@ func (d *decoder) checkKeys(m *mapping, allowed []string, what string, kindOf fu
 		if containsString(allowed, e.key) {
 			continue
 		}
+		if d.errs.full() {
+			return
+		}
 		expected := "one of " + strings.Join(allowed, ", ")
 		if kindOf != nil {
 			if owner := kindOf(e.key); owner != "" {
-				d.errs.add(e.keyPos, fmt.Sprintf("key %q is not allowed in %s; it belongs in %s", e.key, what, owner), expected, "")
+				d.errs.add(e.keyPos, fmt.Sprintf("key %s is not allowed in %s; it belongs in %s", shorten(e.key), what, owner), expected, "")
 				continue
 			}
 		}
-		d.errs.add(e.keyPos, fmt.Sprintf("unknown key %q in %s", e.key, what), expected, Suggest(e.key, allowed))
+		d.errs.add(e.keyPos, fmt.Sprintf("unknown key %s in %s", shorten(e.key), what), expected, Suggest(e.key, allowed))
 	}
 }
 

@@ -217,7 +217,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"lint", "--strict", warnings, "testdata/parse_error.yaml"}, exitFail, "parse_error.yaml:5:5:"},
 		{[]string{"lint", "../../lint/testdata/invalid/platforms_build.yaml"}, exitFail, `platforms_build.yaml:4:26: platforms: "build" is a stage platform`},
 		{[]string{"lint", "../../lint/testdata/invalid/bad_expanded_image.yaml"}, exitFail, `bad_expanded_image.yaml:19:12: invalid image reference "Alpine:3.20"`},
-		{[]string{"lint", "--target", "servr", goService}, exitFail, `target "servr" is not a stage of ../../examples/go-service/mstage.yaml; did you mean "server"?`},
+		{[]string{"lint", "--target", "servr", goService}, exitFail, `target "servr" is not a stage of ../../examples/go-service/mstage.yaml; expected one of go, unit-tests, app, server; did you mean "server"?`},
 		{[]string{"lint", "--target", "nope", "--format", "json", goService}, exitFail, ""},
 		{[]string{"lint", "testdata/missing.yaml"}, exitFail, "missing.yaml"},
 		{[]string{"lint", "--nope", goService}, exitUsage, "flag provided but not defined: -nope"},

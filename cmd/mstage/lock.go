@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
 	"github.com/mstage/mstage/spec"
 )
@@ -66,9 +65,19 @@ type lockEdit struct {
 // was an error rather than a deliberate skip.
 func planLock(ctx context.Context, s *spec.Spec, src []byte, r *resolver, stderr io.Writer) (edits []lockEdit, failed bool) {
 	vars, _, _ := s.ArgValues(nil) // Parse checked the defaults
+	x := defaultsExpander(vars)
 	for _, img := range imageValues(s) {
-		ref, ok := expandDefaults(img.Value, vars)
+		ref, ok, err := expandDefaults(x, img.Value)
 		switch {
+		case err != nil:
+			if e, isSpec := err.(*spec.Error); isSpec {
+				positioned := *e
+				positioned.Filename, positioned.Pos = s.Filename, img.Pos
+				err = &positioned
+			}
+			fmt.Fprintln(stderr, err)
+			failed = true
+			continue
 		case !ok:
 			fmt.Fprintf(stderr, "%s:%s %s: skipped: it depends on a variable without a default (such as TARGETARCH)\n", s.Filename, img.Pos, img.Value)
 			continue
@@ -115,25 +124,32 @@ func imageValues(s *spec.Spec) []spec.String {
 	return out
 }
 
-// expandDefaults expands ${VAR} with the args' defaults. It returns false
-// when a variable has no value, as the platform variables have not.
-func expandDefaults(raw string, vars map[string]string) (string, bool) {
-	if !strings.Contains(raw, "$") {
-		return raw, true
-	}
-	env := make([]string, 0, len(vars))
+// defaultsExpander expands with the args that have a non-empty default.
+func defaultsExpander(vars map[string]string) *spec.WordExpander {
+	set := make(map[string]string, len(vars))
 	for k, v := range vars {
 		if v != "" {
-			env = append(env, k+"="+v)
+			set[k] = v
 		}
 	}
-	lex := shell.NewLex('\\')
-	lex.SkipProcessQuotes = true
-	res, err := lex.ProcessWordWithMatches(raw, shell.EnvsFromSlice(env))
-	if err != nil || len(res.Unmatched) > 0 || strings.Contains(res.Result, "$") {
-		return "", false
+	return spec.NewWordExpander(set)
+}
+
+// expandDefaults expands ${VAR} with x. It returns false when a variable
+// has no value, as the platform variables have not, and an error when the
+// value cannot be expanded within the limits of spec.WordExpander.
+func expandDefaults(x *spec.WordExpander, raw string) (string, bool, error) {
+	if !strings.Contains(raw, "$") {
+		return raw, true, nil
 	}
-	return res.Result, true
+	res, unset, err := x.Expand(raw)
+	if err != nil {
+		return "", false, err
+	}
+	if len(unset) > 0 || strings.Contains(res, "$") {
+		return "", false, nil
+	}
+	return res, true, nil
 }
 
 // valueOffset finds the value at pos in src: its byte offset and length,
