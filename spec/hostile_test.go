@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mstage/mstage/internal/hostile"
+	"github.com/mstage/mstage/internal/race"
 )
 
 // maxHostileAlloc is the most heap a hostile spec may make Parse and Expand
@@ -179,7 +180,7 @@ func TestHostile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
 			alloc := allocated(func() { err = tc.run() })
-			if alloc > maxHostileAlloc {
+			if alloc > maxHostileAlloc && !race.Enabled {
 				t.Errorf("allocated %d MB, more than %d MB", alloc>>20, maxHostileAlloc>>20)
 			}
 			var list ErrorList
@@ -258,7 +259,7 @@ func TestHostileClasses(t *testing.T) {
 			hc := hostileCase{name: c.Name, src: c.Src, buildArgs: c.BuildArgs}
 			var err error
 			alloc := allocated(func() { err = hc.run() })
-			if alloc > maxHostileAlloc {
+			if alloc > maxHostileAlloc && !race.Enabled {
 				t.Errorf("allocated %d MB, more than %d MB", alloc>>20, maxHostileAlloc>>20)
 			}
 			var list ErrorList
