@@ -2,27 +2,6 @@ package spec
 
 import "slices"
 
-// withStages returns a copy of s's top-level settings (platforms, args,
-// lint) that holds the given stages, indexed by name. The Keys maps of nodes
-// are shared: they are never modified after parsing.
-func (s *Spec) withStages(builders, artifacts, runtimes []*Stage) *Spec {
-	out := *s
-	out.Platforms = slices.Clone(s.Platforms)
-	out.Args = make([]*Arg, len(s.Args))
-	for i, a := range s.Args {
-		c := *a
-		out.Args[i] = &c
-	}
-	if s.Lint != nil {
-		l := *s.Lint
-		l.Skip = slices.Clone(s.Lint.Skip)
-		out.Lint = &l
-	}
-	out.Builders, out.Artifacts, out.Runtimes = builders, artifacts, runtimes
-	out.index()
-	return &out
-}
-
 func (st *Stage) clone() *Stage {
 	out := *st
 	out.Env = slices.Clone(st.Env)

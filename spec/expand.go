@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -81,46 +80,6 @@ func (e varsEnv) Get(key string) (string, bool) {
 }
 
 func (e varsEnv) Keys() []string { return slices.Sorted(maps.Keys(e)) }
-
-// Expand returns a copy of s in which ${VAR} references are replaced by
-// their values in: image, env values, workdir, user, copy src/to/chown/chmod/
-// exclude, mount targets, ids and src, outputs, label values, expose,
-// volumes and platform. Run commands, entrypoint, cmd and healthcheck tests
-// are left as written. A `\$` writes a literal dollar. The expanded values
-// are checked again (image references, platforms, paths); errors are an
-// ErrorList positioned at the value's node. It expands every stage with a
-// StageExpander, so stages without variables are shared with s.
-func Expand(s *Spec, vars map[string]string) (*Spec, error) {
-	x := NewStageExpander(s, vars)
-	errs := &errorSink{filename: s.Filename}
-	expandAll := func(stages []*Stage) []*Stage {
-		if stages == nil {
-			return nil
-		}
-		out := make([]*Stage, len(stages))
-		for i, st := range stages {
-			exp, err := x.Stage(st.Name)
-			var list ErrorList
-			switch {
-			case errors.As(err, &list):
-				errs.addList(list)
-			case err != nil:
-				errs.add(st.Pos, err.Error(), "", "")
-			}
-			out[i] = exp
-		}
-		return out
-	}
-	builders, artifacts, runtimes := expandAll(s.Builders), expandAll(s.Artifacts), expandAll(s.Runtimes)
-	if errs.empty() {
-		c := valueChecker{errs: errs, expanded: true}
-		c.platforms(s.Platforms)
-	}
-	if err := errs.result(); err != nil {
-		return nil, err
-	}
-	return s.withStages(builders, artifacts, runtimes), nil
-}
 
 // StageExpander expands the stages of one spec for one set of variables, one
 // stage at a time and only when asked: a build expands the stages its

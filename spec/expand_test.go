@@ -84,7 +84,7 @@ func expandVars(t *testing.T, s *Spec, buildArgs map[string]string) map[string]s
 
 func TestExpand(t *testing.T) {
 	s := mustParse(t, expandSrc)
-	x, err := Expand(s, expandVars(t, s, nil))
+	x, err := expandFile(s, expandVars(t, s, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestExpand(t *testing.T) {
 
 func TestExpandBuildArgOverride(t *testing.T) {
 	s := mustParse(t, expandSrc)
-	x, err := Expand(s, expandVars(t, s, map[string]string{"GO_VERSION": "1.25", "MODE": "m"}))
+	x, err := expandFile(s, expandVars(t, s, map[string]string{"GO_VERSION": "1.25", "MODE": "m"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestExpandErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := mustParse(t, tt.src)
-			_, err := Expand(s, tt.vars)
+			_, err := expandFile(s, tt.vars)
 			var list ErrorList
 			if !errors.As(err, &list) {
 				t.Fatalf("Expand error = %v, want an ErrorList", err)
@@ -209,7 +209,7 @@ func TestExpandDoesNotRecurse(t *testing.T) {
 	s := mustParse(t, b.String())
 	vars, _, _ := s.ArgValues(nil)
 	start := time.Now()
-	x, err := Expand(s, vars)
+	x, err := expandFile(s, vars)
 	if err != nil {
 		t.Fatal(err)
 	}

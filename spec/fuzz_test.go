@@ -43,7 +43,7 @@ func FuzzParse(f *testing.F) {
 		for _, st := range s.Stages() {
 			s.Reachable(st.Name)
 		}
-		if _, err := Expand(s, map[string]string{"A": "a"}); err != nil {
+		if _, err := expandFile(s, map[string]string{"A": "a"}); err != nil {
 			if _, ok := err.(ErrorList); !ok {
 				t.Fatalf("Expand error %T", err)
 			}

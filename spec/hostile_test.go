@@ -206,7 +206,7 @@ func (tc hostileCase) run() error {
 	if err != nil {
 		return err
 	}
-	_, err = Expand(s, vars)
+	_, err = expandFile(s, vars)
 	return err
 }
 

@@ -22,12 +22,12 @@ const (
 	// found too long.
 	MaxExpandWork = 16 << 20
 	// MaxExpandWorkTotal is the most bytes all the expansions of one
-	// WordExpander (one Expand, one StageExpander) may build together.
+	// WordExpander (one StageExpander) may build together.
 	MaxExpandWorkTotal = 64 << 20
 )
 
 // WordExpander expands ${VAR} references in single values. It is the one
-// expander of the module: Expand and StageExpander, RunVars, lint and
+// expander of the module: StageExpander, RunVars, lint and
 // `mstage lock` all expand through it. Before the lexer runs, it computes
 // from the value's text and the lengths of the variables the most bytes
 // the lexer could build (every ${NAME/pattern/replacement} counted as its

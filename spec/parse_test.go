@@ -310,7 +310,7 @@ func TestByteOrderMarkIsSkipped(t *testing.T) {
 // rejected at the value, as one written in the file is.
 func TestExpandedControlCharacterIsRejected(t *testing.T) {
 	s := mustParse(t, "version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    workdir: /src/$A\n")
-	_, err := Expand(s, map[string]string{"A": "x\x00y"})
+	_, err := expandFile(s, map[string]string{"A": "x\x00y"})
 	if e := FirstError(err); e == nil || e.Pos != (Pos{6, 14}) || !strings.Contains(e.Msg, "U+0000") {
 		t.Errorf("error = %v, want a NUL at 6:14", err)
 	}
