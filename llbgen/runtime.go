@@ -164,30 +164,16 @@ func jsonArgs(args []string) string {
 	return commandText(&spec.Command{Args: args})
 }
 
-// exposedPorts parses port[/proto] or a range low-high[/proto].
+// exposedPorts lists the ports of an expose value as an image config
+// names them.
 func exposedPorts(v string) ([]string, error) {
-	port, proto, _ := strings.Cut(v, "/")
-	if proto == "" {
-		proto = "tcp"
+	r, err := spec.ParseExpose(v)
+	if err != nil {
+		return nil, fmt.Errorf("invalid port %q: %v", v, err)
 	}
-	proto = strings.ToLower(proto)
-	switch proto {
-	case "tcp", "udp", "sctp":
-	default:
-		return nil, fmt.Errorf("invalid protocol %q in expose %q; expected tcp, udp or sctp", proto, v)
-	}
-	lowS, highS, isRange := strings.Cut(port, "-")
-	low, err := strconv.Atoi(lowS)
-	high := low
-	if err == nil && isRange {
-		high, err = strconv.Atoi(highS)
-	}
-	if err != nil || low < 1 || high > 65535 || high < low {
-		return nil, fmt.Errorf("invalid port %q in expose; expected a port 1-65535 or a range such as 8000-8010, optionally with /tcp or /udp", v)
-	}
-	var ports []string
-	for p := low; p <= high; p++ {
-		ports = append(ports, fmt.Sprintf("%d/%s", p, proto))
+	ports := make([]string, 0, r.High-r.Low+1)
+	for p := r.Low; p <= r.High; p++ {
+		ports = append(ports, fmt.Sprintf("%d/%s", p, r.Proto))
 	}
 	return ports, nil
 }
@@ -220,8 +206,8 @@ func (c *compiler) healthcheck(hc *spec.Healthcheck) (*dockerspec.HealthcheckCon
 		if d.val == "" {
 			continue
 		}
-		v, err := time.ParseDuration(d.val)
-		if err != nil || v < 0 {
+		v, err := spec.ParseDuration(d.val)
+		if err != nil {
 			return nil, c.errorAt(hc.At(d.key), "invalid healthcheck %s %q; expected a duration such as 30s", d.key, d.val)
 		}
 		*d.dst = v

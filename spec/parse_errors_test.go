@@ -305,7 +305,7 @@ func TestParseErrors(t *testing.T) {
 			name: "expose-bad",
 			src:  "version: 1\nruntimes:\n  r:\n    expose: [8080/tpc, \"80\", 53/udp]\n",
 			want: []string{
-				"4:14: invalid port \"8080/tpc\"; expected a port like 8080, 8080/tcp or 53/udp",
+				"4:14: invalid port \"8080/tpc\": unknown protocol \"tpc\"; expected a port like 8080, 8080/tcp, 53/udp or a range such as 8000-8010",
 			},
 		},
 		{

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
@@ -393,7 +392,7 @@ func (v *validator) healthcheck(h *Healthcheck) {
 			continue
 		}
 		value := map[string]string{"interval": h.Interval, "timeout": h.Timeout, "start-period": h.StartPeriod, "start-interval": h.StartInterval}[key]
-		if d, err := time.ParseDuration(value); err != nil || d < 0 {
+		if _, err := ParseDuration(value); err != nil {
 			v.errs.add(h.At(key), fmt.Sprintf("invalid %s %q", key, value), "a duration such as 30s or 1m30s", "")
 		}
 	}
@@ -728,29 +727,11 @@ func (c valueChecker) expose(e String) {
 	if c.skip(e.Value) {
 		return
 	}
-	if !validExpose(e.Value) {
-		c.errs.add(e.Pos, fmt.Sprintf("invalid port %q", e.Value), "a port like 8080, 8080/tcp or 53/udp", "")
+	if _, err := ParseExpose(e.Value); err != nil {
+		c.errs.add(e.Pos, fmt.Sprintf("invalid port %q: %v", e.Value, err), "a port like 8080, 8080/tcp, 53/udp or a range such as 8000-8010", "")
 	}
 }
 
-func validExpose(s string) bool {
-	ports, proto, hasProto := strings.Cut(s, "/")
-	if hasProto && proto != "tcp" && proto != "udp" && proto != "sctp" {
-		return false
-	}
-	first, last, isRange := strings.Cut(ports, "-")
-	lo, err := strconv.Atoi(first)
-	if err != nil || lo < 1 || lo > 65535 || first[0] == '+' {
-		return false
-	}
-	if isRange {
-		hi, err := strconv.Atoi(last)
-		if err != nil || hi < lo || hi > 65535 || last[0] == '+' {
-			return false
-		}
-	}
-	return true
-}
 
 func validSignal(s string) bool {
 	if s == "" {
@@ -832,17 +813,11 @@ func exposeSize(value string) int {
 	if strings.Contains(value, "$") {
 		return 65535
 	}
-	ports, _, _ := strings.Cut(value, "/")
-	first, last, isRange := strings.Cut(ports, "-")
-	lo, err := strconv.Atoi(first)
-	if err != nil || !isRange {
+	r, err := ParseExpose(value)
+	if err != nil {
 		return 1
 	}
-	hi, err := strconv.Atoi(last)
-	if err != nil || hi < lo {
-		return 1
-	}
-	return hi - lo + 1
+	return r.High - r.Low + 1
 }
 
 // chainWork bounds the work of compiling the stages (MaxBuildOps) and
