@@ -88,7 +88,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, parseErr
 	}
 	if _, err := targetStage(s, bc.Target); err != nil {
-		return nil, err
+		return nil, withSpecSource(err, src.SourceMap)
 	}
 	if err := useSpecPlatforms(bc, s, src); err != nil {
 		return nil, err

@@ -233,7 +233,7 @@ func TestHostileClasses(t *testing.T) {
 		{"pattern-product-nested-1KiB", "6:14: \"${A//?/${B//?/${A}}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
 		{"pattern-product-discarded-32KiB", "6:14: \"${UNSET:+${A//?/${B}}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
 		{"pattern-product-image-60KiB", "5:12: \"golang:${A//?/${B}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
-		{"pattern-product-1999-stages-1KiB", "5:12: \"golang:${A//?/${B}}\" expands to more than the limit of 65536 bytes"},
+		{"pattern-product-1000-stages-1KiB", "5:12: \"golang:${A//?/${B}}\" expands to more than the limit of 65536 bytes"},
 		{"aliased-60KiB-run-35000-steps", "3:757: document holds more than 4194304 bytes of text once aliases are expanded; expected fewer uses of aliases to long values"},
 		{"aliased-secret-like-env-2000-stages", "26:40: document holds more than 4194304 bytes of text once aliases are expanded; expected fewer uses of aliases to long values"},
 		{"expose-ranges-10-runtimes", "4:16: the runtimes expose more than 65536 ports, counting the ports of each runtime's from chain and every port of a range; expected fewer or smaller port ranges"},

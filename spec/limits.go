@@ -44,7 +44,8 @@ const (
 	// MaxExpandedLen is the longest value a ${VAR} expansion may produce.
 	MaxExpandedLen = 64 << 10
 	// MaxExpandedTotal is the most bytes all the ${VAR} expansions of one
-	// Expand may produce together.
+	// WordExpander (one Expand, one platform of a build) may produce
+	// together. What expansions may allocate is bounded in meter.go.
 	MaxExpandedTotal = 4 << 20
 	// MaxDocumentBytes is the most bytes of text (keys and scalar values)
 	// a document may hold once every alias is expanded: an alias to a long

@@ -23,7 +23,7 @@ const (
 	MaxExpandWork = 16 << 20
 	// MaxExpandWorkTotal is the most bytes all the expansions of one
 	// WordExpander (one StageExpander) may build together.
-	MaxExpandWorkTotal = 64 << 20
+	MaxExpandWorkTotal = 40 << 20
 )
 
 // WordExpander expands ${VAR} references in single values. It is the one

@@ -38,7 +38,7 @@ func newCases() []Case {
 		for _, field := range []string{"env", "run", "image", "nested", "discarded"} {
 			add(fmt.Sprintf("pattern-product-%s-%dKiB", field, size>>10), PatternProduct(field, 1), args)
 		}
-		add(fmt.Sprintf("pattern-product-1999-stages-%dKiB", size>>10), PatternProduct("image", 1_999), args)
+		add(fmt.Sprintf("pattern-product-1000-stages-%dKiB", size>>10), PatternProduct("image", 1_000), args)
 	}
 
 	// 4. Limits counted in nodes, not bytes: an alias to a long scalar
