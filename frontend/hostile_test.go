@@ -59,7 +59,7 @@ func TestHostileCorpus(t *testing.T) {
 	if os.Getenv(hostileCaseEnv) != "" {
 		t.Skip("in a child")
 	}
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("the bounds are for a build without the race detector (hack/test.sh runs go test -race)")
 	}
 	dir := t.TempDir()
@@ -125,10 +125,10 @@ func TestHostileCorpus(t *testing.T) {
 			if rss <= 0 {
 				t.Errorf("the child reported no peak RSS")
 			}
-			if cpu > hostileMaxCPU && !race.Enabled {
+			if cpu > hostileMaxCPU {
 				t.Errorf("used %v of CPU, more than %v", cpu, hostileMaxCPU)
 			}
-			if rss > hostileMaxRSS && !race.Enabled {
+			if rss > hostileMaxRSS {
 				t.Errorf("peak RSS %d MiB, more than %d MiB", rss>>20, hostileMaxRSS>>20)
 			}
 			if out.Err != "" {
