@@ -157,6 +157,7 @@ type linter struct {
 	inheritedMemo map[chainKey]inheritedValue
 	artifactsMemo map[*spec.Stage]copiedArtifacts
 	staticMemo    map[*spec.Stage]bool
+	envMemo       map[*spec.Stage][]string // env names the stages built on a stage start with
 
 	secretMemo     map[string]bool // values scanned for credentials
 	secretScanLeft int             // of maxSecretScan

@@ -108,22 +108,38 @@ func (l *linter) definedNames(defined func(string) bool) []string {
 // the default env of the presets along the way.
 func (l *linter) inheritedEnv(st *spec.Stage) []string {
 	var names []string
-	chain := l.s.Chain(st)[1:]
+	base := l.parent(st)
 	if st.Kind == spec.KindArtifact {
-		chain = l.s.Chain(l.s.Stage(st.Builder))
+		base = l.s.Stage(st.Builder)
 	}
-	for _, c := range chain {
-		for _, kv := range c.Env {
-			names = append(names, kv.Key)
+	if base != nil {
+		names = append(names, l.envNames(base)...)
+	}
+	if p, ok := preset.Lookup(st.Preset); ok && st.Preset != "" {
+		for _, e := range p.DefaultEnv {
+			names = append(names, e.Name)
 		}
 	}
-	for _, c := range append(chain, st) {
-		if p, ok := preset.Lookup(c.Preset); ok && c.Preset != "" {
-			for _, e := range p.DefaultEnv {
-				names = append(names, e.Name)
-			}
-		}
+	return names
+}
+
+// envNames returns the env names the stages built on st start with: what
+// st inherits and its own env. It is kept per stage, so that a chain costs
+// time linear in its length.
+func (l *linter) envNames(st *spec.Stage) []string {
+	if names, ok := l.envMemo[st]; ok {
+		return names
 	}
+	if l.envMemo == nil {
+		l.envMemo = map[*spec.Stage][]string{}
+	}
+	l.envMemo[st] = nil // a from cycle (rejected by Parse) ends here
+	names := l.inheritedEnv(st)
+	for _, kv := range st.Env {
+		names = append(names, kv.Key)
+	}
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
+	l.envMemo[st] = names
 	return names
 }
 
@@ -134,10 +150,17 @@ func (l *linter) onScratch(st *spec.Stage) bool {
 	if st.Kind == spec.KindArtifact {
 		st = l.s.Stage(st.Builder)
 	}
-	chain := l.s.Chain(st)
-	if len(chain) == 0 {
+	if st == nil {
 		return false
 	}
-	root := chain[len(chain)-1]
-	return root.Image == "scratch" || root.Image == "" && root.Kind == spec.KindRuntime && root.From == ""
+	_, root := l.inherited(st, "chain root", func(s *spec.Stage) string {
+		if s.From == "" {
+			return "root"
+		}
+		return ""
+	})
+	if root == nil {
+		return false
+	}
+	return root.Image == "scratch" || root.Image == "" && root.Kind == spec.KindRuntime
 }
