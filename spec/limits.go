@@ -60,7 +60,7 @@ const (
 	// built for (every platform compiles every stage the target reaches, all
 	// at once; each costs 50 to 90 µs of CPU). Parse checks the whole file
 	// for MaxBuildPlatforms platforms, CheckBuildSize a build request.
-	MaxBuildOps = 20_000
+	MaxBuildOps = 16_000
 	// MaxBuildPlatforms is the number of platforms Parse checks
 	// MaxBuildOps and MaxChainWork for: a file that parses can be built
 	// for this many platforms at once.

@@ -54,7 +54,7 @@ func TestCheckBuildSize(t *testing.T) {
 		want   string
 	}{
 		{stages, "", 4, ""},
-		{stages, "", 6, "mstage.yaml:2:12: target \"r\" reaches 3999 stages, steps and copy entries, which for 6 platforms is 23994, more than the limit of 20000; expected at most 3333 for 6 platforms: fewer steps (run several commands in one), or fewer platforms per build"},
+		{stages, "", 6, "mstage.yaml:2:12: target \"r\" reaches 3999 stages, steps and copy entries, which for 6 platforms is 23994, more than the limit of 16000; expected at most 2666 for 6 platforms: fewer steps (run several commands in one), or fewer platforms per build"},
 		{stages, "b7", 16, ""},
 		{stages, "b7", 17, "mstage.yaml:2:12: the build is for 17 platforms, more than the limit of 16; expected fewer platforms"},
 		{steps, "", 4, ""},

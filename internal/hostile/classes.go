@@ -71,7 +71,7 @@ func newCases() []Case {
 	// Stages whose steps cost the most to compile: a preset's cache mounts
 	// and env on every step, lists of steps shared through an alias.
 	add("preset-steps-1999-x-8", PresetSteps(1_999, 8), nil)
-	add("preset-steps-550-x-8", PresetSteps(550, 8), nil) // at MaxBuildOps for 4 platforms
+	add("preset-steps-440-x-8", PresetSteps(440, 8), nil) // at MaxBuildOps for 4 platforms
 
 	// 7. Super-linear checks.
 	for _, n := range []int{500, 1_998} {
