@@ -112,9 +112,11 @@ func Rules() []Rule {
 }
 
 // Run checks s and returns the findings sorted by position. Rules named in
-// the spec's lint.skip are not run.
+// the spec's lint.skip, or skipped by the build's check (ReadCheck; an
+// invalid one skips nothing), are not run.
 func Run(s *spec.Spec, opt Options) []Finding {
 	l := &linter{s: s, opt: opt, skip: map[string]bool{}}
+	chk, _ := ReadCheck(s.Filename, opt)
 	if s.Lint != nil {
 		l.requireDigests = s.Lint.RequireDigests
 		for _, n := range s.Lint.Skip {
@@ -122,7 +124,7 @@ func Run(s *spec.Spec, opt Options) []Finding {
 		}
 	}
 	for _, c := range checks() {
-		if l.skip[c.Name] {
+		if l.skip[c.Name] || chk.skips(c.Name) {
 			continue
 		}
 		l.rule = c.Rule
