@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"strings"
 
 	dflinter "github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -45,7 +44,7 @@ func (c Check) skips(rule string) bool {
 func ReadCheck(filename string, opt Options) (Check, error) {
 	var c Check
 	value, ok := opt.BuildArgs[CheckArg]
-	where := "--build-arg " + CheckArg
+	where := "--build-arg " + CheckArg + "="
 	if !ok {
 		if opt.Source == nil {
 			return c, nil
@@ -61,15 +60,13 @@ func ReadCheck(filename string, opt Options) (Check, error) {
 		}
 		where = "# check="
 	}
-	// As the Dockerfile frontend does, a directive's value ends at a space.
-	value, _, _ = strings.Cut(strings.TrimSpace(value), " ")
 	cfg, err := dflinter.ParseLintOptions(value)
 	if err != nil {
 		return Check{}, spec.ErrorList{{
 			Filename: filename,
 			Pos:      c.Pos,
 			Msg:      fmt.Sprintf("%s%s: %v", where, value, err),
-			Expected: "skip=Rule1,Rule2 (or skip=all) and error=true|false, separated by ;",
+			Expected: "skip=Rule1,Rule2 or skip=all, and error=true, joined by a semicolon",
 		}}
 	}
 	c.Skip, c.SkipAll, c.Error = cfg.SkipRules, cfg.SkipAll, cfg.ReturnAsError

@@ -732,7 +732,6 @@ func (c valueChecker) expose(e String) {
 	}
 }
 
-
 func validSignal(s string) bool {
 	if s == "" {
 		return false
