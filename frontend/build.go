@@ -1,7 +1,9 @@
 // Package frontend is the BuildKit gateway entry point of mstage: it reads
-// the spec through dockerui, answers the --call and --check subrequests, and
-// builds the target once per platform with llbgen, running the target's
-// gates and arch guards before the result is exported.
+// the spec through dockerui, answers the --call and --check subrequests,
+// shows the lint rules' warnings of a build (failing it under
+// "# check=error=true"), and builds the target once per platform with
+// llbgen, running the target's gates and arch guards before the result is
+// exported.
 package frontend
 
 import (
