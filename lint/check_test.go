@@ -75,3 +75,15 @@ func TestRunAndFailureFollowCheck(t *testing.T) {
 		t.Errorf("error %v for findings %v; want none", err, findings)
 	}
 }
+
+func TestUnknownRuleInCheckSkip(t *testing.T) {
+	src := "# check=skip=UnusedArgs\nversion: 1\nruntimes:\n  web:\n    user: \"65532\"\n"
+	_, findings, err := File("f.yaml", []byte(src), Options{BuildArgs: map[string]string{"BUILDKIT_SYNTAX": "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(findings) != 1 || findings[0].Rule.Name != UnknownLintRule || findings[0].Pos.Line != 1 ||
+		findings[0].Msg != `# check=skip names unknown rule "UnusedArgs"; did you mean "UnusedArg"?` {
+		t.Errorf("findings %v; want UnknownLintRule at the directive", findings)
+	}
+}
