@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/moby/buildkit/client/llb"
 	dflinter "github.com/moby/buildkit/frontend/dockerfile/linter"
@@ -82,10 +83,16 @@ func lintBuild(ctx context.Context, s *spec.Spec, opt speclint.Options, src *doc
 		return withSpecSource(err, src.SourceMap)
 	}
 	findings := runRules(s, opt)
+	shown, total := 0, 0
 	for _, f := range findings {
 		if f.Level != speclint.LevelWarning {
 			continue
 		}
+		total++
+		if shown == maxBuildWarnings {
+			continue
+		}
+		shown++
 		var ranges []*pb.Range
 		if f.Pos.IsValid() {
 			ranges = []*pb.Range{posRange(f.Pos)}
@@ -97,8 +104,15 @@ func lintBuild(ctx context.Context, s *spec.Spec, opt speclint.Options, src *doc
 			Range:  ranges,
 		})
 	}
+	if total > shown {
+		src.Warn(ctx, fmt.Sprintf("%d more lint warnings; docker buildx build --check (or mstage lint) lists them all", total-shown), client.WarnOpts{Level: 1})
+	}
 	return withSpecSource(speclint.Failure(chk, s.Filename, findings), src.SourceMap)
 }
+
+// maxBuildWarnings bounds the lint warnings a build sends: each carries the
+// whole spec file, and a generated spec can have thousands.
+const maxBuildWarnings = 50
 
 // runRules is speclint.Run, except that a rule that panics costs the build
 // its warnings, not the build.

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,5 +178,20 @@ func TestCheckSubrequestHonoursDirective(t *testing.T) {
 	res = Lint(context.Background(), "mstage.yaml", []byte(syntaxLine+"# check=error=true\n"+warnSpec), speclint.Options{})
 	if len(res.Warnings) != 1 || res.Error == nil || !strings.Contains(res.Error.Message, "UnusedArg") || len(res.Error.Location.Ranges) == 0 || res.Error.Location.Ranges[0].Start.Line != 6 {
 		t.Errorf("error=true: warnings %v, error %v; want the warning and the build error at line 6", res.Warnings, res.Error)
+	}
+}
+
+func TestBuildWarningsAreBounded(t *testing.T) {
+	var unused strings.Builder
+	for i := range maxBuildWarnings + 10 {
+		fmt.Fprintf(&unused, "  UNUSED%d: x\n", i)
+	}
+	body := strings.Replace(warnSpec, "  UNUSED: x\n", unused.String(), 1)
+	c, err := buildSpec(t, writeSpec(t, syntaxLine, body), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.warnings) != maxBuildWarnings+1 || c.warnings[maxBuildWarnings] != "10 more lint warnings; docker buildx build --check (or mstage lint) lists them all" {
+		t.Errorf("%d warnings, the last %q; want %d and a count of the rest", len(c.warnings), c.warnings[len(c.warnings)-1], maxBuildWarnings+1)
 	}
 }
