@@ -74,15 +74,21 @@ func ReadCheck(filename string, opt Options) (Check, error) {
 }
 
 // Failure is the error of a build whose check has error=true and whose
-// findings hold a warning: every warning, positioned, as a spec.ErrorList.
+// findings hold a warning: the warnings (the first maxFailures, then their
+// count), positioned, as a spec.ErrorList.
 // It is nil otherwise.
 func Failure(c Check, filename string, findings []Finding) error {
 	if !c.Error {
 		return nil
 	}
 	var list spec.ErrorList
+	more := 0
 	for _, f := range findings {
 		if f.Level != LevelWarning {
+			continue
+		}
+		if len(list) == maxFailures {
+			more++
 			continue
 		}
 		list = append(list, &spec.Error{
@@ -94,5 +100,11 @@ func Failure(c Check, filename string, findings []Finding) error {
 	if len(list) == 0 {
 		return nil
 	}
+	if more > 0 {
+		list = append(list, &spec.Error{Filename: filename, Msg: fmt.Sprintf("and %d more lint warnings", more)})
+	}
 	return list
 }
+
+// maxFailures bounds the warnings a Failure lists.
+const maxFailures = 50

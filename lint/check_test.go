@@ -87,3 +87,17 @@ func TestUnknownRuleInCheckSkip(t *testing.T) {
 		t.Errorf("findings %v; want UnknownLintRule at the directive", findings)
 	}
 }
+
+func TestFailureIsBounded(t *testing.T) {
+	var findings []Finding
+	for i := range maxFailures + 5 {
+		findings = append(findings, Finding{Rule: Rule{Name: UnusedArg}, Level: LevelWarning, Msg: "m", Pos: spec.Pos{Line: i + 1, Col: 1}})
+	}
+	var list spec.ErrorList
+	if err := Failure(Check{Error: true}, "f.yaml", findings); !errors.As(err, &list) || len(list) != maxFailures+1 || list[maxFailures].Error() != "f.yaml: and 5 more lint warnings" {
+		t.Errorf("error %v", err)
+	}
+	if err := Failure(Check{}, "f.yaml", findings); err != nil {
+		t.Errorf("without error=true: %v", err)
+	}
+}
