@@ -1,7 +1,9 @@
 // Package frontend is the BuildKit gateway entry point of mstage: it reads
-// the spec through dockerui, answers the --call and --check subrequests, and
-// builds the target once per platform with llbgen, running the target's
-// gates and arch guards before the result is exported.
+// the spec through dockerui, answers the --call and --check subrequests,
+// shows the lint rules' warnings of a build (failing it under
+// "# check=error=true"), and builds the target once per platform with
+// llbgen, running the target's gates and arch guards before the result is
+// exported.
 package frontend
 
 import (
@@ -74,11 +76,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			}, src.Data)
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
-			opt := speclint.Options{BuildArgs: bc.BuildArgs, Target: bc.Target, Platforms: bc.TargetPlatforms}
-			if len(bc.BuildPlatforms) > 0 {
-				opt.BuildPlatform = &bc.BuildPlatforms[0]
-			}
-			return lintSpec(ctx, s, parseErr, opt, src.SourceMap), nil
+			return lintSpec(ctx, s, parseErr, lintOptions(bc), src.SourceMap), nil
 		},
 	})
 	if err != nil || handled {
@@ -93,6 +91,11 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err := useSpecPlatforms(bc, s, src); err != nil {
 		return nil, err
 	}
+	// The --check rules, shown as warnings once for every platform; with
+	// a check of error=true, they fail the build before anything is solved.
+	if err := lintBuild(ctx, s, lintOptions(bc), src); err != nil {
+		return nil, err
+	}
 	epoch, err := sourceDateEpoch(ctx, bc)
 	if err != nil {
 		return nil, err
@@ -104,6 +107,15 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 	return rb.Finalize()
+}
+
+// lintOptions are the lint options of the client's request.
+func lintOptions(bc *dockerui.Client) speclint.Options {
+	opt := speclint.Options{BuildArgs: bc.BuildArgs, Target: bc.Target, Platforms: bc.TargetPlatforms}
+	if len(bc.BuildPlatforms) > 0 {
+		opt.BuildPlatform = &bc.BuildPlatforms[0]
+	}
+	return opt
 }
 
 // useSpecPlatforms builds for the spec's platforms list when the client did
@@ -192,6 +204,7 @@ func (b *platformBuilder) build(ctx context.Context, platform *ocispecs.Platform
 		ResolveMode:    b.bc.ImageResolveMode,
 		SourceMap:      b.src.SourceMap,
 		Epoch:          b.epoch,
+		NoArgWarnings:  true, // lintBuild's UndeclaredBuildArg
 		CacheNamespace: b.bc.CacheIDNamespace,
 		Run: llbgen.RunDefaults{
 			NetworkMode:    b.bc.NetworkMode,

@@ -46,6 +46,7 @@ type fakeClient struct {
 	mu       sync.Mutex
 	solves   []client.SolveRequest
 	warnings []string
+	warnOpts []client.WarnOpts // the options of each of warnings
 }
 
 func newFakeClient(t *testing.T, specFile string, opts map[string]string) *fakeClient {
@@ -82,10 +83,11 @@ func (c *fakeClient) Inputs(context.Context) (map[string]llb.State, error) {
 	return map[string]llb.State{}, nil
 }
 
-func (c *fakeClient) Warn(_ context.Context, _ digest.Digest, msg string, _ client.WarnOpts) error {
+func (c *fakeClient) Warn(_ context.Context, _ digest.Digest, msg string, opts client.WarnOpts) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.warnings = append(c.warnings, msg)
+	c.warnOpts = append(c.warnOpts, opts)
 	return nil
 }
 

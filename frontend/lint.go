@@ -2,9 +2,13 @@ package frontend
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/moby/buildkit/client/llb"
+	dflinter "github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/solver/pb"
@@ -23,14 +27,17 @@ func lintSpec(ctx context.Context, s *spec.Spec, parseErr error, opt speclint.Op
 		parseErr = withSpecSource(speclint.Buildable(ctx, s, opt), sm)
 	}
 	if parseErr != nil {
-		results.Error = &lint.BuildError{Message: parseErr.Error()}
-		if srcs := errdefs.Sources(parseErr); len(srcs) > 0 {
-			results.Error.Location = pb.Location{SourceIndex: int32(srcIdx), Ranges: srcs[0].Ranges}
-		}
+		setBuildError(results, parseErr, srcIdx)
 		return results
 	}
 	opt.Source = sm.Data
-	for _, f := range speclint.Run(s, opt) {
+	chk, err := speclint.ReadCheck(s.Filename, opt)
+	if err != nil {
+		setBuildError(results, withSpecSource(err, sm), srcIdx)
+		return results
+	}
+	findings := speclint.Run(s, opt)
+	for _, f := range findings {
 		// Info findings are advice for `mstage lint`; --check fails on
 		// any warning it returns, so it gets only the warnings.
 		if f.Level != speclint.LevelWarning {
@@ -38,7 +45,20 @@ func lintSpec(ctx context.Context, s *spec.Spec, parseErr error, opt speclint.Op
 		}
 		results.AddWarning(f.Rule.Name, f.Rule.Description, f.Rule.URL, f.Msg, srcIdx, lintRanges(f.Pos))
 	}
+	// With error=true a build fails on these warnings; so does the check.
+	if err := speclint.Failure(chk, s.Filename, findings); err != nil {
+		setBuildError(results, withSpecSource(err, sm), srcIdx)
+	}
 	return results
+}
+
+// setBuildError makes err, positioned at its first source range, the build
+// error of results.
+func setBuildError(results *lint.LintResults, err error, srcIdx int) {
+	results.Error = &lint.BuildError{Message: err.Error()}
+	if srcs := errdefs.Sources(err); len(srcs) > 0 {
+		results.Error.Location = pb.Location{SourceIndex: int32(srcIdx), Ranges: srcs[0].Ranges}
+	}
 }
 
 func lintRanges(pos spec.Pos) []parser.Range {
@@ -47,4 +67,60 @@ func lintRanges(pos spec.Pos) []parser.Range {
 	}
 	p := parser.Position{Line: pos.Line, Character: max(pos.Col-1, 0)}
 	return []parser.Range{{Start: p, End: p}}
+}
+
+// lintBuild runs the lint rules in a build, once for all its platforms, as
+// --check would (warnings only), and shows each warning through the client
+// as the Dockerfile frontend shows its checks: the rule, the message and the
+// line, the rule's description and URL, and the range in the spec, so that
+// buildx prints "N warnings found" with the YAML line. The error is an
+// invalid check directive, or the warnings when the check has error=true;
+// the rules themselves never fail the build.
+func lintBuild(ctx context.Context, s *spec.Spec, opt speclint.Options, src *dockerui.Source) error {
+	opt.Source = src.Data
+	chk, err := speclint.ReadCheck(s.Filename, opt)
+	if err != nil {
+		return withSpecSource(err, src.SourceMap)
+	}
+	findings := runRules(s, opt)
+	shown, total := 0, 0
+	for _, f := range findings {
+		if f.Level != speclint.LevelWarning {
+			continue
+		}
+		total++
+		if shown == maxBuildWarnings {
+			continue
+		}
+		shown++
+		var ranges []*pb.Range
+		if f.Pos.IsValid() {
+			ranges = []*pb.Range{posRange(f.Pos)}
+		}
+		src.Warn(ctx, dflinter.LintFormatShort(f.Rule.Name, f.Msg, f.Pos.Line), client.WarnOpts{
+			Level:  1,
+			Detail: [][]byte{[]byte(f.Rule.Description)},
+			URL:    f.Rule.URL,
+			Range:  ranges,
+		})
+	}
+	if total > shown {
+		src.Warn(ctx, fmt.Sprintf("%d more lint warnings; docker buildx build --check (or mstage lint) lists them all", total-shown), client.WarnOpts{Level: 1})
+	}
+	return withSpecSource(speclint.Failure(chk, s.Filename, findings), src.SourceMap)
+}
+
+// maxBuildWarnings bounds the lint warnings a build sends: each carries the
+// whole spec file, and a generated spec can have thousands.
+const maxBuildWarnings = 50
+
+// runRules is speclint.Run, except that a rule that panics costs the build
+// its warnings, not the build.
+func runRules(s *spec.Spec, opt speclint.Options) (findings []speclint.Finding) {
+	defer func() {
+		if recover() != nil {
+			findings = nil
+		}
+	}()
+	return speclint.Run(s, opt)
 }

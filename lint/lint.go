@@ -96,7 +96,7 @@ func checks() []check {
 		mk(WholeContextInRuntime, "A runtime copies the whole build context into the image.", LevelWarning, (*linter).wholeContextInRuntime),
 		mk(WrongArchArtifact, "A runtime gets the native binaries of an artifact built for another platform.", LevelWarning, (*linter).wrongArchArtifact),
 		mk(CopyOrderDefeatsCache, "The whole context is copied before dependencies are fetched, so any source change refetches them.", LevelWarning, (*linter).copyOrderDefeatsCache),
-		mk(UnknownLintRule, "lint.skip names a rule that does not exist.", LevelWarning, (*linter).unknownLintRule),
+		mk(UnknownLintRule, "lint.skip or the check directive's skip names a rule that does not exist.", LevelWarning, (*linter).unknownLintRule),
 		mk(MissingSyntaxLine, "The file has no # syntax= line where BuildKit reads it, so a build parses the YAML as a Dockerfile.", LevelWarning, (*linter).missingSyntaxLine),
 	}
 }
@@ -112,9 +112,11 @@ func Rules() []Rule {
 }
 
 // Run checks s and returns the findings sorted by position. Rules named in
-// the spec's lint.skip are not run.
+// the spec's lint.skip, or skipped by the build's check (ReadCheck; an
+// invalid one skips nothing), are not run.
 func Run(s *spec.Spec, opt Options) []Finding {
-	l := &linter{s: s, opt: opt, skip: map[string]bool{}}
+	chk, _ := ReadCheck(s.Filename, opt)
+	l := &linter{s: s, opt: opt, skip: map[string]bool{}, check: chk}
 	if s.Lint != nil {
 		l.requireDigests = s.Lint.RequireDigests
 		for _, n := range s.Lint.Skip {
@@ -122,7 +124,7 @@ func Run(s *spec.Spec, opt Options) []Finding {
 		}
 	}
 	for _, c := range checks() {
-		if l.skip[c.Name] {
+		if l.skip[c.Name] || chk.skips(c.Name) {
 			continue
 		}
 		l.rule = c.Rule
@@ -149,7 +151,8 @@ type linter struct {
 	opt            Options
 	skip           map[string]bool
 	requireDigests bool
-	rule           Rule // the rule being run
+	check          Check // the build's check directive or build arg
+	rule           Rule  // the rule being run
 	findings       []Finding
 	words          *spec.WordExpander // expands image references; made when first needed
 
@@ -172,12 +175,26 @@ func (l *linter) reportLevel(lvl Level, pos spec.Pos, format string, args ...any
 }
 
 func (l *linter) unknownLintRule() {
-	if l.s.Lint == nil {
-		return
-	}
 	var names []string
 	for _, r := range Rules() {
 		names = append(names, r.Name)
+	}
+	where := "# check=skip"
+	if !l.check.Pos.IsValid() {
+		where = "--build-arg " + CheckArg + " skip"
+	}
+	for _, n := range l.check.Skip {
+		if contains(names, n) {
+			continue
+		}
+		msg := fmt.Sprintf("%s names unknown rule %q", where, n)
+		if s := spec.Suggest(n, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		l.report(l.check.Pos, "%s", msg)
+	}
+	if l.s.Lint == nil {
+		return
 	}
 	for _, n := range l.s.Lint.Skip {
 		if contains(names, n.Value) {

@@ -85,7 +85,7 @@ func (c *compiler) imageConfig(ref string, p ocispecs.Platform, pos spec.Pos) (*
 }
 
 func (c *compiler) warnUndeclaredArgs(undeclared []string) {
-	if c.opt.Warn == nil {
+	if c.opt.Warn == nil || c.opt.NoArgWarnings {
 		return
 	}
 	for _, name := range undeclared {

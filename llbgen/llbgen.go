@@ -55,6 +55,9 @@ type Options struct {
 	CacheNamespace string         // BUILDKIT_CACHE_MOUNT_NS
 	Run            RunDefaults
 	Warn           func(pos spec.Pos, msg string)
+	// NoArgWarnings leaves undeclared build args to the caller: the
+	// frontend reports them through its lint rule UndeclaredBuildArg.
+	NoArgWarnings bool
 }
 
 // Result is the compiled target for one platform.

@@ -318,3 +318,30 @@ func TestSeveralFiles(t *testing.T) {
 		t.Errorf("json documents for %v, want %v", names, files)
 	}
 }
+
+// TestLintCheckDirective: `mstage lint` judges a spec as a build does, by
+// its # check= directive and BUILDKIT_DOCKERFILE_CHECK.
+func TestLintCheckDirective(t *testing.T) {
+	const body = "version: 1\nargs:\n  UNUSED: x\nruntimes:\n  web:\n    user: \"65532\"\n"
+	const syntax = "# syntax=docker.io/mstage/mstage:1\n"
+	code, out, errOut := mstageStdin(t, syntax+"# check=error=true\n"+body, "lint", "-")
+	if code != 1 || !strings.Contains(out, "<stdin>:5:3: [UnusedArg] warning:") || !strings.Contains(errOut, "<stdin>: 1 lint warning(s) fail the build: check error=true") {
+		t.Errorf("error=true: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	code, out, errOut = mstageStdin(t, syntax+"# check=error=true\n"+body, "lint", "--format", "json", "-")
+	if code != 1 || !strings.Contains(out, `"UnusedArg"`) || !strings.Contains(out, "lint warning UnusedArg (check error=true)") {
+		t.Errorf("error=true, json: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	code, out, errOut = mstageStdin(t, syntax+"# check=skip=UnusedArg;error=true\n"+body, "lint", "--strict", "-")
+	if code != 0 || strings.Contains(out, "UnusedArg") {
+		t.Errorf("skip: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	code, out, errOut = mstageStdin(t, syntax+body, "lint", "--build-arg", "BUILDKIT_DOCKERFILE_CHECK=error=true", "-")
+	if code != 1 || !strings.Contains(out, "[UnusedArg]") {
+		t.Errorf("build arg: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	code, _, errOut = mstageStdin(t, syntax+"# check=error=maybe\n"+body, "lint", "-")
+	if code != 1 || !strings.Contains(errOut, "<stdin>:2:1: # check=error=maybe") {
+		t.Errorf("invalid directive: exit %d\nstderr:\n%s", code, errOut)
+	}
+}

@@ -64,18 +64,25 @@ func lintText(file string, stdin io.Reader, opt lint.Options, stdout, stderr io.
 		return true, false
 	}
 	_, findings, err := lint.File(name, src, opt)
-	if err != nil {
+	if err != nil && findings == nil {
 		printError(stderr, src, err)
 		return true, false
 	}
+	nwarn := 0
 	for _, f := range findings {
 		if f.Level == lint.LevelWarning {
-			warned = true
+			nwarn++
 		}
 		fmt.Fprintf(stdout, "%s:%s: [%s] %s: %s\n", name, f.Pos, f.Rule.Name, f.Level, f.Msg)
 		fmt.Fprint(stdout, spec.Snippet(src, &spec.Error{Pos: f.Pos}))
 	}
-	return false, warned
+	if err != nil {
+		// The check directive has error=true: a build fails on the
+		// warnings printed above.
+		fmt.Fprintf(stderr, "%s: %d lint warning(s) fail the build: check error=true\n", name, nwarn)
+		return true, true
+	}
+	return false, nwarn > 0
 }
 
 // lintJSON lints one file and prints the frontend's answer to --call=check.
