@@ -333,6 +333,9 @@ func walkRest(st *Stage, v expandable) {
 func walkCopy(c *Copy, v expandable) {
 	walkStrings(c.Src, v)
 	v.field(c.Node, "image", &c.Image)
+	v.field(c.Node, "url", &c.URL)
+	v.field(c.Node, "sha256", &c.SHA256)
+	v.field(c.Node, "filename", &c.Filename)
 	v.field(c.Node, "to", &c.To)
 	v.field(c.Node, "chown", &c.Chown)
 	v.field(c.Node, "chmod", &c.Chmod)

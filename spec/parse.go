@@ -432,6 +432,14 @@ func (d *decoder) copyFields(m *mapping, srcKey string) *Copy {
 			c.Image, _ = d.str(e.value, e.key)
 		case "context":
 			c.Context, _ = d.str(e.value, e.key)
+		case "url":
+			c.URL, _ = d.str(e.value, e.key)
+		case "sha256":
+			c.SHA256, _ = d.str(e.value, e.key)
+		case "filename":
+			c.Filename, _ = d.str(e.value, e.key)
+		case "content":
+			c.Content, _ = d.str(e.value, e.key)
 		case "to":
 			c.To, _ = d.str(e.value, e.key)
 		case "chown":

@@ -354,14 +354,15 @@ func (v *validator) mount(m *Mount) {
 
 func (v *validator) copy(c *Copy, runtimeEntry bool) {
 	var sources []string
-	for _, key := range []string{"artifact", "stage", "image", "context"} {
+	for _, key := range []string{"artifact", "stage", "image", "context", "url", "content"} {
 		if c.Has(key) {
 			sources = append(sources, key)
 			if len(sources) > 1 {
-				v.errs.add(c.At(key), fmt.Sprintf("a copy has more than one source (%s)", strings.Join(sources, " and ")), "at most one of artifact, stage, image, context", "")
+				v.errs.add(c.At(key), fmt.Sprintf("a copy has more than one source (%s)", strings.Join(sources, " and ")), "at most one of artifact, stage, image, context, url, content", "")
 			}
 		}
 	}
+	v.fileSource(c)
 	if c.Has("artifact") {
 		v.ref(c.Artifact, c.At("artifact"), "artifact", KindArtifact)
 	}
@@ -376,6 +377,42 @@ func (v *validator) copy(c *Copy, runtimeEntry bool) {
 	}
 	if runtimeEntry && !c.Has("to") {
 		v.errs.add(c.Pos, "a runtime copy entry has no `to`", "to: the destination path in the runtime", "")
+	}
+}
+
+// fileSource checks the keys that only a url or content copy takes, and the
+// keys those copies do not take.
+func (v *validator) fileSource(c *Copy) {
+	if c.Has("url") {
+		if !c.Has("sha256") {
+			v.errs.add(c.At("url"), "a url copy has no sha256", "sha256: the file's checksum, 64 hex digits (required, so that BuildKit verifies and caches the download)", "")
+		}
+	} else {
+		for _, key := range []string{"sha256", "filename"} {
+			if c.Has(key) {
+				v.errs.add(c.At(key), fmt.Sprintf("%s without url", key), "url: the http(s) URL of the file", "")
+			}
+		}
+	}
+	if c.Has("content") {
+		switch {
+		case !c.Has("to") || c.To == "":
+			v.errs.add(c.Pos, "a content copy has no `to`", "to: the path of the file to write", "")
+		case strings.HasSuffix(c.To, "/"):
+			v.errs.add(c.At("to"), fmt.Sprintf("content is written to a directory (%q)", c.To), "to: the path of a file, not ending in /", strings.TrimRight(c.To, "/")+"/FILE")
+		}
+	}
+	if c.Has("url") || c.Has("content") {
+		source := "url"
+		if c.Has("content") {
+			source = "content"
+		}
+		if len(c.Src) > 0 {
+			v.errs.add(c.At("src"), fmt.Sprintf("a %s copy has source paths", source), fmt.Sprintf("no src (copy: [] in a step): a %s copy copies one file", source), "")
+		}
+		if c.Has("exclude") {
+			v.errs.add(c.At("exclude"), fmt.Sprintf("a %s copy has exclude", source), fmt.Sprintf("no exclude: a %s copy copies one file", source), "")
+		}
 	}
 }
 
@@ -668,6 +705,21 @@ func (c valueChecker) copy(cp *Copy) {
 	if cp.Has("image") {
 		c.image(cp.Image, cp.At("image"))
 	}
+	if cp.Has("url") && !c.skip(cp.URL) {
+		if _, err := ParseURL(cp.URL); err != nil {
+			c.errs.add(cp.At("url"), fmt.Sprintf("invalid url %s: %v", shorten(redactURL(cp.URL)), err), expectedURL, redactURL(suggestURL(cp.URL)))
+		}
+	}
+	if cp.Has("sha256") && !c.skip(cp.SHA256) {
+		if _, err := ParseSHA256(cp.SHA256); err != nil {
+			c.errs.add(cp.At("sha256"), fmt.Sprintf("invalid sha256 %s: %v", shorten(cp.SHA256), err), expectedSHA256, suggestSHA256(cp.SHA256))
+		}
+	}
+	if cp.Has("filename") && !c.skip(cp.Filename) {
+		if _, err := ParseFilename(cp.Filename); err != nil {
+			c.errs.add(cp.At("filename"), fmt.Sprintf("invalid filename %s: %v", shorten(cp.Filename), err), expectedFilename, suggestFilename(cp.Filename))
+		}
+	}
 	c.path(cp.To, cp.At("to"), "to")
 	for _, src := range cp.Src {
 		c.path(src.Value, src.Pos, "src")
@@ -731,7 +783,6 @@ func (c valueChecker) expose(e String) {
 		c.errs.add(e.Pos, fmt.Sprintf("invalid port %q: %v", e.Value, err), "a port like 8080, 8080/tcp, 53/udp or a range such as 8000-8010", "")
 	}
 }
-
 
 func validSignal(s string) bool {
 	if s == "" {
