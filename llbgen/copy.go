@@ -34,7 +34,7 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, p
 	var err error
 	switch {
 	case cp.URL != "":
-		src, file, err = c.urlSource(sc, cp, mode)
+		src, file, err = c.urlSource(sc, cp.Node, cp.URL, cp.SHA256, cp.Filename, mode, cp.Chmod != "")
 		from = "url"
 	case cp.Has("content"):
 		src, file, err = c.contentSource(sc, cp, mode)
@@ -154,26 +154,28 @@ func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, source *plan.Instance,
 // urlSource is the state of a url copy: BuildKit downloads the file,
 // checks its sha256 and names it; the op points at the url in the spec, so
 // that a checksum mismatch shows where the source is written.
-func (c *compiler) urlSource(sc *stepCtx, cp *spec.Copy, mode spec.Mode) (llb.State, string, error) {
-	u, err := spec.ParseURL(cp.URL)
+// n holds the keys' positions; a chmod (hasMode) that is octal is the file's
+// mode, a symbolic one is applied by the copy.
+func (c *compiler) urlSource(sc *stepCtx, n spec.Node, rawURL, sha256, filename string, mode spec.Mode, hasMode bool) (llb.State, string, error) {
+	u, err := spec.ParseURL(rawURL)
 	if err != nil {
-		return llb.State{}, "", c.errorAt(cp.At("url"), "invalid url: %v", err)
+		return llb.State{}, "", c.errorAt(n.At("url"), "invalid url: %v", err)
 	}
-	sum, err := spec.ParseSHA256(cp.SHA256)
+	sum, err := spec.ParseSHA256(sha256)
 	if err != nil {
-		return llb.State{}, "", c.errorAt(cp.At("sha256"), "invalid sha256 %q: %v", cp.SHA256, err)
+		return llb.State{}, "", c.errorAt(n.At("sha256"), "invalid sha256 %q: %v", sha256, err)
 	}
-	if cp.Filename != "" {
-		if _, err := spec.ParseFilename(cp.Filename); err != nil {
-			return llb.State{}, "", c.errorAt(cp.At("filename"), "invalid filename %q: %v", cp.Filename, err)
+	if filename != "" {
+		if _, err := spec.ParseFilename(filename); err != nil {
+			return llb.State{}, "", c.errorAt(n.At("filename"), "invalid filename %q: %v", filename, err)
 		}
 	}
-	name := spec.URLFilename(u, cp.Filename)
+	name := spec.URLFilename(u, filename)
 	opts := []llb.HTTPOption{llb.Checksum(digest.NewDigestFromEncoded(digest.SHA256, sum)), llb.Filename(name)}
-	if mode.Symbolic == "" && cp.Chmod != "" {
+	if hasMode && mode.Symbolic == "" {
 		opts = append(opts, llb.Chmod(mode.Perm))
 	}
-	for _, o := range c.constraints(sc.inst.plan.BuiltFor, plainName(sc.inst.plan.Name(), "ADD "+u.Redacted()), cp.At("url")) {
+	for _, o := range c.constraints(sc.inst.plan.BuiltFor, plainName(sc.inst.plan.Name(), "ADD "+u.Redacted()), n.At("url")) {
 		opts = append(opts, o)
 	}
 	return llb.HTTP(u.String(), opts...), name, nil

@@ -170,3 +170,51 @@ func TestURLAndContentErrorsArePositioned(t *testing.T) {
 		})
 	}
 }
+
+func TestURLBindMountIsAnHTTPOp(t *testing.T) {
+	src := `version: 1
+builders:
+  b:
+    image: golang:1.26
+    steps:
+      - run: tar -xzf /dl/tool.tgz
+        mounts:
+          - bind: /dl
+            url: https://example.com/tool.tar.gz
+            sha256: ` + sum + `
+            filename: tool.tgz
+`
+	_, g := buildSrc(t, src, "b", amd64, nil)
+	srcs := httpSources(g)
+	if len(srcs) != 1 || srcs[0].Attrs[pb.AttrHTTPChecksum] != "sha256:"+sum || srcs[0].Attrs[pb.AttrHTTPFilename] != "tool.tgz" {
+		t.Fatalf("http sources %+v", srcs)
+	}
+	run := g.ExecContaining("tar -xzf")
+	if run == nil {
+		t.Fatal("no run op")
+	}
+	m := llbtest.Mount(run, "/dl")
+	if m == nil || !m.Readonly {
+		t.Fatalf("mount /dl %+v", m)
+	}
+	if in := g.Input(run, int(m.Input)); in == nil || in.GetSource() == nil || !strings.HasPrefix(in.GetSource().Identifier, "https://") {
+		t.Errorf("/dl is not mounted from the http source: %+v", in)
+	}
+}
+
+func TestURLBindMountErrorsArePositioned(t *testing.T) {
+	base := "version: 1\nbuilders:\n  b:\n    image: golang:1.26\n    steps:\n      - run: ls\n        mounts:\n          - bind: /dl\n            "
+	for _, tt := range []struct{ name, keys, want string }{
+		{"no sha256", "url: https://example.com/x", "9:18: a url bind mount has no sha256"},
+		{"two sources", "url: https://example.com/x\n            sha256: " + sum + "\n            context: c", "9:18: a bind mount has more than one source"},
+		{"bad sum", "url: https://example.com/x\n            sha256: xyz", "10:21: invalid sha256 \"xyz\""},
+		{"ftp", "url: ftp://example.com/x\n            sha256: " + sum, "9:18: invalid url \"ftp://example.com/x\": the scheme is not http or https"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := spec.Parse("mstage.yaml", []byte(base+tt.keys+"\n"))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error:\n%v\nwant it to contain %q", err, tt.want)
+			}
+		})
+	}
+}

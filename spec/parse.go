@@ -573,6 +573,12 @@ func (d *decoder) mount(n ast.Node) *Mount {
 			mt.Stage, _ = d.str(e.value, e.key)
 		case "context":
 			mt.Context, _ = d.str(e.value, e.key)
+		case "url":
+			mt.URL, _ = d.str(e.value, e.key)
+		case "sha256":
+			mt.SHA256, _ = d.str(e.value, e.key)
+		case "filename":
+			mt.Filename, _ = d.str(e.value, e.key)
 		case "src":
 			mt.Src, _ = d.str(e.value, e.key)
 		case "rw":

@@ -217,7 +217,10 @@ type Mount struct {
 	Artifact  string `yaml:"artifact" kinds:"bind"`
 	Stage     string `yaml:"stage" kinds:"bind"`
 	Context   string `yaml:"context" kinds:"bind"`
-	Src       string `yaml:"src" kinds:"bind"` // path in the source
+	URL       string `yaml:"url" kinds:"bind"`      // an http(s) file, verified against SHA256
+	SHA256    string `yaml:"sha256" kinds:"bind"`   // url: the file's sha256 (required)
+	Filename  string `yaml:"filename" kinds:"bind"` // url: the file's name in the mount
+	Src       string `yaml:"src" kinds:"bind"`      // path in the source
 	ReadWrite bool   `yaml:"rw" kinds:"bind"`
 }
 

@@ -320,14 +320,15 @@ func (v *validator) mount(m *Mount) {
 		}
 	case MountBind:
 		sources := 0
-		for _, key := range []string{"artifact", "stage", "context"} {
+		for _, key := range []string{"artifact", "stage", "context", "url"} {
 			if m.Has(key) {
 				sources++
 				if sources > 1 {
-					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context", "")
+					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context, url", "")
 				}
 			}
 		}
+		v.urlKeys(m.Node, "bind mount")
 		if m.Has("artifact") {
 			v.ref(m.Artifact, m.At("artifact"), "artifact", KindArtifact)
 		}
@@ -383,17 +384,7 @@ func (v *validator) copy(c *Copy, runtimeEntry bool) {
 // fileSource checks the keys that only a url or content copy takes, and the
 // keys those copies do not take.
 func (v *validator) fileSource(c *Copy) {
-	if c.Has("url") {
-		if !c.Has("sha256") {
-			v.errs.add(c.At("url"), "a url copy has no sha256", "sha256: the file's checksum, 64 hex digits (required, so that BuildKit verifies and caches the download)", "")
-		}
-	} else {
-		for _, key := range []string{"sha256", "filename"} {
-			if c.Has(key) {
-				v.errs.add(c.At(key), fmt.Sprintf("%s without url", key), "url: the http(s) URL of the file", "")
-			}
-		}
-	}
+	v.urlKeys(c.Node, "copy")
 	if c.Has("content") {
 		switch {
 		case !c.Has("to") || c.To == "":
@@ -412,6 +403,22 @@ func (v *validator) fileSource(c *Copy) {
 		}
 		if c.Has("exclude") {
 			v.errs.add(c.At("exclude"), fmt.Sprintf("a %s copy has exclude", source), fmt.Sprintf("no exclude: a %s copy copies one file", source), "")
+		}
+	}
+}
+
+// urlKeys checks that a url source has its sha256, and that sha256 and
+// filename come with a url.
+func (v *validator) urlKeys(n Node, what string) {
+	if n.Has("url") {
+		if !n.Has("sha256") {
+			v.errs.add(n.At("url"), fmt.Sprintf("a url %s has no sha256", what), "sha256: the file's checksum, 64 hex digits (required, so that BuildKit verifies and caches the download)", "")
+		}
+		return
+	}
+	for _, key := range []string{"sha256", "filename"} {
+		if n.Has(key) {
+			v.errs.add(n.At(key), fmt.Sprintf("%s without url", key), "url: the http(s) URL of the file", "")
 		}
 	}
 }
@@ -523,6 +530,7 @@ func checkStageValues(c valueChecker, st *Stage) {
 				c.cacheID(m.ID, m.At("id"))
 			}
 			c.path(m.Src, m.At("src"), "mount src")
+			c.urlSource(m.Node, m.URL, m.SHA256, m.Filename)
 			if m.Has("mode") {
 				c.mode(m.Mode, m.At("mode"), "mode")
 			}
@@ -705,21 +713,7 @@ func (c valueChecker) copy(cp *Copy) {
 	if cp.Has("image") {
 		c.image(cp.Image, cp.At("image"))
 	}
-	if cp.Has("url") && !c.skip(cp.URL) {
-		if _, err := ParseURL(cp.URL); err != nil {
-			c.errs.add(cp.At("url"), fmt.Sprintf("invalid url %s: %v", shorten(redactURL(cp.URL)), err), expectedURL, redactURL(suggestURL(cp.URL)))
-		}
-	}
-	if cp.Has("sha256") && !c.skip(cp.SHA256) {
-		if _, err := ParseSHA256(cp.SHA256); err != nil {
-			c.errs.add(cp.At("sha256"), fmt.Sprintf("invalid sha256 %s: %v", shorten(cp.SHA256), err), expectedSHA256, suggestSHA256(cp.SHA256))
-		}
-	}
-	if cp.Has("filename") && !c.skip(cp.Filename) {
-		if _, err := ParseFilename(cp.Filename); err != nil {
-			c.errs.add(cp.At("filename"), fmt.Sprintf("invalid filename %s: %v", shorten(cp.Filename), err), expectedFilename, suggestFilename(cp.Filename))
-		}
-	}
+	c.urlSource(cp.Node, cp.URL, cp.SHA256, cp.Filename)
 	c.path(cp.To, cp.At("to"), "to")
 	for _, src := range cp.Src {
 		c.path(src.Value, src.Pos, "src")
@@ -729,6 +723,25 @@ func (c valueChecker) copy(cp *Copy) {
 	}
 	if cp.Has("chown") && !c.skip(cp.Chown) && !validChown(cp.Chown) {
 		c.errs.add(cp.At("chown"), fmt.Sprintf("invalid chown %q", cp.Chown), "user[:group], by name or number, such as 1000:1000", "")
+	}
+}
+
+// urlSource checks the values of a url source, a copy's or a bind mount's.
+func (c valueChecker) urlSource(n Node, url, sha256, filename string) {
+	if n.Has("url") && !c.skip(url) {
+		if _, err := ParseURL(url); err != nil {
+			c.errs.add(n.At("url"), fmt.Sprintf("invalid url %s: %v", shorten(redactURL(url)), err), expectedURL, redactURL(suggestURL(url)))
+		}
+	}
+	if n.Has("sha256") && !c.skip(sha256) {
+		if _, err := ParseSHA256(sha256); err != nil {
+			c.errs.add(n.At("sha256"), fmt.Sprintf("invalid sha256 %s: %v", shorten(sha256), err), expectedSHA256, suggestSHA256(sha256))
+		}
+	}
+	if n.Has("filename") && !c.skip(filename) {
+		if _, err := ParseFilename(filename); err != nil {
+			c.errs.add(n.At("filename"), fmt.Sprintf("invalid filename %s: %v", shorten(filename), err), expectedFilename, suggestFilename(filename))
+		}
 	}
 }
 
