@@ -190,7 +190,7 @@ func (c *compiler) contentSource(sc *stepCtx, cp *spec.Copy, mode spec.Mode) (ll
 		perm = mode.Perm
 	}
 	name := path.Base(cp.To)
-	if name == "/" || name == "." || name == ".." {
+	if strings.HasSuffix(cp.To, "/") || name == "/" || name == "." || name == ".." {
 		return llb.State{}, "", c.errorAt(cp.At("to"), "content is written to %q; expected the path of a file", cp.To)
 	}
 	st := llb.Scratch().File(llb.Mkfile("/"+name, perm, []byte(cp.Content), llb.WithCreatedTime(c.epoch)),

@@ -218,3 +218,15 @@ func TestURLBindMountErrorsArePositioned(t *testing.T) {
 		})
 	}
 }
+
+func TestContentLimitsAndExpandedDirectory(t *testing.T) {
+	huge := "version: 1\nruntimes:\n  r:\n    copy:\n      - to: /big\n        content: " + strings.Repeat("x", 70<<10) + "\n"
+	_, err := spec.Parse("mstage.yaml", []byte(huge))
+	if err == nil || !strings.Contains(err.Error(), "mstage.yaml:6:18:") || !strings.Contains(err.Error(), "more than the limit") {
+		t.Errorf("a 70 KiB inline file: %v", err)
+	}
+	e := compileErr(t, "version: 1\nargs: {D: /etc/}\nruntimes:\n  r:\n    copy:\n      - to: ${D}\n        content: hi\n", "r", nil)
+	if e.Pos.Line != 6 || !strings.Contains(e.Msg, "content is written to") {
+		t.Errorf("content to an expanded directory: %v", e)
+	}
+}
