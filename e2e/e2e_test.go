@@ -44,6 +44,7 @@ func cases() []testCase {
 		{name: "arch-guard", run: testArchGuard},
 		{name: "env-path", run: testEnvPath},
 		{name: "stage-args", run: testStageArgs},
+		{name: "url-sources", run: testURLSources},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 	}
 }

@@ -2,9 +2,12 @@ package llbgen
 
 import (
 	"fmt"
+	"os"
+	"path"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
+	digest "github.com/opencontainers/go-digest"
 
 	"github.com/mstage/mstage/plan"
 	"github.com/mstage/mstage/spec"
@@ -14,18 +17,33 @@ import (
 // its source and whether it is linked.
 func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, pos spec.Pos, link bool, ps plan.Step) error {
 	fs := &sc.inst.fs
-	src, from, err := c.copySource(sc, cp, source, pos)
-	if err != nil {
-		return err
-	}
-
 	var chmod *llb.ChmodOpt
+	var mode spec.Mode
 	if cp.Chmod != "" {
 		m, err := spec.ParseChmod(cp.Chmod)
 		if err != nil {
 			return c.errorAt(cp.At("chmod"), "invalid chmod %q: %v", cp.Chmod, err)
 		}
+		mode = m
 		chmod = &llb.ChmodOpt{Mode: m.Perm, ModeStr: m.Symbolic}
+	}
+
+	var src llb.State
+	var from string
+	var file string // the one file a url or content source holds
+	var err error
+	switch {
+	case cp.URL != "":
+		src, file, err = c.urlSource(sc, cp.Node, cp.URL, cp.SHA256, cp.Filename, mode, cp.Chmod != "")
+		from = "url"
+	case cp.Has("content"):
+		src, file, err = c.contentSource(sc, cp, mode)
+		from = "content"
+	default:
+		src, from, err = c.copySource(sc, cp, source, pos)
+	}
+	if err != nil {
+		return err
 	}
 
 	var excludes []string
@@ -35,6 +53,9 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, p
 	srcs := make([]string, 0, len(cp.Src))
 	for _, s := range cp.Src {
 		srcs = append(srcs, s.Value)
+	}
+	if file != "" {
+		srcs = []string{"/" + file}
 	}
 	if len(srcs) == 0 {
 		srcs = []string{"/"}
@@ -72,7 +93,15 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, p
 		}
 	}
 
-	text := copyText(cp, from, srcs, cp.To)
+	var text string
+	switch {
+	case cp.URL != "":
+		text = addText(cp)
+	case cp.Has("content"):
+		text = contentText(cp)
+	default:
+		text = copyText(cp, from, srcs, cp.To)
+	}
 	if ps.Display != "" {
 		text = ps.Display
 	}
@@ -120,6 +149,89 @@ func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, source *plan.Instance,
 	}
 	st, err := c.mainContext(pos)
 	return st, "", err
+}
+
+// urlSource is the state of a url copy: BuildKit downloads the file,
+// checks its sha256 and names it; the op points at the url in the spec, so
+// that a checksum mismatch shows where the source is written.
+// n holds the keys' positions; a chmod (hasMode) that is octal is the file's
+// mode, a symbolic one is applied by the copy.
+func (c *compiler) urlSource(sc *stepCtx, n spec.Node, rawURL, sha256, filename string, mode spec.Mode, hasMode bool) (llb.State, string, error) {
+	u, err := spec.ParseURL(rawURL)
+	if err != nil {
+		return llb.State{}, "", c.errorAt(n.At("url"), "invalid url: %v", err)
+	}
+	sum, err := spec.ParseSHA256(sha256)
+	if err != nil {
+		return llb.State{}, "", c.errorAt(n.At("sha256"), "invalid sha256 %q: %v", sha256, err)
+	}
+	if filename != "" {
+		if _, err := spec.ParseFilename(filename); err != nil {
+			return llb.State{}, "", c.errorAt(n.At("filename"), "invalid filename %q: %v", filename, err)
+		}
+	}
+	name := spec.URLFilename(u, filename)
+	opts := []llb.HTTPOption{llb.Checksum(digest.NewDigestFromEncoded(digest.SHA256, sum)), llb.Filename(name)}
+	if hasMode && mode.Symbolic == "" {
+		opts = append(opts, llb.Chmod(mode.Perm))
+	}
+	for _, o := range c.constraints(sc.inst.plan.BuiltFor, plainName(sc.inst.plan.Name(), "ADD "+u.Redacted()), n.At("url")) {
+		opts = append(opts, o)
+	}
+	return llb.HTTP(u.String(), opts...), name, nil
+}
+
+// contentSource is the state of a content copy: one file written by a
+// mkfile op with the build's epoch as its time, so its digest depends only
+// on the spec.
+func (c *compiler) contentSource(sc *stepCtx, cp *spec.Copy, mode spec.Mode) (llb.State, string, error) {
+	perm := os.FileMode(0o644)
+	if mode.Symbolic == "" && cp.Chmod != "" {
+		perm = mode.Perm
+	}
+	name := path.Base(cp.To)
+	if strings.HasSuffix(cp.To, "/") || name == "/" || name == "." || name == ".." {
+		return llb.State{}, "", c.errorAt(cp.At("to"), "content is written to %q; expected the path of a file", cp.To)
+	}
+	st := llb.Scratch().File(llb.Mkfile("/"+name, perm, []byte(cp.Content), llb.WithCreatedTime(c.epoch)),
+		c.constraints(sc.inst.plan.BuiltFor, plainName(sc.inst.plan.Name(), "COPY <<EOF "+cp.To), cp.At("content"))...)
+	return st, name, nil
+}
+
+// addText is how a url copy shows in vertex names and the image history.
+func addText(cp *spec.Copy) string {
+	var b strings.Builder
+	b.WriteString("ADD --checksum=sha256:" + strings.ToLower(cp.SHA256))
+	if cp.Chown != "" {
+		fmt.Fprintf(&b, " --chown=%s", cp.Chown)
+	}
+	if cp.Chmod != "" {
+		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
+	}
+	u := cp.URL
+	if parsed, err := spec.ParseURL(cp.URL); err == nil {
+		u = parsed.Redacted()
+	}
+	to := cp.To
+	if to == "" {
+		to = "./"
+	}
+	b.WriteString(" " + u + " " + to)
+	return b.String()
+}
+
+// contentText is how a content copy shows: the heredoc without its body.
+func contentText(cp *spec.Copy) string {
+	var b strings.Builder
+	b.WriteString("COPY")
+	if cp.Chown != "" {
+		fmt.Fprintf(&b, " --chown=%s", cp.Chown)
+	}
+	if cp.Chmod != "" {
+		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
+	}
+	b.WriteString(" <<EOF " + cp.To)
+	return b.String()
 }
 
 func copyText(cp *spec.Copy, from string, srcs []string, to string) string {

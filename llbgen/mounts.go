@@ -123,6 +123,9 @@ func (c *compiler) bindMount(sc *stepCtx, pm plan.Mount) (llb.RunOption, error) 
 		src, err = c.output(pm.Source)
 	case m.Context != "":
 		src, err = c.namedContext(m.Context, sc.inst.plan.BuiltFor, m.At("context"))
+	case m.URL != "":
+		// The mount is a directory that holds the one downloaded file.
+		src, _, err = c.urlSource(sc, m.Node, m.URL, m.SHA256, m.Filename, spec.Mode{}, false)
 	default:
 		src, err = c.mainContext(m.Pos)
 	}

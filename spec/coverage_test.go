@@ -17,6 +17,7 @@ var literalFields = []string{
 	"Command.Shell", "Command.Args", // run, entrypoint, cmd and healthcheck tests: the shell expands them
 	"Step.Network",
 	"Copy.Artifact", "Copy.Stage", "Copy.Context",
+	"Copy.Content", // an inline file is written as it is, like a quoted heredoc
 	"Mount.Type", "Mount.Sharing", "Mount.Env", "Mount.Mode", "Mount.Size", "Mount.Artifact", "Mount.Stage", "Mount.Context",
 	"Healthcheck.Interval", "Healthcheck.Timeout", "Healthcheck.StartPeriod", "Healthcheck.StartInterval",
 }

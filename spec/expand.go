@@ -273,6 +273,9 @@ func lexErrorReason(value string, err error) string {
 }
 
 func (x *expander) field(n Node, key string, value *string) {
+	if *value == "" { // most optional fields are unset
+		return
+	}
 	*value = x.word(*value, n.At(key))
 }
 
@@ -320,6 +323,9 @@ func walkRest(st *Stage, v expandable) {
 			v.field(m.Node, "target", &m.Target)
 			v.field(m.Node, "id", &m.ID)
 			v.field(m.Node, "src", &m.Src)
+			v.field(m.Node, "url", &m.URL)
+			v.field(m.Node, "sha256", &m.SHA256)
+			v.field(m.Node, "filename", &m.Filename)
 		}
 		if step.Copy != nil {
 			walkCopy(step.Copy, v)
@@ -333,6 +339,9 @@ func walkRest(st *Stage, v expandable) {
 func walkCopy(c *Copy, v expandable) {
 	walkStrings(c.Src, v)
 	v.field(c.Node, "image", &c.Image)
+	v.field(c.Node, "url", &c.URL)
+	v.field(c.Node, "sha256", &c.SHA256)
+	v.field(c.Node, "filename", &c.Filename)
 	v.field(c.Node, "to", &c.To)
 	v.field(c.Node, "chown", &c.Chown)
 	v.field(c.Node, "chmod", &c.Chmod)

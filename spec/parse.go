@@ -432,6 +432,14 @@ func (d *decoder) copyFields(m *mapping, srcKey string) *Copy {
 			c.Image, _ = d.str(e.value, e.key)
 		case "context":
 			c.Context, _ = d.str(e.value, e.key)
+		case "url":
+			c.URL, _ = d.str(e.value, e.key)
+		case "sha256":
+			c.SHA256, _ = d.str(e.value, e.key)
+		case "filename":
+			c.Filename, _ = d.str(e.value, e.key)
+		case "content":
+			c.Content, _ = d.str(e.value, e.key)
 		case "to":
 			c.To, _ = d.str(e.value, e.key)
 		case "chown":
@@ -565,6 +573,12 @@ func (d *decoder) mount(n ast.Node) *Mount {
 			mt.Stage, _ = d.str(e.value, e.key)
 		case "context":
 			mt.Context, _ = d.str(e.value, e.key)
+		case "url":
+			mt.URL, _ = d.str(e.value, e.key)
+		case "sha256":
+			mt.SHA256, _ = d.str(e.value, e.key)
+		case "filename":
+			mt.Filename, _ = d.str(e.value, e.key)
 		case "src":
 			mt.Src, _ = d.str(e.value, e.key)
 		case "rw":

@@ -167,14 +167,19 @@ type Step struct {
 }
 
 // Copy copies files from a source into a stage. The source is the main build
-// context unless exactly one of Artifact, Stage, Image or Context is set.
+// context unless exactly one of Artifact, Stage, Image, Context, URL or
+// Content is set.
 type Copy struct {
 	Node
 	Src      []String `yaml:"src"` // paths in the source; empty means the whole source (or all outputs of an artifact)
 	Artifact string   `yaml:"artifact"`
 	Stage    string   `yaml:"stage"`
 	Image    string   `yaml:"image"`
-	Context  string   `yaml:"context"` // a named context (--build-context NAME=...)
+	Context  string   `yaml:"context"`  // a named context (--build-context NAME=...)
+	URL      string   `yaml:"url"`      // an http(s) file, verified against SHA256
+	SHA256   string   `yaml:"sha256"`   // url: the file's sha256, 64 hex digits (required)
+	Filename string   `yaml:"filename"` // url: the file's name (default: the URL's last path segment)
+	Content  string   `yaml:"content"`  // an inline file written at To, as written (no ${VAR} expansion)
 	To       string   `yaml:"to"`
 	Chown    string   `yaml:"chown"`
 	Chmod    string   `yaml:"chmod"`
@@ -212,7 +217,10 @@ type Mount struct {
 	Artifact  string `yaml:"artifact" kinds:"bind"`
 	Stage     string `yaml:"stage" kinds:"bind"`
 	Context   string `yaml:"context" kinds:"bind"`
-	Src       string `yaml:"src" kinds:"bind"` // path in the source
+	URL       string `yaml:"url" kinds:"bind"`      // an http(s) file, verified against SHA256
+	SHA256    string `yaml:"sha256" kinds:"bind"`   // url: the file's sha256 (required)
+	Filename  string `yaml:"filename" kinds:"bind"` // url: the file's name in the mount
+	Src       string `yaml:"src" kinds:"bind"`      // path in the source
 	ReadWrite bool   `yaml:"rw" kinds:"bind"`
 }
 

@@ -320,14 +320,15 @@ func (v *validator) mount(m *Mount) {
 		}
 	case MountBind:
 		sources := 0
-		for _, key := range []string{"artifact", "stage", "context"} {
+		for _, key := range []string{"artifact", "stage", "context", "url"} {
 			if m.Has(key) {
 				sources++
 				if sources > 1 {
-					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context", "")
+					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context, url", "")
 				}
 			}
 		}
+		v.urlKeys(m.Node, "bind mount")
 		if m.Has("artifact") {
 			v.ref(m.Artifact, m.At("artifact"), "artifact", KindArtifact)
 		}
@@ -354,14 +355,15 @@ func (v *validator) mount(m *Mount) {
 
 func (v *validator) copy(c *Copy, runtimeEntry bool) {
 	var sources []string
-	for _, key := range []string{"artifact", "stage", "image", "context"} {
+	for _, key := range []string{"artifact", "stage", "image", "context", "url", "content"} {
 		if c.Has(key) {
 			sources = append(sources, key)
 			if len(sources) > 1 {
-				v.errs.add(c.At(key), fmt.Sprintf("a copy has more than one source (%s)", strings.Join(sources, " and ")), "at most one of artifact, stage, image, context", "")
+				v.errs.add(c.At(key), fmt.Sprintf("a copy has more than one source (%s)", strings.Join(sources, " and ")), "at most one of artifact, stage, image, context, url, content", "")
 			}
 		}
 	}
+	v.fileSource(c)
 	if c.Has("artifact") {
 		v.ref(c.Artifact, c.At("artifact"), "artifact", KindArtifact)
 	}
@@ -376,6 +378,48 @@ func (v *validator) copy(c *Copy, runtimeEntry bool) {
 	}
 	if runtimeEntry && !c.Has("to") {
 		v.errs.add(c.Pos, "a runtime copy entry has no `to`", "to: the destination path in the runtime", "")
+	}
+}
+
+// fileSource checks the keys that only a url or content copy takes, and the
+// keys those copies do not take.
+func (v *validator) fileSource(c *Copy) {
+	v.urlKeys(c.Node, "copy")
+	if c.Has("content") {
+		switch {
+		case !c.Has("to") || c.To == "":
+			v.errs.add(c.Pos, "a content copy has no `to`", "to: the path of the file to write", "")
+		case strings.HasSuffix(c.To, "/"):
+			v.errs.add(c.At("to"), fmt.Sprintf("content is written to a directory (%q)", c.To), "to: the path of a file, not ending in /", strings.TrimRight(c.To, "/")+"/FILE")
+		}
+	}
+	if c.Has("url") || c.Has("content") {
+		source := "url"
+		if c.Has("content") {
+			source = "content"
+		}
+		if len(c.Src) > 0 {
+			v.errs.add(c.At("src"), fmt.Sprintf("a %s copy has source paths", source), fmt.Sprintf("no src (copy: [] in a step): a %s copy copies one file", source), "")
+		}
+		if c.Has("exclude") {
+			v.errs.add(c.At("exclude"), fmt.Sprintf("a %s copy has exclude", source), fmt.Sprintf("no exclude: a %s copy copies one file", source), "")
+		}
+	}
+}
+
+// urlKeys checks that a url source has its sha256, and that sha256 and
+// filename come with a url.
+func (v *validator) urlKeys(n Node, what string) {
+	if n.Has("url") {
+		if !n.Has("sha256") {
+			v.errs.add(n.At("url"), fmt.Sprintf("a url %s has no sha256", what), "sha256: the file's checksum, 64 hex digits (required, so that BuildKit verifies and caches the download)", "")
+		}
+		return
+	}
+	for _, key := range []string{"sha256", "filename"} {
+		if n.Has(key) {
+			v.errs.add(n.At(key), fmt.Sprintf("%s without url", key), "url: the http(s) URL of the file", "")
+		}
 	}
 }
 
@@ -486,6 +530,7 @@ func checkStageValues(c valueChecker, st *Stage) {
 				c.cacheID(m.ID, m.At("id"))
 			}
 			c.path(m.Src, m.At("src"), "mount src")
+			c.urlSource(m.Node, m.URL, m.SHA256, m.Filename)
 			if m.Has("mode") {
 				c.mode(m.Mode, m.At("mode"), "mode")
 			}
@@ -668,6 +713,7 @@ func (c valueChecker) copy(cp *Copy) {
 	if cp.Has("image") {
 		c.image(cp.Image, cp.At("image"))
 	}
+	c.urlSource(cp.Node, cp.URL, cp.SHA256, cp.Filename)
 	c.path(cp.To, cp.At("to"), "to")
 	for _, src := range cp.Src {
 		c.path(src.Value, src.Pos, "src")
@@ -677,6 +723,25 @@ func (c valueChecker) copy(cp *Copy) {
 	}
 	if cp.Has("chown") && !c.skip(cp.Chown) && !validChown(cp.Chown) {
 		c.errs.add(cp.At("chown"), fmt.Sprintf("invalid chown %q", cp.Chown), "user[:group], by name or number, such as 1000:1000", "")
+	}
+}
+
+// urlSource checks the values of a url source, a copy's or a bind mount's.
+func (c valueChecker) urlSource(n Node, url, sha256, filename string) {
+	if n.Has("url") && !c.skip(url) {
+		if _, err := ParseURL(url); err != nil {
+			c.errs.add(n.At("url"), fmt.Sprintf("invalid url %s: %v", shorten(redactURL(url)), err), expectedURL, redactURL(suggestURL(url)))
+		}
+	}
+	if n.Has("sha256") && !c.skip(sha256) {
+		if _, err := ParseSHA256(sha256); err != nil {
+			c.errs.add(n.At("sha256"), fmt.Sprintf("invalid sha256 %s: %v", shorten(sha256), err), expectedSHA256, suggestSHA256(sha256))
+		}
+	}
+	if n.Has("filename") && !c.skip(filename) {
+		if _, err := ParseFilename(filename); err != nil {
+			c.errs.add(n.At("filename"), fmt.Sprintf("invalid filename %s: %v", shorten(filename), err), expectedFilename, suggestFilename(filename))
+		}
 	}
 }
 
