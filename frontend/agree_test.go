@@ -106,28 +106,9 @@ func TestLintAgreesWithBuild(t *testing.T) {
 
 // usedContexts returns the named contexts a spec copies or mounts from.
 func usedContexts(data []byte) map[string]bool {
-	names := map[string]bool{}
 	s, err := spec.Parse("mstage.yaml", data)
 	if err != nil {
-		return names
+		return map[string]bool{}
 	}
-	add := func(c *spec.Copy) {
-		if c != nil && c.Context != "" {
-			names[c.Context] = true
-		}
-	}
-	for _, st := range s.Stages() {
-		for _, c := range st.Copy {
-			add(c)
-		}
-		for _, step := range st.Steps {
-			add(step.Copy)
-			for _, m := range step.Mounts {
-				if m.Context != "" {
-					names[m.Context] = true
-				}
-			}
-		}
-	}
-	return names
+	return s.ContextNames()
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"github.com/containerd/platforms"
-	"github.com/moby/buildkit/client/llb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/mstage/mstage/llbgen"
@@ -40,7 +38,7 @@ func Buildable(ctx context.Context, s *spec.Spec, opt Options) error {
 	if len(targets) == 0 {
 		targets = []ocispecs.Platform{build}
 	}
-	contexts := specContexts{names: contextNames(s)}
+	contexts := llbgen.LocalContexts{Names: s.ContextNames()}
 	for _, p := range targets {
 		_, err := llbgen.Compile(ctx, s, llbgen.Options{
 			Target:         st.Name,
@@ -54,46 +52,4 @@ func Buildable(ctx context.Context, s *spec.Spec, opt Options) error {
 		}
 	}
 	return nil
-}
-
-// specContexts stands in for the build's contexts: the main context, and
-// every named context the spec uses.
-type specContexts struct {
-	names map[string]bool
-}
-
-func (specContexts) Main(context.Context) (llb.State, error) {
-	return llb.Local("context"), nil
-}
-
-func (c specContexts) Named(_ context.Context, name string, _ ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, error) {
-	if !c.names[name] {
-		return nil, nil, nil
-	}
-	st := llb.Local(name)
-	return &st, nil, nil
-}
-
-// contextNames returns the named contexts the spec copies or mounts from.
-func contextNames(s *spec.Spec) map[string]bool {
-	names := map[string]bool{}
-	add := func(c *spec.Copy) {
-		if c != nil && c.Context != "" {
-			names[c.Context] = true
-		}
-	}
-	for _, st := range s.Stages() {
-		for _, c := range st.Copy {
-			add(c)
-		}
-		for _, step := range st.Steps {
-			add(step.Copy)
-			for _, m := range step.Mounts {
-				if m.Context != "" {
-					names[m.Context] = true
-				}
-			}
-		}
-	}
-	return names
 }

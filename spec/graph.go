@@ -205,3 +205,28 @@ func eachString(v reflect.Value, fn func(string)) {
 		fn(v.String())
 	}
 }
+
+// ContextNames returns the named contexts (--build-context NAME=...) the
+// spec's stages copy or mount from.
+func (s *Spec) ContextNames() map[string]bool {
+	names := map[string]bool{}
+	add := func(c *Copy) {
+		if c != nil && c.Context != "" {
+			names[c.Context] = true
+		}
+	}
+	for _, st := range s.Stages() {
+		for _, c := range st.Copy {
+			add(c)
+		}
+		for _, step := range st.Steps {
+			add(step.Copy)
+			for _, m := range step.Mounts {
+				if m.Context != "" {
+					names[m.Context] = true
+				}
+			}
+		}
+	}
+	return names
+}

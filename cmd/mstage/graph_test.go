@@ -38,7 +38,7 @@ func TestGraphOnceAgreesWithLLB(t *testing.T) {
 	for _, tp := range []string{"linux/amd64", "linux/arm64"} {
 		res, err := llbgen.Compile(context.Background(), s, llbgen.Options{
 			Target: "server", TargetPlatform: platforms.MustParse(tp), BuildPlatform: platforms.MustParse("linux/amd64"),
-			Contexts: localContexts{},
+			Contexts: llbgen.LocalContexts{},
 		})
 		if err != nil {
 			t.Fatal(err)

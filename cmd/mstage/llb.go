@@ -7,7 +7,6 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -56,7 +55,7 @@ func runLLB(args []string, stdout, stderr io.Writer) int {
 		TargetPlatform: tp,
 		BuildPlatform:  bp,
 		BuildArgs:      keyValues(buildArgs),
-		Contexts:       localContexts{names: contextNames(s)},
+		Contexts:       llbgen.LocalContexts{Names: s.ContextNames()},
 		SourceMap:      sm,
 		Warn: func(p spec.Pos, msg string) {
 			fmt.Fprintf(stderr, "%s:%s: warning: %s\n", pos[0], p, msg)
@@ -98,44 +97,4 @@ func parsePlatform(s string) (ocispecs.Platform, error) {
 		return p, err
 	}
 	return platforms.Normalize(p), nil
-}
-
-// localContexts stands in for the contexts a client would send: the main
-// context is the local "context", and a named context NAME that the spec
-// copies from is the local NAME. Other names, such as image references, are
-// not overridden.
-type localContexts struct {
-	names map[string]bool
-}
-
-func (localContexts) Main(context.Context) (llb.State, error) {
-	return llb.Local("context"), nil
-}
-
-func (c localContexts) Named(_ context.Context, name string, _ ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, error) {
-	if !c.names[name] {
-		return nil, nil, nil
-	}
-	st := llb.Local(name)
-	return &st, nil, nil
-}
-
-// contextNames returns the named contexts a spec uses.
-func contextNames(s *spec.Spec) map[string]bool {
-	names := map[string]bool{}
-	for _, st := range s.Stages() {
-		for _, c := range stageCopies(st) {
-			if c.Context != "" {
-				names[c.Context] = true
-			}
-		}
-		for _, step := range st.Steps {
-			for _, m := range step.Mounts {
-				if m.Context != "" {
-					names[m.Context] = true
-				}
-			}
-		}
-	}
-	return names
 }
