@@ -2,8 +2,6 @@ package frontend
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/mstage/mstage/internal/hostile"
@@ -16,20 +14,11 @@ import (
 // checks a build request makes. It must never panic; an error must be a
 // positioned spec error.
 func FuzzOutline(f *testing.F) {
-	for _, pattern := range []string{"../examples/*/mstage.yaml", "testdata/*.yaml", "../spec/testdata/*.yaml"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, name := range files {
-			data, err := os.ReadFile(name)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
+	seeds, err := hostile.SeedFiles("../examples/*/mstage.yaml", "testdata/*.yaml", "../spec/testdata/*.yaml")
+	if err != nil {
+		f.Fatal(err)
 	}
-	for _, seed := range hostile.Seeds(4 << 10) {
+	for _, seed := range append(seeds, hostile.Seeds(4<<10)...) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

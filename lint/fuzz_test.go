@@ -1,8 +1,6 @@
 package lint
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/mstage/mstage/internal/hostile"
@@ -12,20 +10,11 @@ import (
 // FuzzLint lints every spec that parses, with a build arg and a target. It
 // must never panic, and every finding must be positioned in the file.
 func FuzzLint(f *testing.F) {
-	for _, pattern := range []string{"../examples/*/mstage.yaml", "testdata/*.yaml", "../spec/testdata/*.yaml"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, name := range files {
-			data, err := os.ReadFile(name)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
+	seeds, err := hostile.SeedFiles("../examples/*/mstage.yaml", "testdata/*.yaml", "../spec/testdata/*.yaml")
+	if err != nil {
+		f.Fatal(err)
 	}
-	for _, seed := range hostile.Seeds(4 << 10) {
+	for _, seed := range append(seeds, hostile.Seeds(4<<10)...) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

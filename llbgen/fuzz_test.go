@@ -2,8 +2,6 @@ package llbgen
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/mstage/mstage/internal/hostile"
@@ -26,25 +24,11 @@ func (fuzzContexts) Main(context.Context) (llb.State, error) {
 // target platforms, and marshals the LLB. It must never panic; compile
 // errors are fine, but each must be a spec.Error positioned in the file.
 func FuzzCompile(f *testing.F) {
-	var seeds []string
-	for _, pattern := range []string{"../examples/*/mstage.yaml", "testdata/*.yaml", "../spec/testdata/*.yaml"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			f.Fatal(err)
-		}
-		seeds = append(seeds, files...)
+	seeds, err := hostile.SeedFiles("../examples/*/mstage.yaml", "testdata/*.yaml", "../spec/testdata/*.yaml")
+	if err != nil {
+		f.Fatal(err)
 	}
-	if len(seeds) == 0 {
-		f.Fatal("no seed files")
-	}
-	for _, name := range seeds {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-	for _, seed := range hostile.Seeds(4 << 10) {
+	for _, seed := range append(seeds, hostile.Seeds(4<<10)...) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

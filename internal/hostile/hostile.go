@@ -8,6 +8,8 @@ package hostile
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -337,6 +339,30 @@ runtimes:
     healthcheck: [a]
     copy: {artifact: app}
 `
+}
+
+// SeedFiles reads the files that match the glob patterns, relative to the
+// calling test's package, to seed a fuzz target; it is an error when none
+// matches.
+func SeedFiles(patterns ...string) ([][]byte, error) {
+	var out [][]byte
+	for _, pattern := range patterns {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range files {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, data)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no seed files match %v", patterns)
+	}
+	return out, nil
 }
 
 // Seeds returns the sources of the cases of at most maxLen bytes, to seed
