@@ -14,12 +14,12 @@ func copySources() []string { return []string{"Artifact", "Stage", "Image", "Con
 func (g *generator) root() (object, error) {
 	specT := reflect.TypeFor[spec.Spec]()
 	top := closed(g.fields(specT, "Filename"), g.key(specT, "Version"))
-	top["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+	top["$schema"] = Draft
 	top["$id"] = ID
 	top["title"] = "mstage spec"
 	top["description"] = "A multi-stage container build for the mstage BuildKit frontend: builders, artifacts and runtimes."
 	top["patternProperties"] = object{"^x-": object{"description": "ignored; a place for YAML anchors"}}
-	top["$defs"] = g.defs()
+	top["definitions"] = g.defs()
 	if g.err != nil {
 		return nil, g.err
 	}
@@ -43,7 +43,7 @@ func (g *generator) defs() object {
 	artifact := closed(g.ofKind(stageT, string(spec.KindArtifact)), g.key(stageT, "Builder"))
 	artifact["description"] = "steps run in a builder; its outputs are the files it produces"
 	artifactPlatform := artifact["properties"].(object)
-	artifactPlatform[g.key(stageT, "Platform")] = object{"enum": []string{spec.PlatformBuild, spec.PlatformTarget}}
+	artifactPlatform[g.key(stageT, "Platform")] = object{"enum": []string{spec.PlatformBuild, spec.PlatformTarget}, "description": g.docOf(stageT, "Platform")}
 	runtime := closed(g.ofKind(stageT, string(spec.KindRuntime)))
 	runtime["not"] = object{"required": []string{g.key(stageT, "Image"), g.key(stageT, "From")}}
 	runtime["description"] = "a final image that gets only the artifact files it needs; image defaults to scratch"
@@ -56,14 +56,20 @@ func (g *generator) defs() object {
 	runKey, copyKey := g.key(stepT, "Run"), g.key(stepT, "Copy")
 	runStep := closed(g.ofKind(stepT, "run"), runKey)
 	copyProps := g.fields(copyT, "Src")
-	copyProps[copyKey] = listOf(ref("scalar"))
+	copyProps[copyKey] = describe(listOf(ref("scalar")), g.docOf(stepT, "Copy"))
 	copyStep := closed(copyProps, copyKey)
 	copyStep["not"] = g.twoOf(copyT, copySources())
 
 	return object{
-		"stageName":        object{"type": "string", "pattern": StageNamePattern},
-		"platform":         object{"type": "string", "pattern": `^(\$.*|[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?)$`, "description": "os/arch[/variant], such as linux/arm64"},
-		"platformSelector": object{"type": "string", "pattern": `^(build|target|\$.*|[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?)$`, "description": "build, target or os/arch[/variant]"},
+		"stageName": object{"type": "string", "pattern": StageNamePattern},
+		"platform":  object{"type": "string", "pattern": `^(\$.*|[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?)$`, "description": "os/arch[/variant], such as linux/arm64"},
+		"platformSelector": object{
+			"description": "build, target or os/arch[/variant]",
+			"anyOf": []any{
+				object{"enum": []string{spec.PlatformBuild, spec.PlatformTarget}},
+				ref("platform"),
+			},
+		},
 		"scalar": object{
 			"type":        []string{"string", "number", "boolean"},
 			"description": "a string; numbers and booleans are read as written",
@@ -114,7 +120,7 @@ func (g *generator) mount() object {
 	var variants []any
 	for _, typ := range []spec.MountType{spec.MountCache, spec.MountSecret, spec.MountSSH, spec.MountTmpfs, spec.MountBind} {
 		props := g.ofKind(t, string(typ))
-		props[string(typ)] = ref("scalar")
+		props[string(typ)] = describe(ref("scalar"), mountTypeDoc(typ))
 		v := closed(props, string(typ))
 		if typ == spec.MountBind {
 			v["not"] = g.twoOf(t, []string{"Artifact", "Stage", "Context"})
@@ -123,4 +129,22 @@ func (g *generator) mount() object {
 		variants = append(variants, v)
 	}
 	return object{"oneOf": variants, "description": "exactly one type key: cache, secret, ssh, tmpfs or bind"}
+}
+
+// mountTypeDoc describes the key that names a mount's type, as
+// docs/spec.md does; the key has no field of its own in spec.Mount.
+func mountTypeDoc(typ spec.MountType) string {
+	switch typ {
+	case spec.MountCache:
+		return "Mount point (absolute path) of a cache that persists between builds."
+	case spec.MountSecret:
+		return "Id of the secret the client provides (--secret id=...)."
+	case spec.MountSSH:
+		return "Id of the SSH agent the client forwards (--ssh). Default: default."
+	case spec.MountTmpfs:
+		return "Mount point (absolute path) of an empty in-memory filesystem."
+	case spec.MountBind:
+		return "Mount point (absolute path) of a read-only view of a source: the main context unless artifact, stage, context or url is set."
+	}
+	return ""
 }

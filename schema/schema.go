@@ -1,6 +1,7 @@
-// Package schema generates the JSON Schema (draft 2020-12) of the spec
-// format from the Go types of package spec. Keys come from the types' yaml
-// struct tags, so the tags stay the one source of truth for key names; the
+// Package schema generates the JSON Schema (draft-07, the draft
+// yaml-language-server implements) of the spec format from the Go types of
+// package spec. Keys come from the types' yaml struct tags and descriptions
+// from their doc tags, so the tags stay the one source of truth; the
 // shapes YAML allows but Go types cannot say (a command that is a string or
 // a list, a step that is a run or a copy, a mount named by its type key)
 // are written here, keyed by Go type.
@@ -14,12 +15,19 @@ import (
 	"strings"
 
 	"github.com/mstage/mstage/lint"
+	"github.com/mstage/mstage/preset"
 	"github.com/mstage/mstage/spec"
 )
 
 // ID is where the published schema lives; editors find it through the
-// `# yaml-language-server: $schema=` comment that `mstage init` writes.
-const ID = "https://raw.githubusercontent.com/mstage/mstage/main/docs/mstage.schema.json"
+// `# yaml-language-server: $schema=` comment that `mstage init` writes. It
+// names the v1 branch, which follows the major version of the frontend
+// (docker.io/mstage/mstage:1) and of the spec format (version: 1), so an
+// editor keeps the schema of the format a file is written in.
+const ID = "https://raw.githubusercontent.com/mstage/mstage/v1/docs/mstage.schema.json"
+
+// Draft is the JSON Schema draft the schema is written in.
+const Draft = "http://json-schema.org/draft-07/schema#"
 
 // StageNamePattern is the pattern every stage name matches.
 const StageNamePattern = `^[a-z0-9][a-z0-9._-]*$`
@@ -45,6 +53,39 @@ func Generate() ([]byte, error) {
 
 type generator struct {
 	err error // first missing tag; reported once at the end
+}
+
+// doc returns the description of a field, taken from its doc tag.
+func (g *generator) doc(t reflect.Type, f reflect.StructField) string {
+	d := f.Tag.Get("doc")
+	if d == "" {
+		g.fail("spec.%s.%s has no doc tag", t.Name(), f.Name)
+	}
+	return d
+}
+
+// describe returns s with a description. Draft-07 ignores the keywords
+// beside a $ref, so a reference is wrapped in an allOf.
+func describe(s object, description string) object {
+	if _, ok := s["$ref"]; ok {
+		return object{"allOf": []any{s}, "description": description}
+	}
+	out := object{}
+	for k, v := range s {
+		out[k] = v
+	}
+	out["description"] = description
+	return out
+}
+
+// docOf returns the description of the field of t named field.
+func (g *generator) docOf(t reflect.Type, field string) string {
+	f, ok := t.FieldByName(field)
+	if !ok {
+		g.fail("spec.%s has no field %s", t.Name(), field)
+		return ""
+	}
+	return g.doc(t, f)
 }
 
 // key returns the YAML key of a field of t, taken from its yaml tag.
@@ -123,28 +164,35 @@ func (g *generator) ofKind(t reflect.Type, kind string) object {
 	return props
 }
 
-// fieldSchema returns the schema of one field: a field override when
-// there is one, else the schema of its Go type.
-func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) any {
+// fieldSchema returns the schema of one field, described by its doc tag.
+func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) object {
+	return describe(g.shape(owner, f), g.doc(owner, f))
+}
+
+// shape returns the schema of one field: a field override when there is
+// one, else the schema of its Go type.
+func (g *generator) shape(owner reflect.Type, f reflect.StructField) object {
 	switch owner.Name() + "." + f.Name {
 	case "Copy.Src":
 		return listOf(ref("scalar"))
 	case "Copy.Chmod":
-		return object{"type": []string{"string", "integer"}, "description": "octal file mode such as \"0644\", or symbolic such as u+x"}
+		return object{"type": []string{"string", "integer"}}
 	case "Mount.Mode":
-		return object{"type": []string{"string", "integer"}, "pattern": `^(0*[0-7]{1,4}|.*\$.*)$`, "description": "octal file mode such as \"0644\" or \"644\" (not \"0o644\")"}
+		return object{"type": []string{"string", "integer"}, "pattern": `^(0*[0-7]{1,4}|.*\$.*)$`}
 	case "Step.Network":
 		return object{"enum": []string{"default", "none", "host"}}
 	case "Mount.Sharing":
 		return object{"enum": []string{"shared", "private", "locked"}}
 	case "Stage.Platform":
 		return ref("platformSelector")
+	case "Stage.Preset":
+		return object{"type": "string", "enum": preset.Names()}
 	case "Stage.Args":
-		return listOf(object{"type": "string", "pattern": `^[A-Za-z_][A-Za-z0-9_]*$`, "description": "a declared arg or a platform variable such as TARGETPLATFORM"})
+		return listOf(object{"type": "string", "pattern": `^[A-Za-z_][A-Za-z0-9_]*$`})
 	case "Stage.Needs":
 		return listOf(ref("stageName"))
 	case "Stage.Outputs":
-		return listOf(object{"type": "string", "pattern": `^(/|\$)`, "description": "an absolute path; a trailing / means the directory's contents"})
+		return listOf(object{"type": "string", "pattern": `^(/|\$)`})
 	case "Healthcheck.Retries":
 		return object{"type": "integer", "minimum": 0}
 	case "LintConfig.Skip":
@@ -154,7 +202,7 @@ func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) any {
 		}
 		return listOf(object{"enum": names})
 	case "Spec.Version":
-		return object{"const": 1, "description": "version of the spec format; only 1 is known"}
+		return object{"const": 1}
 	case "Spec.Platforms":
 		return listOf(ref("platform"))
 	case "Spec.Default", "Stage.From", "Stage.Builder", "Copy.Artifact", "Copy.Stage", "Mount.Artifact", "Mount.Stage":
@@ -170,8 +218,8 @@ func (g *generator) fieldSchema(owner reflect.Type, f reflect.StructField) any {
 }
 
 // typeSchema maps a Go type to its schema. The spec's own types are
-// referenced by name from $defs.
-func (g *generator) typeSchema(t reflect.Type) any {
+// referenced by name from definitions.
+func (g *generator) typeSchema(t reflect.Type) object {
 	switch t {
 	case reflect.TypeFor[spec.String]():
 		return ref("scalar")
@@ -210,7 +258,7 @@ func (g *generator) typeSchema(t reflect.Type) any {
 	return object{}
 }
 
-func ref(name string) object { return object{"$ref": "#/$defs/" + name} }
+func ref(name string) object { return object{"$ref": "#/definitions/" + name} }
 
 // listOf accepts a list of item or a single item, as the parser does for
 // every list of strings.
@@ -223,7 +271,6 @@ func stageMap(kind string) object {
 		"type":                 "object",
 		"propertyNames":        ref("stageName"),
 		"additionalProperties": ref(kind),
-		"description":          kind + "s by name, in file order",
 	}
 }
 

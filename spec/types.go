@@ -59,16 +59,16 @@ const (
 type Spec struct {
 	Node
 	Filename    string      `json:"-" yaml:"-"`
-	Version     int         `yaml:"version"`
-	Name        string      `yaml:"name"` // project name; namespaces cache mounts
-	Description string      `yaml:"description"`
-	Args        []*Arg      `yaml:"args"` // in file order
-	Platforms   []String    `yaml:"platforms"`
-	Default     string      `yaml:"default"`
-	Lint        *LintConfig `yaml:"lint"`
-	Builders    []*Stage    `yaml:"builders"` // in file order
-	Artifacts   []*Stage    `yaml:"artifacts"`
-	Runtimes    []*Stage    `yaml:"runtimes"`
+	Version     int         `yaml:"version" doc:"Spec format version. Only 1 exists."`
+	Name        string      `yaml:"name" doc:"Project name. Namespaces the cache mounts presets add, so two projects do not share them. Default: derived from the stage names."` // project name; namespaces cache mounts
+	Description string      `yaml:"description" doc:"Shown by --call=targets and --call=outline."`
+	Args        []*Arg      `yaml:"args" doc:"Build arguments: NAME: default, or NAME: {default, description}; --build-arg overrides the default."` // in file order
+	Platforms   []String    `yaml:"platforms" doc:"Target platforms (os/arch[/variant]) used when --platform is not given."`
+	Default     string      `yaml:"default" doc:"Stage built when --target is not given. Default: the last runtime, else the last stage."`
+	Lint        *LintConfig `yaml:"lint" doc:"Tunes --check and mstage lint."`
+	Builders    []*Stage    `yaml:"builders" doc:"Toolchain stages: a toolchain image plus setup steps, by name."` // in file order
+	Artifacts   []*Stage    `yaml:"artifacts" doc:"Build stages that produce files: steps that run in a builder, by name."`
+	Runtimes    []*Stage    `yaml:"runtimes" doc:"Final images that receive only the files they need, by name."`
 
 	// byName indexes the stages of a parsed or expanded spec; it is built
 	// once, before the spec is shared, and never changed.
@@ -96,15 +96,15 @@ type KV struct {
 type Arg struct {
 	Node
 	Name        string `yaml:"-"`
-	Default     string `yaml:"default"`
-	Description string `yaml:"description"`
+	Default     string `yaml:"default" doc:"Value when no --build-arg NAME=... is given. Default: empty."`
+	Description string `yaml:"description" doc:"Shown by --call=outline."`
 }
 
 // LintConfig tunes the lint rules of --check and `mstage lint`.
 type LintConfig struct {
 	Node
-	Skip           []String `yaml:"skip"`            // rule names to turn off
-	RequireDigests bool     `yaml:"require-digests"` // image references without a digest are warnings, not info
+	Skip           []String `yaml:"skip" doc:"Rules --check does not report (see docs/lint.md)."`                                                                  // rule names to turn off
+	RequireDigests bool     `yaml:"require-digests" doc:"Image references without a @sha256: digest are warnings instead of informational notes. Default: false."` // image references without a digest are warnings, not info
 }
 
 // Stage is a builder, an artifact or a runtime. Which fields are allowed
@@ -113,33 +113,33 @@ type Stage struct {
 	Node
 	Kind        Kind   `yaml:"-"`
 	Name        string `yaml:"-"`
-	Description string `yaml:"description"`
+	Description string `yaml:"description" doc:"Shown by --call=targets and --call=outline."`
 
-	Image    string `yaml:"image" kinds:"builder,runtime"`     // builder, runtime: base image reference
-	From     string `yaml:"from" kinds:"builder,runtime"`      // builder: builder to extend; runtime: runtime to extend
-	Builder  string `yaml:"builder" kinds:"artifact"`          // artifact: builder its steps run in
-	Preset   string `yaml:"preset" kinds:"builder"`            // builder: name of a preset (see package preset)
-	Platform string `yaml:"platform" kinds:"builder,artifact"` // builder, artifact: "", build, target or os/arch[/variant]
+	Image    string `yaml:"image" kinds:"builder,runtime" doc:"Base image reference. Builder: exactly one of image and from. Runtime: at most one of image and from; default scratch."`                                                                                                                                                            // builder, runtime: base image reference
+	From     string `yaml:"from" kinds:"builder,runtime" doc:"Builder: start from another builder (its filesystem, environment and preset). Runtime: start from another runtime (its filesystem and image config)."`                                                                                                                               // builder: builder to extend; runtime: runtime to extend
+	Builder  string `yaml:"builder" kinds:"artifact" doc:"The builder whose filesystem the artifact's steps start from. Required."`                                                                                                                                                                                                                // artifact: builder its steps run in
+	Preset   string `yaml:"preset" kinds:"builder" doc:"Toolchain preset (see Presets in docs/spec.md)."`                                                                                                                                                                                                                                          // builder: name of a preset (see package preset)
+	Platform string `yaml:"platform" kinds:"builder,artifact" doc:"Where the stage runs. Builder: build, target or os/arch[/variant] (default build when the preset cross-compiles, else target). Artifact: target (built once per target platform) or build (built once, natively); default target when it has outputs, build when it has none."` // builder, artifact: "", build, target or os/arch[/variant]
 
-	Workdir string   `yaml:"workdir"`
-	User    string   `yaml:"user"`
-	Env     []KV     `yaml:"env"`
-	Args    []String `yaml:"args"` // args and platform variables every run step gets as env, like ARG in a Dockerfile stage
-	Steps   []*Step  `yaml:"steps"`
+	Workdir string   `yaml:"workdir" doc:"Working directory (absolute path) of its steps; for a runtime also the image WorkingDir."`
+	User    string   `yaml:"user" doc:"User of its steps (user[:group] or uid[:gid]); for a runtime also the image User (65532:65532 on scratch, else the base's)."`
+	Env     []KV     `yaml:"env" doc:"Environment variables of its steps; a builder's also reach its artifacts' steps, a runtime's are the image environment."`
+	Args    []String `yaml:"args" doc:"Args and platform variables every run step of the stage gets as env; see Variables in docs/spec.md."` // args and platform variables every run step gets as env, like ARG in a Dockerfile stage
+	Steps   []*Step  `yaml:"steps" doc:"Run and copy steps, in order."`
 
-	Outputs   []String `yaml:"outputs" kinds:"artifact"`       // artifact: absolute paths of the files it produces
-	ArchGuard *bool    `yaml:"arch-guard" kinds:"artifact"`    // artifact: check ELF machines of outputs; default true
-	Needs     []String `yaml:"needs" kinds:"artifact,runtime"` // artifact, runtime: stages that must succeed first
+	Outputs   []String `yaml:"outputs" kinds:"artifact" doc:"Files and directories the artifact produces (absolute paths). A path ending in / means the directory's contents."` // artifact: absolute paths of the files it produces
+	ArchGuard *bool    `yaml:"arch-guard" kinds:"artifact" doc:"Check that ELF outputs match the platform. Default: true."`                                                     // artifact: check ELF machines of outputs; default true
+	Needs     []String `yaml:"needs" kinds:"artifact,runtime" doc:"Stages that must succeed before this one is exported."`                                                      // artifact, runtime: stages that must succeed first
 
 	// runtime only
-	Copy        []*Copy      `yaml:"copy" kinds:"runtime"`
-	Entrypoint  *Command     `yaml:"entrypoint" kinds:"runtime"`
-	Cmd         *Command     `yaml:"cmd" kinds:"runtime"`
-	Expose      []String     `yaml:"expose" kinds:"runtime"`
-	Volumes     []String     `yaml:"volumes" kinds:"runtime"`
-	Labels      []KV         `yaml:"labels" kinds:"runtime"`
-	StopSignal  string       `yaml:"stop-signal" kinds:"runtime"`
-	Healthcheck *Healthcheck `yaml:"healthcheck" kinds:"runtime"`
+	Copy        []*Copy      `yaml:"copy" kinds:"runtime" doc:"Files to put in the image: runtime copy entries."`
+	Entrypoint  *Command     `yaml:"entrypoint" kinds:"runtime" doc:"Image entrypoint. A string runs through /bin/sh -c; a list is run as is. Default: the base's."`
+	Cmd         *Command     `yaml:"cmd" kinds:"runtime" doc:"Image command; same forms as entrypoint. Default: the base's."`
+	Expose      []String     `yaml:"expose" kinds:"runtime" doc:"Image ExposedPorts: port[/tcp|/udp]."`
+	Volumes     []String     `yaml:"volumes" kinds:"runtime" doc:"Image Volumes: absolute paths."`
+	Labels      []KV         `yaml:"labels" kinds:"runtime" doc:"Image labels; --label values are merged in."`
+	StopSignal  string       `yaml:"stop-signal" kinds:"runtime" doc:"Image StopSignal: a signal name."`
+	Healthcheck *Healthcheck `yaml:"healthcheck" kinds:"runtime" doc:"Image HEALTHCHECK. Default: the base's."`
 }
 
 // Command is a shell string or an argv list; exactly one is set.
@@ -155,15 +155,15 @@ func (c *Command) IsShell() bool { return c != nil && c.Args == nil }
 // Step is one entry of a stage's steps: a run or a copy.
 type Step struct {
 	Node
-	Run  *Command `yaml:"run" kinds:"run"`   // set for run steps
-	Copy *Copy    `yaml:"copy" kinds:"copy"` // set for copy steps
+	Run  *Command `yaml:"run" kinds:"run" doc:"The command: a string runs through the shell, a list is run as is."` // set for run steps
+	Copy *Copy    `yaml:"copy" kinds:"copy" doc:"Source path(s) of a copy step."`                                   // set for copy steps
 
 	// run options
-	Env     []KV     `yaml:"env" kinds:"run"`
-	Workdir string   `yaml:"workdir" kinds:"run"`
-	User    string   `yaml:"user" kinds:"run"`
-	Network string   `yaml:"network" kinds:"run"` // "", default, none or host
-	Mounts  []*Mount `yaml:"mounts" kinds:"run"`
+	Env     []KV     `yaml:"env" kinds:"run" doc:"Environment of this step only."`
+	Workdir string   `yaml:"workdir" kinds:"run" doc:"Directory of this step only. Default: the stage's."`
+	User    string   `yaml:"user" kinds:"run" doc:"User of this step only. Default: the stage's."`
+	Network string   `yaml:"network" kinds:"run" doc:"default, none or host; host needs the network.host entitlement (--allow network.host). Default: default."` // "", default, none or host
+	Mounts  []*Mount `yaml:"mounts" kinds:"run" doc:"Mounts present only while the step runs."`
 }
 
 // Copy copies files from a source into a stage. The source is the main build
@@ -171,20 +171,20 @@ type Step struct {
 // Content is set.
 type Copy struct {
 	Node
-	Src      []String `yaml:"src"` // paths in the source; empty means the whole source (or all outputs of an artifact)
-	Artifact string   `yaml:"artifact"`
-	Stage    string   `yaml:"stage"`
-	Image    string   `yaml:"image"`
-	Context  string   `yaml:"context"`  // a named context (--build-context NAME=...)
-	URL      string   `yaml:"url"`      // an http(s) file, verified against SHA256
-	SHA256   string   `yaml:"sha256"`   // url: the file's sha256, 64 hex digits (required)
-	Filename string   `yaml:"filename"` // url: the file's name (default: the URL's last path segment)
-	Content  string   `yaml:"content"`  // an inline file written at To, as written (no ${VAR} expansion)
-	To       string   `yaml:"to"`
-	Chown    string   `yaml:"chown"`
-	Chmod    string   `yaml:"chmod"`
-	Exclude  []String `yaml:"exclude"`
-	Link     *bool    `yaml:"link"`
+	Src      []String `yaml:"src" doc:"Path(s) in the source. Default: everything in the source (all outputs of an artifact)."` // paths in the source; empty means the whole source (or all outputs of an artifact)
+	Artifact string   `yaml:"artifact" doc:"Copy from an artifact's filesystem (its outputs)."`
+	Stage    string   `yaml:"stage" doc:"Copy from a stage's filesystem."`
+	Image    string   `yaml:"image" doc:"Copy from an image, with no stage declared for it."`
+	Context  string   `yaml:"context" doc:"Copy from the named context --build-context NAME=...."`                                                                 // a named context (--build-context NAME=...)
+	URL      string   `yaml:"url" doc:"Download one http(s) file, like ADD URL. Requires sha256."`                                                                 // an http(s) file, verified against SHA256
+	SHA256   string   `yaml:"sha256" doc:"The downloaded file's checksum (64 hex digits); required with url. BuildKit verifies it and caches the download by it."` // url: the file's sha256, 64 hex digits (required)
+	Filename string   `yaml:"filename" doc:"Name of the downloaded file (what lands in a to ending with /). Default: the URL's last path segment."`                // url: the file's name (default: the URL's last path segment)
+	Content  string   `yaml:"content" doc:"Write this text as one file at to, like a COPY <<EOF heredoc (no ${VAR} expansion)."`                                   // an inline file written at To, as written (no ${VAR} expansion)
+	To       string   `yaml:"to" doc:"Destination. A trailing / means into this directory. Default for copy steps: the stage's workdir."`
+	Chown    string   `yaml:"chown" doc:"Owner of the copied files: user[:group]."`
+	Chmod    string   `yaml:"chmod" doc:"Mode of the copied files: octal (0755 or 755, up to 07777; not 0o755) or symbolic as for COPY --chmod (u+x, a=rX, u=rwx,go=rx)."`
+	Exclude  []String `yaml:"exclude" doc:"Patterns of paths not copied."`
+	Link     *bool    `yaml:"link" doc:"Copy into an independent layer, like COPY --link, so the layer can be reused when the layers below it change. Default: false."`
 }
 
 // MountType is the kind of a run mount.
@@ -203,37 +203,37 @@ const (
 type Mount struct {
 	Node
 	Type     MountType `yaml:"-"`
-	Target   string    `yaml:"target" kinds:"secret,ssh"`     // cache, tmpfs, bind: mount point; secret: file path (default /run/secrets/<id>); ssh: socket path
-	ID       string    `yaml:"id" kinds:"cache"`              // cache (default: target), secret, ssh (default "default")
-	Sharing  string    `yaml:"sharing" kinds:"cache"`         // cache: shared, private or locked
-	Env      string    `yaml:"env" kinds:"secret"`            // secret: expose as this environment variable instead of a file
-	Required bool      `yaml:"required" kinds:"secret,ssh"`   // secret, ssh: fail when the client does not provide it
-	Mode     string    `yaml:"mode" kinds:"cache,secret,ssh"` // octal file mode for secret, ssh, cache
-	UID      *int      `yaml:"uid" kinds:"cache,secret,ssh"`
-	GID      *int      `yaml:"gid" kinds:"cache,secret,ssh"`
-	Size     string    `yaml:"size" kinds:"tmpfs"` // tmpfs: size such as 64m
+	Target   string    `yaml:"target" kinds:"secret,ssh" doc:"Secret: file the secret appears as (default /run/secrets/<id>). SSH: socket path SSH_AUTH_SOCK points at (default BuildKit's)."` // cache, tmpfs, bind: mount point; secret: file path (default /run/secrets/<id>); ssh: socket path
+	ID       string    `yaml:"id" kinds:"cache" doc:"Cache identity; mounts with the same id share contents. Default: the mount point resolved against the stage's working directory."`        // cache (default: target), secret, ssh (default "default")
+	Sharing  string    `yaml:"sharing" kinds:"cache" doc:"shared, private or locked; locked lets one step at a time use the cache. Default: shared."`                                          // cache: shared, private or locked
+	Env      string    `yaml:"env" kinds:"secret" doc:"Expose the secret as this environment variable instead of a file."`                                                                     // secret: expose as this environment variable instead of a file
+	Required bool      `yaml:"required" kinds:"secret,ssh" doc:"Fail the step when the client did not provide the secret or forward the agent. Default: false."`                               // secret, ssh: fail when the client does not provide it
+	Mode     string    `yaml:"mode" kinds:"cache,secret,ssh" doc:"Octal mode (0755 or 755) of the cache directory when created, of the secret file, or of the ssh socket."`                    // octal file mode for secret, ssh, cache
+	UID      *int      `yaml:"uid" kinds:"cache,secret,ssh" doc:"Owner uid of the cache directory, secret file or ssh socket. Default: 0."`
+	GID      *int      `yaml:"gid" kinds:"cache,secret,ssh" doc:"Owner gid of the cache directory, secret file or ssh socket. Default: 0."`
+	Size     string    `yaml:"size" kinds:"tmpfs" doc:"Size limit of the tmpfs, such as 64m. Default: unlimited."` // tmpfs: size such as 64m
 
 	// bind source: the main context unless one of these is set
-	Artifact  string `yaml:"artifact" kinds:"bind"`
-	Stage     string `yaml:"stage" kinds:"bind"`
-	Context   string `yaml:"context" kinds:"bind"`
-	URL       string `yaml:"url" kinds:"bind"`      // an http(s) file, verified against SHA256
-	SHA256    string `yaml:"sha256" kinds:"bind"`   // url: the file's sha256 (required)
-	Filename  string `yaml:"filename" kinds:"bind"` // url: the file's name in the mount
-	Src       string `yaml:"src" kinds:"bind"`      // path in the source
-	ReadWrite bool   `yaml:"rw" kinds:"bind"`
+	Artifact  string `yaml:"artifact" kinds:"bind" doc:"Bind an artifact's filesystem (at most one source)."`
+	Stage     string `yaml:"stage" kinds:"bind" doc:"Bind a stage's filesystem (at most one source)."`
+	Context   string `yaml:"context" kinds:"bind" doc:"Bind the named context --build-context NAME=... (at most one source)."`
+	URL       string `yaml:"url" kinds:"bind" doc:"Bind a directory holding one downloaded http(s) file; requires sha256."`             // an http(s) file, verified against SHA256
+	SHA256    string `yaml:"sha256" kinds:"bind" doc:"With url: the downloaded file's checksum (64 hex digits)."`                       // url: the file's sha256 (required)
+	Filename  string `yaml:"filename" kinds:"bind" doc:"With url: the file's name in the mount. Default: the URL's last path segment."` // url: the file's name in the mount
+	Src       string `yaml:"src" kinds:"bind" doc:"Path in the source. Default: the source's root."`                                    // path in the source
+	ReadWrite bool   `yaml:"rw" kinds:"bind" doc:"Writable; writes are discarded after the step. Default: false."`
 }
 
 // Healthcheck is a runtime's HEALTHCHECK.
 type Healthcheck struct {
 	Node
-	Test          *Command `yaml:"test"` // a shell string becomes CMD-SHELL, argv becomes CMD
-	None          bool     `yaml:"none"` // disable the base image's healthcheck
-	Interval      string   `yaml:"interval"`
-	Timeout       string   `yaml:"timeout"`
-	StartPeriod   string   `yaml:"start-period"`
-	StartInterval string   `yaml:"start-interval"`
-	Retries       int      `yaml:"retries"`
+	Test          *Command `yaml:"test" doc:"A string becomes CMD-SHELL (needs a shell in the image), a list becomes CMD."` // a shell string becomes CMD-SHELL, argv becomes CMD
+	None          bool     `yaml:"none" doc:"Disable the base image's healthcheck. Default: false."`                        // disable the base image's healthcheck
+	Interval      string   `yaml:"interval" doc:"Time between checks, a duration such as 30s."`
+	Timeout       string   `yaml:"timeout" doc:"Time a check may take, a duration."`
+	StartPeriod   string   `yaml:"start-period" doc:"Failures during this time do not count, a duration."`
+	StartInterval string   `yaml:"start-interval" doc:"Time between checks during the start period, a duration."`
+	Retries       int      `yaml:"retries" doc:"Consecutive failures before the container is unhealthy."`
 }
 
 // Stages returns every stage in file order: builders, artifacts, runtimes.

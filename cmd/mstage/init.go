@@ -13,12 +13,11 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+
+	"github.com/mstage/mstage/schema"
 )
 
-const (
-	syntaxLine = "# syntax=docker.io/mstage/mstage:1"
-	schemaURL  = "https://raw.githubusercontent.com/mstage/mstage/main/docs/mstage.schema.json"
-)
+const syntaxLine = "# syntax=docker.io/mstage/mstage:1"
 
 func runInit(args []string, stdout, stderr io.Writer) int {
 	fset := newFlagSet("init", "[DIR]", stderr)
@@ -88,7 +87,7 @@ func detectProject(dir string) (*project, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &project{Name: stageName(filepath.Base(abs)), SchemaURL: schemaURL, SyntaxLine: syntaxLine}
+	p := &project{Name: stageName(filepath.Base(abs)), SchemaURL: schema.ID, SyntaxLine: syntaxLine}
 	exists := func(name string) bool {
 		_, err := os.Stat(filepath.Join(dir, name))
 		return err == nil
