@@ -3,7 +3,9 @@ package schema
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -125,11 +127,7 @@ func TestEveryPropertyHasADescription(t *testing.T) {
 // Every key of the spec types has a doc tag: adding a key without one fails
 // here (and Generate fails too).
 func TestEveryKeyHasADocTag(t *testing.T) {
-	for _, typ := range []reflect.Type{
-		reflect.TypeFor[spec.Spec](), reflect.TypeFor[spec.Arg](), reflect.TypeFor[spec.LintConfig](),
-		reflect.TypeFor[spec.Stage](), reflect.TypeFor[spec.Step](), reflect.TypeFor[spec.Copy](),
-		reflect.TypeFor[spec.Mount](), reflect.TypeFor[spec.Healthcheck](),
-	} {
+	for _, typ := range docTypes() {
 		for f := range typ.Fields() {
 			if yamlName(f) == "" || f.Anonymous {
 				continue
@@ -180,5 +178,40 @@ func TestClosedValuesAreEnums(t *testing.T) {
 	sharing := cache["properties"].(map[string]any)["sharing"].(map[string]any)["enum"]
 	if !reflect.DeepEqual(sharing, []any{"shared", "private", "locked"}) {
 		t.Errorf("sharing enum = %v", sharing)
+	}
+}
+
+// docTypes are the spec types whose fields are keys of the format.
+func docTypes() []reflect.Type {
+	return []reflect.Type{
+		reflect.TypeFor[spec.Spec](), reflect.TypeFor[spec.Arg](), reflect.TypeFor[spec.LintConfig](),
+		reflect.TypeFor[spec.Stage](), reflect.TypeFor[spec.Step](), reflect.TypeFor[spec.Copy](),
+		reflect.TypeFor[spec.Mount](), reflect.TypeFor[spec.Healthcheck](),
+	}
+}
+
+// Every key whose doc tag the schema shows also has a row in a key table
+// of docs/spec.md, where the longer text lives.
+func TestEveryKeyIsInSpecMD(t *testing.T) {
+	src, err := os.ReadFile("../docs/spec.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	for line := range strings.Lines(string(src)) {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first, _, _ := strings.Cut(line[1:], " | ")
+		for _, m := range regexp.MustCompile("`([a-z0-9-]+)`").FindAllStringSubmatch(first, -1) {
+			documented[m[1]] = true
+		}
+	}
+	for _, typ := range docTypes() {
+		for f := range typ.Fields() {
+			if name := yamlName(f); name != "" && !f.Anonymous && !documented[name] {
+				t.Errorf("spec.%s.%s: no row for `%s` in docs/spec.md", typ.Name(), f.Name, name)
+			}
+		}
 	}
 }
