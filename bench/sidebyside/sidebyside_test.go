@@ -30,7 +30,8 @@ func TestBothSidesCompile(t *testing.T) {
 // BenchmarkSideBySide does the same work both ways at each size, in one
 // process: BenchmarkSideBySide/stages=N/mstage parses the spec, compiles it
 // for 4 platforms and marshals it; .../dockerfile converts the equivalent
-// Dockerfile for the same 4 platforms and marshals it.
+// Dockerfile for the same 4 platforms and marshals it. llb-ops/op is the
+// number of LLB ops marshalled over the 4 platforms.
 func BenchmarkSideBySide(b *testing.B) {
 	ctx := context.Background()
 	ps := Platforms()
@@ -39,19 +40,25 @@ func BenchmarkSideBySide(b *testing.B) {
 		b.Run(fmt.Sprintf("stages=%d", n), func(b *testing.B) {
 			b.Run("mstage", func(b *testing.B) {
 				b.ReportAllocs()
+				var st Stats
 				for b.Loop() {
-					if _, err := Mstage(ctx, in.Spec, ps); err != nil {
+					var err error
+					if st, err = Mstage(ctx, in.Spec, ps); err != nil {
 						b.Fatal(err)
 					}
 				}
+				b.ReportMetric(float64(st.Ops), "llb-ops/op")
 			})
 			b.Run("dockerfile", func(b *testing.B) {
 				b.ReportAllocs()
+				var st Stats
 				for b.Loop() {
-					if _, err := Dockerfile(ctx, in.Dockerfile, ps); err != nil {
+					var err error
+					if st, err = Dockerfile(ctx, in.Dockerfile, ps); err != nil {
 						b.Fatal(err)
 					}
 				}
+				b.ReportMetric(float64(st.Ops), "llb-ops/op")
 			})
 		})
 	}
