@@ -55,9 +55,15 @@ for a in ${apps//,/ }; do [[ -d "$BENCH/apps/$a" ]] || die "unknown app $a (have
 for v in ${variants//,/ }; do case "$v" in naive|expert|mstage) ;; *) die "unknown variant $v (want naive, expert, mstage)" ;; esac; done
 for s in ${scenarios//,/ }; do case "$s" in cold|source|deps|noop) ;; *) die "unknown scenario $s (want cold, source, deps, noop)" ;; esac; done
 
+# The side-by-side benchmark's output sits beside its CSV:
+# bench-<stamp>.csv and bench-<stamp>-sidebyside.txt.
+sidebyside_of() { local csv; csv=$(readlink -f "$1"); printf '%s\n' "${csv%.csv}-sidebyside.txt"; }
+
 generate_report() {
-  local csv=$1 args=()
+  local csv=$1 args=() sbs
+  sbs=$(sidebyside_of "$csv")
   if [[ -f "$BENCH/results/scaleout.csv" ]]; then args+=(-scaleout "$BENCH/results/scaleout.csv"); fi
+  if [[ -f "$sbs" ]]; then args+=(-sidebyside "$sbs"); fi
   if [[ -f "$BENCH/gaps.md" ]]; then args+=(-gaps "$BENCH/gaps.md"); fi
   (cd "$ROOT" && go run ./bench/cmd/benchreport -csv "$csv" "${args[@]}" -o "$ROOT/docs/benchmarks.md")
   log "wrote docs/benchmarks.md from $csv"
@@ -330,9 +336,27 @@ if ((go_bench)); then
          }
        }' "$out/gobench.txt" >>"$csv"
   log "peak memory (bench/cmd/peakmem)"
+  peakmem_bin=$work/peakmem
+  (cd "$ROOT" && go build -o "$peakmem_bin" ./bench/cmd/peakmem)
   for ((run = 1; run <= runs; run++)); do
-    (cd "$ROOT" && go run ./bench/cmd/peakmem) | while read -r metric value; do
+    "$peakmem_bin" | while read -r metric value; do
       row peakmem frontend llbgen "$metric" "$run" "$value" B
+    done
+  done
+  # mstage beside BuildKit's Dockerfile frontend on the equivalent
+  # Dockerfile, at 10, 100 and 1,000 stages: time, bytes and allocations in
+  # one process (the go test output is kept beside the CSV for benchreport),
+  # then the peak memory of each side in a process of its own.
+  log "go test -bench SideBySide ./bench/sidebyside/"
+  (cd "$ROOT" && go test -run '^$' -bench SideBySide -benchmem -count "$runs" ./bench/sidebyside/) >"$(sidebyside_of "$csv")" 2>&1 ||
+    log "side-by-side benchmark failed (see $(sidebyside_of "$csv"))"
+  for ((run = 1; run <= runs; run++)); do
+    for stages in 10 100 1000; do
+      for side in mstage dockerfile; do
+        "$peakmem_bin" -side "$side" -stages "$stages" | while read -r metric value; do
+          row peakmem "sidebyside-$stages" "$side" "$metric" "$run" "$value" B
+        done
+      done
     done
   done
 fi

@@ -3,6 +3,9 @@
 // ways of building each application, and the targets, met or missed.
 //
 //	benchreport -csv bench/results/latest.csv -gaps bench/gaps.md -o docs/benchmarks.md
+//
+// -sidebyside adds the table "mstage / Dockerfile frontend" from the output
+// of go test -bench SideBySide -benchmem ./bench/sidebyside/.
 package main
 
 import (
@@ -23,15 +26,16 @@ func main() {
 	csvPath := flag.String("csv", "", "raw results of bench/run.sh")
 	scaleoutPath := flag.String("scaleout", "", "raw results of bench/scaleout.sh (optional)")
 	gapsPath := flag.String("gaps", "", "explanations of missed targets, one '## <target id>' section each (optional)")
+	sideBySidePath := flag.String("sidebyside", "", "output of go test -bench SideBySide -benchmem ./bench/sidebyside/ (optional)")
 	outPath := flag.String("o", "", "report to write (default: stdout)")
 	flag.Parse()
-	if err := run(*csvPath, *scaleoutPath, *gapsPath, *outPath); err != nil {
+	if err := run(*csvPath, *scaleoutPath, *sideBySidePath, *gapsPath, *outPath); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
 }
 
-func run(csvPath, scaleoutPath, gapsPath, outPath string) error {
+func run(csvPath, scaleoutPath, sideBySidePath, gapsPath, outPath string) error {
 	if csvPath == "" {
 		return fmt.Errorf("-csv is required")
 	}
@@ -41,6 +45,13 @@ func run(csvPath, scaleoutPath, gapsPath, outPath string) error {
 	}
 	if scaleoutPath != "" {
 		more, err := readRows(scaleoutPath)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, more...)
+	}
+	if sideBySidePath != "" {
+		more, err := readSideBySide(sideBySidePath)
 		if err != nil {
 			return err
 		}
@@ -212,6 +223,7 @@ func (r *report) write(w io.Writer) {
 	r.writeImages(p)
 	r.writeFrontendImages(p)
 	r.writeGoBench(p)
+	r.writeSideBySide(p)
 	r.writeScaleout(p)
 	r.writeTargets(p)
 }

@@ -1,7 +1,7 @@
 // Command peakmem measures the memory the frontend's in-process work takes on
-// the generated 1,000-stage spec: it parses the spec, compiles the target
-// that reaches every stage for 4 platforms at once, marshals the LLB, and prints
-// what the process used:
+// a generated spec: it parses the spec, compiles the target that reaches
+// every stage for 4 platforms at once, marshals the LLB, and prints what the
+// process used:
 //
 //	vmhwm_bytes 41943040
 //	heap_sys_bytes 33554432
@@ -10,79 +10,58 @@
 //
 // vmhwm is the peak resident set size of the whole process (from
 // /proc/self/status), baseline_vmrss the resident set before any work.
+//
+// -side dockerfile does the same work with BuildKit's Dockerfile frontend on
+// the equivalent Dockerfile (bench/sidebyside), and -stages picks the size
+// of the spec (default 1,000). One side and size per process: the peak is the
+// process's.
 package main
 
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 
-	"github.com/containerd/platforms"
-	"github.com/moby/buildkit/client/llb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
-	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
-	"golang.org/x/sync/errgroup"
-
-	"github.com/mstage/mstage/bench/specgen"
-	"github.com/mstage/mstage/llbgen"
-	"github.com/mstage/mstage/spec"
+	"github.com/mstage/mstage/bench/sidebyside"
 )
 
-type mainOnly struct{}
-
-func (mainOnly) Main(context.Context) (llb.State, error) {
-	return llb.Local("context", llb.SessionID("bench")), nil
-}
-
-func (mainOnly) Named(context.Context, string, ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, error) {
-	return nil, nil, nil
-}
-
 func main() {
-	if err := run(); err != nil {
+	side := flag.String("side", "mstage", "mstage (the spec) or dockerfile (the equivalent Dockerfile through dockerfile2llb)")
+	stages := flag.Int("stages", 1000, "stages of the generated spec")
+	flag.Parse()
+	if err := run(*side, *stages); err != nil {
 		fmt.Fprintln(os.Stderr, "peakmem:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func run(side string, stages int) error {
+	if stages < 1 {
+		return fmt.Errorf("-stages wants a positive number, got %d", stages)
+	}
 	baseline, err := procStatus("VmRSS")
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
-	dt := specgen.Generate(specgen.Shape1000)
-	s, err := spec.Parse("generated.yaml", dt)
+	in := sidebyside.Generate(stages)
+	// Both sides run one goroutine per platform, as dockerui runs a
+	// frontend's build function, so that the peak counts the platforms' work
+	// at once.
+	switch side {
+	case "mstage":
+		_, err = sidebyside.Mstage(ctx, in.Spec, sidebyside.Platforms())
+	case "dockerfile":
+		_, err = sidebyside.Dockerfile(ctx, in.Dockerfile, sidebyside.Platforms())
+	default:
+		return fmt.Errorf("-side wants mstage or dockerfile, got %q", side)
+	}
 	if err != nil {
-		return err
-	}
-	build := platforms.Normalize(platforms.MustParse("linux/amd64"))
-	// One goroutine per platform, as dockerui runs the frontend's build
-	// function, so that the peak counts the platforms' work at once.
-	var eg errgroup.Group
-	for _, name := range []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/riscv64"} {
-		eg.Go(func() error {
-			p := platforms.Normalize(platforms.MustParse(name))
-			res, err := llbgen.Compile(ctx, s, llbgen.Options{
-				Target:         specgen.AllRuntime,
-				TargetPlatform: p,
-				BuildPlatform:  build,
-				Contexts:       mainOnly{},
-			})
-			if err != nil {
-				return fmt.Errorf("compile for %s: %w", name, err)
-			}
-			if _, err := res.Marshal(ctx, llb.Platform(p)); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			return nil
-		})
-	}
-	if err := eg.Wait(); err != nil {
 		return err
 	}
 	var ms runtime.MemStats
