@@ -61,7 +61,7 @@ type Spec struct {
 	Filename    string      `json:"-" yaml:"-"`
 	Version     int         `yaml:"version" doc:"Spec format version. Only 1 exists."`
 	Name        string      `yaml:"name" doc:"Project name. Namespaces the cache mounts presets add, so two projects do not share them. Default: derived from the stage names."` // project name; namespaces cache mounts
-	Description string      `yaml:"description" doc:"Shown by --call=targets and --call=outline."`
+	Description string      `yaml:"description" doc:"What the project is, for people who read the file; --call=targets and --call=outline show the stages' descriptions."`
 	Args        []*Arg      `yaml:"args" doc:"Build arguments: NAME: default, or NAME: {default, description}; --build-arg overrides the default."` // in file order
 	Platforms   []String    `yaml:"platforms" doc:"Target platforms (os/arch[/variant]) used when --platform is not given."`
 	Default     string      `yaml:"default" doc:"Stage built when --target is not given. Default: the last runtime, else the last stage."`
