@@ -19,11 +19,7 @@ ARG BUILD_TAGS=""
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build <<EOT
   set -e
-  export GOOS="$TARGETOS" GOARCH="$TARGETARCH"
-  case "$TARGETARCH" in
-    arm) [ -z "$TARGETVARIANT" ] || export GOARM="${TARGETVARIANT#v}" ;;
-    amd64) [ -z "$TARGETVARIANT" ] || export GOAMD64="$TARGETVARIANT" ;;
-  esac
+  . ./hack/goenv.sh
   go build -trimpath -tags "$BUILD_TAGS" -ldflags "-s -w" \
     -o /out/mstage-frontend ./frontend/cmd/mstage-frontend
 EOT
@@ -36,11 +32,7 @@ ARG TARGETOS TARGETARCH TARGETVARIANT
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build <<EOT
   set -e
-  export GOOS="$TARGETOS" GOARCH="$TARGETARCH"
-  case "$TARGETARCH" in
-    arm) [ -z "$TARGETVARIANT" ] || export GOARM="${TARGETVARIANT#v}" ;;
-    amd64) [ -z "$TARGETVARIANT" ] || export GOAMD64="$TARGETVARIANT" ;;
-  esac
+  . ./hack/goenv.sh
   exe=""
   [ "$TARGETOS" != windows ] || exe=.exe
   go build -trimpath -ldflags "-s -w" -o "/out/mstage$exe" ./cmd/mstage

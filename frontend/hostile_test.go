@@ -16,7 +16,6 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
-	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 
@@ -240,7 +239,7 @@ func runHostile(c hostile.Case) (int, error) {
 				TargetPlatform: p,
 				BuildPlatform:  targets[0],
 				BuildArgs:      c.BuildArgs,
-				Contexts:       hostileContexts{},
+				Contexts:       llbgen.LocalContexts{},
 				SourceMap:      sm,
 				CacheNamespace: "tenant-a",
 			})
@@ -263,18 +262,6 @@ func runHostile(c hostile.Case) (int, error) {
 		total += n
 	}
 	return total, err
-}
-
-// hostileContexts serves the main context as a local source and has no
-// named contexts.
-type hostileContexts struct{}
-
-func (hostileContexts) Main(context.Context) (llb.State, error) {
-	return llb.Local("context", llb.SessionID("hostile")), nil
-}
-
-func (hostileContexts) Named(context.Context, string, ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, error) {
-	return nil, nil, nil
 }
 
 // TestRequestedPlatformsAreDedupedAndBounded checks that platforms named
