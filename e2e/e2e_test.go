@@ -30,6 +30,7 @@ func cases() []testCase {
 	return []testCase{
 		{name: "examples", run: testExamples},
 		{name: "go-service-multiarch", run: testGoServiceMultiArch},
+		{name: "rust-multiarch", only: []string{"buildx"}, run: testRustMultiArch},
 		{name: "target-builder", run: testTargetBuilder},
 		{name: "target-artifact", run: testTargetArtifact},
 		{name: "target-runtime", run: testTargetRuntime},

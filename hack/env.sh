@@ -22,6 +22,8 @@ BUILDX_VERSION=v0.38.2              # github.com/docker/buildx
 GGCR_VERSION=v0.22.1                # github.com/google/go-containerregistry (crane)
 GO_IMAGE_VERSION=1.26.8             # Go toolchain inside library/golang images
 DEBIAN_SUITE=bookworm               # library/debian image (and source of .debs)
+RUST_IMAGE_VERSION=1.63             # library/rust: Debian's rustc and cargo (checked against the .debs)
+PYTHON_IMAGE_VERSION=3.11           # library/python: Debian's python3 and python3-venv (checked)
 IMAGE_PLATFORMS="amd64 arm64"       # linux/<arch> of every base image
 IMAGE_RECIPE=1                      # bump to force rebuilding cached image layers
 

@@ -115,13 +115,12 @@ func (l *linter) chainArtifacts(st *spec.Stage) copiedArtifacts {
 	return acc
 }
 
-// crossCompiles reports whether builder's preset, its own or inherited
-// through from, cross-compiles; the chain walk is memoized.
-func (l *linter) crossCompiles(builder *spec.Stage) bool {
+// presetOf is the preset builder names, its own or inherited, or nil.
+func (l *linter) presetOf(builder *spec.Stage) *preset.Preset {
 	if builder == nil {
-		return false
+		return nil
 	}
 	name, _ := l.inherited(builder, "preset", func(s *spec.Stage) string { return s.Preset })
-	p, ok := preset.Lookup(name)
-	return ok && p.CrossCompiles
+	p, _ := preset.Lookup(name)
+	return p
 }

@@ -89,9 +89,8 @@ func (l *linter) needsShell(rt *spec.Stage) bool {
 	})
 }
 
-// isStatic reports whether an artifact is built by a cross-compiling preset
-// that produces static binaries (cgo not turned back on). It is kept per
-// artifact.
+// isStatic reports whether an artifact is built by a preset that produces
+// static binaries (cgo not turned back on). It is kept per artifact.
 func (l *linter) isStatic(a *spec.Stage) bool {
 	if v, ok := l.staticMemo[a]; ok {
 		return v
@@ -100,7 +99,8 @@ func (l *linter) isStatic(a *spec.Stage) bool {
 		l.staticMemo = map[*spec.Stage]bool{}
 	}
 	b := l.builderOf(a)
-	static := l.crossCompiles(b) && !cgoOn(a.Env) && !l.anyAlong(b, "cgo", func(c *spec.Stage) bool { return cgoOn(c.Env) })
+	p := l.presetOf(b)
+	static := p != nil && p.StaticBinaries && !cgoOn(a.Env) && !l.anyAlong(b, "cgo", func(c *spec.Stage) bool { return cgoOn(c.Env) })
 	for _, step := range a.Steps {
 		static = static && !cgoOn(step.Env)
 	}

@@ -35,12 +35,12 @@ func CacheID(namespace string, parts ...string) (string, error) {
 }
 
 // presetCacheID is the id of the preset cache mount named cacheName, under
-// the client's cache namespace.
-func (r *resolver) presetCacheID(cacheName string) (string, error) {
+// the client's cache namespace; a per-target cache adds the target's name.
+func (r *resolver) presetCacheID(cacheName string, target ...string) (string, error) {
 	if r.project == "" {
 		r.project = projectName(r.src)
 	}
-	id, err := CacheID(r.req.CacheNamespace, "mstage", r.project, cacheName)
+	id, err := CacheID(r.req.CacheNamespace, append([]string{"mstage", r.project, cacheName}, target...)...)
 	if err != nil {
 		return "", r.errorAt(r.src.At("name"), err.Error(), "a name without .. segments")
 	}

@@ -61,7 +61,11 @@ func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
 		if slices.Contains(targets, path.Clean(c.Target)) {
 			continue
 		}
-		id, err := r.presetCacheID(c.Name)
+		var target []string
+		if c.PerTarget && in.Preset.TargetID != nil {
+			target = append(target, in.Preset.TargetID(in.BuiltFor))
+		}
+		id, err := r.presetCacheID(c.Name, target...)
 		if err != nil {
 			return nil, err
 		}

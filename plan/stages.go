@@ -109,6 +109,9 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if in.Steps, err = r.steps(in, manifestsFirst(in.Stage.Steps, b.Preset)); err != nil {
 		return nil, err
 	}
+	if in.Steps, err = r.withSetup(in, in.Steps); err != nil {
+		return nil, err
+	}
 	if err := r.needs(in, builtFor); err != nil {
 		return nil, err
 	}

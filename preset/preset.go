@@ -21,6 +21,9 @@ type CacheMount struct {
 	Name    string
 	Target  string
 	Sharing string // shared, private or locked
+	// PerTarget caches get one id per target platform, named by the
+	// preset's TargetID, because what they hold is built for the target.
+	PerTarget bool
 }
 
 // Preset describes one toolchain.
@@ -29,6 +32,9 @@ type Preset struct {
 	// CrossCompiles means the toolchain runs on the build platform and
 	// produces binaries for the target platform chosen through TargetEnv.
 	CrossCompiles bool
+	// StaticBinaries means its binaries need no libraries from the image
+	// they run on, so a runtime needs no distribution image.
+	StaticBinaries bool
 	// TargetEnv returns the variables that select the target platform.
 	TargetEnv func(target ocispecs.Platform) []EnvVar
 	// DefaultEnv are set unless the spec sets them.
@@ -43,6 +49,15 @@ type Preset struct {
 	// Triggers are command prefixes of a run step that needs the
 	// dependencies, such as "go build".
 	Triggers []string
+	// TargetID names a target platform in the ids of PerTarget caches,
+	// such as a target triple.
+	TargetID func(target ocispecs.Platform) string
+	// Setup is the shell command that prepares the build platform's
+	// toolchain to build for target, or "" when it needs nothing. It runs
+	// once in an artifact built for target on the build platform, before
+	// the first step that depends on the target, with SetupCaches mounted.
+	Setup       func(build, target ocispecs.Platform) string
+	SetupCaches []CacheMount
 }
 
 // Lookup returns the preset with the given name.
@@ -63,14 +78,17 @@ func Names() []string {
 
 func registry() map[string]*Preset {
 	return map[string]*Preset{
-		"go": goPreset(),
+		"go":     goPreset(),
+		"python": pythonPreset(),
+		"rust":   rustPreset(),
 	}
 }
 
 func goPreset() *Preset {
 	return &Preset{
-		Name:          "go",
-		CrossCompiles: true,
+		Name:           "go",
+		CrossCompiles:  true,
+		StaticBinaries: true,
 		TargetEnv: func(p ocispecs.Platform) []EnvVar {
 			env := []EnvVar{{"GOOS", p.OS}, {"GOARCH", p.Architecture}}
 			switch {

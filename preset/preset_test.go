@@ -2,6 +2,7 @@ package preset
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -67,5 +68,38 @@ func TestGoCachesMatchDefaultEnv(t *testing.T) {
 	}
 	if len(p.Manifests) == 0 || p.Manifests[0] != "go.mod" || len(p.Fetch) == 0 || len(p.Triggers) == 0 {
 		t.Errorf("manifests %q fetch %q triggers %q", p.Manifests, p.Fetch, p.Triggers)
+	}
+}
+
+func TestRustTargetEnv(t *testing.T) {
+	p, _ := Lookup("rust")
+	cases := []struct {
+		platform ocispecs.Platform
+		want     []EnvVar
+	}{
+		{ocispecs.Platform{OS: "linux", Architecture: "arm64"}, []EnvVar{{"CARGO_BUILD_TARGET", "aarch64-unknown-linux-gnu"}, {"CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER", "aarch64-linux-gnu-gcc"}}},
+		{ocispecs.Platform{OS: "linux", Architecture: "amd64"}, []EnvVar{{"CARGO_BUILD_TARGET", "x86_64-unknown-linux-gnu"}, {"CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER", "x86_64-linux-gnu-gcc"}}},
+		{ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, []EnvVar{{"CARGO_BUILD_TARGET", "armv7-unknown-linux-gnueabihf"}, {"CARGO_TARGET_ARMV7_UNKNOWN_LINUX_GNUEABIHF_LINKER", "arm-linux-gnueabihf-gcc"}}},
+		{ocispecs.Platform{OS: "linux", Architecture: "riscv64"}, nil},
+	}
+	for _, c := range cases {
+		if got := p.TargetEnv(c.platform); !slices.Equal(got, c.want) {
+			t.Errorf("TargetEnv(%v) = %v, want %v", c.platform, got, c.want)
+		}
+	}
+	if got := p.TargetID(ocispecs.Platform{OS: "linux", Architecture: "riscv64"}); got != "linux-riscv64" {
+		t.Errorf("TargetID(riscv64) = %q, want linux-riscv64", got)
+	}
+}
+
+func TestRustSetupOnlyForAnotherTarget(t *testing.T) {
+	p, _ := Lookup("rust")
+	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
+	arm64 := ocispecs.Platform{OS: "linux", Architecture: "arm64"}
+	if got := p.Setup(amd64, amd64); got != "" {
+		t.Errorf("Setup(amd64, amd64) = %q, want none", got)
+	}
+	if got := p.Setup(arm64, amd64); !strings.Contains(got, "gcc-x86-64-linux-gnu") || !strings.Contains(got, "libstd-rust-dev:amd64=") {
+		t.Errorf("Setup(arm64, amd64) = %q", got)
 	}
 }

@@ -178,6 +178,116 @@ debian_layer() {
   echo "$out"
 }
 
+# debian_status ARCH: the dpkg status file of the debian layer (cached beside it).
+debian_status() {
+  local arch=$1 base
+  base=$(debian_layer "$arch")
+  local out="$base.status"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  tar -xzOf "$base" ./var/lib/dpkg/status >"$out.tmp" || die "no dpkg status in $base"
+  mv "$out.tmp" "$out"
+  echo "$out"
+}
+
+# apt_for ARCH TOOL ARGS...: apt-get or apt-cache that resolves against the debian layer's dpkg status for ARCH
+# (not the host's), with its own lists and archive cache; it never runs code from the packages.
+apt_for() {
+  local arch=$1 tool=$2; shift 2
+  local dir=$CACHE/apt-$DEBIAN_SUITE-$arch src parts
+  src=$(apt_sources_file)
+  parts=$dir/sources.d
+  mkdir -p "$dir/lists/partial" "$dir/archives/partial" "$parts"
+  case $src in
+    *.sources) cp "$src" "$parts/base.sources"; src=/dev/null ;;
+  esac
+  "$tool" -o Dir::State::status="$(debian_status "$arch")" -o Dir::State::Lists="$dir/lists" \
+    -o Dir::Cache::Archives="$dir/archives" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
+    -o Dir::Etc::SourceList="$src" -o Dir::Etc::SourceParts="$parts" \
+    -o APT::Architecture="$arch" -o APT::Architectures="$arch" -o Debug::NoLocking=1 \
+    -o APT::Sandbox::User=root -o APT::Install-Recommends=false "$@"
+}
+
+# extracted_layer NAME ARCH PKG...: a layer with the .debs the debian layer lacks to install
+# PKG, extracted with dpkg-deb -x (no maintainer scripts, so no emulation for a foreign ARCH),
+# folded into the merged /usr, and recorded in a dpkg status so that apt in the image knows them.
+extracted_layer() {
+  local name=$1 arch=$2; shift 2
+  local out="$LAYERS/$name-$DEBIAN_SUITE-r$IMAGE_RECIPE-$arch.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building $name layer ($arch): ${*}"
+  local t0=$SECONDS tmp
+  tmp=$(mktemp -d "$LAYERS/.$name.XXXXXX")
+  local r="$tmp/rootfs" archives=$CACHE/apt-$DEBIAN_SUITE-$arch/archives
+  mkdir -p "$r/var/lib/dpkg/info"
+  apt_lists "$arch"
+  # --print-uris leaves out what the archive cache holds: ask with an empty one.
+  mkdir -p "$tmp/empty/partial"
+  local uris
+  uris=$(apt_for "$arch" apt-get -o Dir::Cache::Archives="$tmp/empty" install --print-uris -qq -y "$@") ||
+    die "apt cannot resolve $* for $arch"
+  run_logged "$IMAGE_LOG" apt_for "$arch" apt-get install --download-only -y "$@"
+  cp "$(debian_status "$arch")" "$r/var/lib/dpkg/status"
+  local file deb pkg ma d
+  while read -r file; do
+    deb="$archives/$file"
+    [[ -f "$deb" ]] || die "apt did not download $file"
+    dpkg-deb -x "$deb" "$r"
+    pkg=$(dpkg-deb -f "$deb" Package)
+    ma=$(dpkg-deb -f "$deb" Multi-Arch)
+    [[ $ma == same ]] && pkg="$pkg:$arch"
+    dpkg-deb --fsys-tarfile "$deb" | tar -t | sed -e 's|^\./$|/.|' -e 's|^\.||' -e 's|/$||' >"$r/var/lib/dpkg/info/$pkg.list"
+    { dpkg-deb -f "$deb" | sed '1a Status: install ok installed'; echo; } >>"$r/var/lib/dpkg/status"
+  done < <(sed -n "s/^'[^']*' \([^ ]*\.deb\) .*/\1/p" <<<"$uris")
+  for d in bin sbin lib lib64; do
+    if [[ -d "$r/$d" && ! -L "$r/$d" ]]; then
+      mkdir -p "$r/usr/$d"; cp -a "$r/$d/." "$r/usr/$d/"; rm -rf "${r:?}/$d"
+    fi
+  done
+  make_layer "$r" "$out"
+  rm -rf "$tmp"
+  log "$name ($arch) layer took $((SECONDS - t0))s"
+  echo "$out"
+}
+
+# apt_lists ARCH: apt_for's package lists, fetched once (the archive is pinned by the sources).
+apt_lists() {
+  local lists=$CACHE/apt-$DEBIAN_SUITE-$1/lists
+  compgen -G "$lists/*_Packages*" >/dev/null && return 0
+  run_logged "$IMAGE_LOG" apt_for "$1" apt-get update
+}
+
+# deb_version ARCH PKG: the candidate version of PKG for ARCH.
+deb_version() {
+  apt_lists "$1"
+  apt_for "$1" apt-cache show "$2" 2>/dev/null | sed -n 's/^Version: //p' | head -n1
+}
+
+rust_layer() {
+  local arch=$1 v
+  v=$(deb_version "$arch" rustc)
+  [[ $v == "$RUST_IMAGE_VERSION".* || $v == *:"$RUST_IMAGE_VERSION".* ]] || die "Debian's rustc is $v, RUST_IMAGE_VERSION is $RUST_IMAGE_VERSION"
+  local l
+  l=$(extracted_layer rust "$arch" rustc cargo gcc libc6-dev)
+  # The alternatives gcc's maintainer script would set up: rustc links with cc.
+  local out="${l%.tar.gz}-cc.tar.gz"
+  if [[ ! -s "$out" ]]; then
+    local tmp; tmp=$(mktemp -d "$LAYERS/.cc.XXXXXX")
+    mkdir -p "$tmp/usr/bin" "$tmp/usr/local/cargo/bin"
+    ln -s gcc "$tmp/usr/bin/cc"
+    chmod 0777 "$tmp/usr/local/cargo"
+    make_layer "$tmp" "$out"
+    rm -rf "$tmp"
+  fi
+  printf '%s\n%s\n' "$l" "$out"
+}
+
+python_layer() {
+  local arch=$1 v
+  v=$(deb_version "$arch" python3)
+  [[ $v == "$PYTHON_IMAGE_VERSION".* ]] || die "Debian's python3 is $v, PYTHON_IMAGE_VERSION is $PYTHON_IMAGE_VERSION"
+  extracted_layer python "$arch" python3 python3-venv python-is-python3
+}
+
 # publish REPO "TAG..." LAYERFN [crane mutate flags...]: build one image per platform from the
 # layers LAYERFN prints for it, then push a multi-arch index tagged with every TAG.
 publish() {
@@ -211,6 +321,8 @@ layers_golang() { busybox_layer "$1"; golang_layer "$1"; }
 layers_nginx() { busybox_layer "$1"; nginx_layer; }
 layers_debian() { debian_layer "$1"; }
 layers_distroless() { distroless_layer; }
+layers_rust() { debian_layer "$1"; rust_layer "$1"; }
+layers_python() { debian_layer "$1"; python_layer "$1"; }
 
 ensure_images() {
   mkdir -p "$LAYERS"
@@ -225,4 +337,8 @@ ensure_images() {
   publish distroless/static "latest nonroot" layers_distroless -u 65532:65532 -w /home/nonroot
   publish library/debian "$DEBIAN_SUITE-slim 12 latest $DEBIAN_SUITE" layers_debian \
     -e "PATH=$path" --cmd bash
+  publish library/rust "$RUST_IMAGE_VERSION $RUST_IMAGE_VERSION-$DEBIAN_SUITE $RUST_IMAGE_VERSION-slim latest" layers_rust \
+    -e "PATH=/usr/local/cargo/bin:$path" -e CARGO_HOME=/usr/local/cargo -e RUST_VERSION="$RUST_IMAGE_VERSION" --cmd bash
+  publish library/python "$PYTHON_IMAGE_VERSION $PYTHON_IMAGE_VERSION-slim $PYTHON_IMAGE_VERSION-$DEBIAN_SUITE $PYTHON_IMAGE_VERSION-slim-$DEBIAN_SUITE 3 latest" layers_python \
+    -e "PATH=$path" -e LANG=C.UTF-8 -e PYTHON_VERSION="$PYTHON_IMAGE_VERSION" --cmd python3
 }

@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// runEntrypoint runs cmd in image ref for each platform, in a build, and
+// returns what it printed per platform.
+func runEntrypoint(t *testing.T, e *env, m mode, ref, cmd string, plats []string) map[string]string {
+	t.Helper()
+	out := t.TempDir()
+	mustBuild(t, e, m, buildRequest{
+		dir:       e.testdata("run-entrypoint"),
+		platforms: plats,
+		args:      map[string]string{"IMAGE": ref, "RUN": cmd},
+		out:       localTo(out),
+	})
+	files, _ := readTree(t, out)
+	said := map[string]string{}
+	for _, p := range plats {
+		name := "out"
+		if len(plats) > 1 {
+			name = filepath.Join(strings.ReplaceAll(p, "/", "_"), "out")
+		}
+		dt, ok := files[name]
+		if !ok {
+			t.Fatalf("%s: %s missing; files: %v", p, name, keysOf(files))
+		}
+		said[p] = strings.TrimSpace(string(dt))
+	}
+	return said
+}
+
+// testRustMultiArch builds examples/rust-service for two platforms on the
+// build platform (the rust preset cross-compiles) and inspects each image:
+// the binary's ELF machine, the non-root user, and what the entrypoint
+// prints when run on each platform.
+func testRustMultiArch(t *testing.T, e *env, m mode) {
+	dir := filepath.Join(e.repoRoot, "examples", "rust-service")
+	ref := e.imageRef(m, "rust-service")
+	mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
+	images := fetchImages(t, ref)
+	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pushed platforms %v, want %v", got, want)
+	}
+	for _, im := range images {
+		cf := configFile(t, im.image)
+		if cf.Config.User != "65532:65532" {
+			t.Errorf("%s: user %q, want 65532:65532", im.platform, cf.Config.User)
+		}
+		lc := readLayers(t, im.image)
+		bin, ok := lc.files["usr/local/bin/rust-service"]
+		if !ok {
+			t.Fatalf("%s: usr/local/bin/rust-service is not in the layers", im.platform)
+		}
+		checkELF(t, im.platform+" rust-service", bin, im.platform)
+	}
+	said := runEntrypoint(t, e, m, ref, "/usr/local/bin/rust-service e2e", []string{amd64, arm64})
+	want := map[string]string{amd64: "hello, e2e from x86_64", arm64: "hello, e2e from aarch64"}
+	if !reflect.DeepEqual(said, want) {
+		t.Errorf("the entrypoint printed %q, want %q", said, want)
+	}
+}

@@ -1,0 +1,109 @@
+package llbgen
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/llbgen/llbtest"
+)
+
+func TestRustCrossCompilesOnBuildPlatform(t *testing.T) {
+	_, g := build(t, "rust.yaml", "app", arm64)
+	run := g.ExecContaining("cargo install")
+	if run == nil {
+		t.Fatalf("no cargo exec; ops: %v", g.Names())
+	}
+	if got := platformOf(run); got != "linux/amd64" {
+		t.Errorf("cargo runs on %s, want the build platform linux/amd64", got)
+	}
+	env := llbtest.Env(run)
+	for k, want := range map[string]string{
+		"CARGO_BUILD_TARGET":                            "aarch64-unknown-linux-gnu",
+		"CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER": "aarch64-linux-gnu-gcc",
+		"CARGO_HOME":       "/usr/local/cargo",
+		"CARGO_TARGET_DIR": "/cargo/target",
+	} {
+		if env[k] != want {
+			t.Errorf("env %s = %q, want %q (env %v)", k, env[k], want, env)
+		}
+	}
+	for target, id := range map[string]string{
+		"/usr/local/cargo/registry": "mstage/demo/cargo-registry",
+		"/usr/local/cargo/git":      "mstage/demo/cargo-git",
+		"/cargo/target":             "mstage/demo/cargo-target/aarch64-unknown-linux-gnu",
+	} {
+		m := llbtest.Mount(run, target)
+		if m == nil || m.MountType != pb.MountType_CACHE {
+			t.Fatalf("no cache mount at %s", target)
+		}
+		if m.CacheOpt.ID != id || m.CacheOpt.Sharing != pb.CacheSharingOpt_SHARED {
+			t.Errorf("cache %s = %s/%v, want %s/SHARED", target, m.CacheOpt.ID, m.CacheOpt.Sharing, id)
+		}
+	}
+
+	setup := g.ExecContaining("libstd-rust-dev:arm64")
+	if setup == nil {
+		t.Fatalf("no step installs the arm64 std; ops: %v", g.Names())
+	}
+	if got := platformOf(setup); got != "linux/amd64" {
+		t.Errorf("the cross toolchain installs on %s, want linux/amd64", got)
+	}
+	args := strings.Join(setup.GetExec().Meta.Args, " ")
+	for _, want := range []string{"dpkg --add-architecture arm64", "gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross"} {
+		if !strings.Contains(args, want) {
+			t.Errorf("setup %q lacks %q", args, want)
+		}
+	}
+	for target, id := range map[string]string{"/var/lib/apt/lists": "mstage/demo/apt-lists", "/var/cache/apt": "mstage/demo/apt-archives"} {
+		m := llbtest.Mount(setup, target)
+		if m == nil || m.CacheOpt == nil || m.CacheOpt.ID != id || m.CacheOpt.Sharing != pb.CacheSharingOpt_LOCKED {
+			t.Errorf("setup cache %s = %v, want %s LOCKED", target, m, id)
+		}
+	}
+	if llbtest.Mount(setup, "/cargo/target") != nil {
+		t.Error("the setup step mounts the target dir")
+	}
+	// The setup comes before the sources: a source change does not repeat it.
+	names := g.Names()
+	iSetup := slices.IndexFunc(names, func(n string) bool { return strings.Contains(n, "libstd-rust-dev") })
+	iCopy := slices.IndexFunc(names, func(n string) bool { return strings.HasPrefix(n, "[app") && strings.Contains(n, "COPY .") })
+	if iSetup < 0 || iCopy < 0 || !strings.HasPrefix(names[iSetup], "[app 1/3]") || !strings.HasPrefix(names[iCopy], "[app 2/3]") {
+		t.Errorf("want setup, COPY ., cargo; names: %q", names)
+	}
+}
+
+func TestRustNativeTargetNeedsNoSetup(t *testing.T) {
+	_, g := build(t, "rust.yaml", "app", amd64)
+	if g.ExecContaining("apt-get") != nil {
+		t.Errorf("the build platform's own target installs a cross toolchain; ops: %v", g.Names())
+	}
+	run := g.ExecContaining("cargo install")
+	if env := llbtest.Env(run); env["CARGO_BUILD_TARGET"] != "x86_64-unknown-linux-gnu" {
+		t.Errorf("CARGO_BUILD_TARGET = %q, want x86_64-unknown-linux-gnu", env["CARGO_BUILD_TARGET"])
+	}
+	if m := llbtest.Mount(run, "/cargo/target"); m == nil || m.CacheOpt.ID != "mstage/demo/cargo-target/x86_64-unknown-linux-gnu" {
+		t.Errorf("target dir cache = %v, want the x86_64 triple's id", m)
+	}
+}
+
+func TestRustTargetDirCachePerTriple(t *testing.T) {
+	ids := map[string]string{}
+	for _, p := range []ocispecs.Platform{amd64, arm64, armv7} {
+		_, g := build(t, "rust.yaml", "app", p)
+		m := llbtest.Mount(g.ExecContaining("cargo install"), "/cargo/target")
+		if m == nil {
+			t.Fatalf("%v: no target dir cache", p)
+		}
+		if other, dup := ids[m.CacheOpt.ID]; dup {
+			t.Errorf("%s and %s share the target dir cache %s", other, p.Architecture, m.CacheOpt.ID)
+		}
+		ids[m.CacheOpt.ID] = p.Architecture
+	}
+	if _, ok := ids["mstage/demo/cargo-target/armv7-unknown-linux-gnueabihf"]; !ok {
+		t.Errorf("ids %v lack the armv7 triple", ids)
+	}
+}
