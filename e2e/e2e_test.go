@@ -31,6 +31,7 @@ func cases() []testCase {
 		{name: "examples", run: testExamples},
 		{name: "go-service-multiarch", run: testGoServiceMultiArch},
 		{name: "rust-multiarch", only: []string{"buildx"}, run: testRustMultiArch},
+		{name: "python-multiarch", only: []string{"buildx"}, run: testPythonMultiArch},
 		{name: "target-builder", run: testTargetBuilder},
 		{name: "target-artifact", run: testTargetArtifact},
 		{name: "target-runtime", run: testTargetRuntime},

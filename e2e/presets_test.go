@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"archive/tar"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -59,6 +60,46 @@ func testRustMultiArch(t *testing.T, e *env, m mode) {
 		checkELF(t, im.platform+" rust-service", bin, im.platform)
 	}
 	said := runEntrypoint(t, e, m, ref, "/usr/local/bin/rust-service e2e", []string{amd64, arm64})
+	want := map[string]string{amd64: "hello, e2e from x86_64", arm64: "hello, e2e from aarch64"}
+	if !reflect.DeepEqual(said, want) {
+		t.Errorf("the entrypoint printed %q, want %q", said, want)
+	}
+}
+
+// testPythonMultiArch builds examples/python-app for two platforms: the
+// venv is built once on the build platform and lands whole at /opt/venv,
+// where the runtime's entrypoint and PATH expect it, and the entrypoint
+// runs on each platform's interpreter.
+func testPythonMultiArch(t *testing.T, e *env, m mode) {
+	dir := filepath.Join(e.repoRoot, "examples", "python-app")
+	ref := e.imageRef(m, "python-app")
+	mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
+	images := fetchImages(t, ref)
+	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pushed platforms %v, want %v", got, want)
+	}
+	for _, im := range images {
+		cf := configFile(t, im.image)
+		if cf.Config.User != "65532:65532" {
+			t.Errorf("%s: user %q, want 65532:65532", im.platform, cf.Config.User)
+		}
+		if want := []string{"/opt/venv/bin/hello"}; !reflect.DeepEqual(cf.Config.Entrypoint, want) {
+			t.Errorf("%s: entrypoint %q, want %q", im.platform, cf.Config.Entrypoint, want)
+		}
+		lc := readLayers(t, im.image)
+		if lc.entries["opt/venv/bin/python"] != tar.TypeSymlink {
+			t.Errorf("%s: opt/venv/bin/python is not a symlink to the image's interpreter", im.platform)
+		}
+		for _, f := range []string{"opt/venv/pyvenv.cfg", "opt/venv/bin/hello", "opt/venv/lib/python3.11/site-packages/greet/__init__.py"} {
+			if _, ok := lc.files[f]; !ok {
+				t.Errorf("%s: %s is not in the layers", im.platform, f)
+			}
+		}
+		if hello := string(lc.files["opt/venv/bin/hello"]); !strings.HasPrefix(hello, "#!/opt/venv/bin/python") {
+			t.Errorf("%s: bin/hello starts %q, want the venv's interpreter", im.platform, strings.SplitN(hello, "\n", 2)[0])
+		}
+	}
+	said := runEntrypoint(t, e, m, ref, "/opt/venv/bin/hello e2e", []string{amd64, arm64})
 	want := map[string]string{amd64: "hello, e2e from x86_64", arm64: "hello, e2e from aarch64"}
 	if !reflect.DeepEqual(said, want) {
 		t.Errorf("the entrypoint printed %q, want %q", said, want)

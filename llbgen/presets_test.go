@@ -107,3 +107,54 @@ func TestRustTargetDirCachePerTriple(t *testing.T) {
 		t.Errorf("ids %v lack the armv7 triple", ids)
 	}
 }
+
+func TestPythonVenvOnBuildPlatformSharedByTargets(t *testing.T) {
+	_, ga := build(t, "python.yaml", "venv", amd64)
+	_, gb := build(t, "python.yaml", "venv", arm64)
+	if ga.Head != gb.Head {
+		t.Error("the venv differs between linux/amd64 and linux/arm64; pure-Python packages install once")
+	}
+	names := gb.Names()
+	want := []string{
+		"[venv 1/5] RUN [ -x /opt/venv/bin/python ] || python3 -m venv /opt/venv",
+		"[venv 2/5] COPY requirements.txt ./",
+		"[venv 4/5] COPY . ./",
+		"[venv 5/5] RUN pip install -r requirements.txt",
+	}
+	for _, n := range want {
+		if !slices.Contains(names, n) {
+			t.Errorf("no vertex %q; names %q", n, names)
+		}
+	}
+	for _, cmd := range []string{"python3 -m venv", "pip install -r requirements.txt"} {
+		run := gb.ExecContaining(cmd)
+		if run == nil {
+			t.Fatalf("no exec of %q", cmd)
+		}
+		if got := platformOf(run); got != "linux/amd64" {
+			t.Errorf("%q runs on %s, want the build platform", cmd, got)
+		}
+		env := llbtest.Env(run)
+		if env["VIRTUAL_ENV"] != "/opt/venv" || !strings.HasPrefix(env["PATH"], "/opt/venv/bin:") {
+			t.Errorf("%q: VIRTUAL_ENV %q PATH %q, want the venv first", cmd, env["VIRTUAL_ENV"], env["PATH"])
+		}
+		if m := llbtest.Mount(run, "/root/.cache/pip"); strings.HasPrefix(cmd, "pip") && (m == nil || m.CacheOpt.ID != "mstage/demo/pip") {
+			t.Errorf("%q: pip cache = %v, want mstage/demo/pip", cmd, m)
+		}
+	}
+	// A requirements.txt naming local paths is installed after the sources.
+	fetch := gb.ExecContaining("|| pip install -r requirements.txt")
+	if fetch == nil || !strings.Contains(strings.Join(fetch.GetExec().Meta.Args, " "), "grep -qE") {
+		t.Errorf("the manifests-first install does not skip local paths: %v", fetch)
+	}
+}
+
+func TestPythonPerTargetBuilder(t *testing.T) {
+	s, dt := load(t, "python.yaml")
+	s.Stage("python").Platform = "target"
+	res := compile(t, s, options("venv", arm64, s, dt))
+	g := llbtest.Decode(t, res.State)
+	if got := platformOf(g.ExecContaining("pip install -r requirements.txt")); got != "linux/arm64" {
+		t.Errorf("with platform: target the install runs on %s, want linux/arm64 (compiled wheels)", got)
+	}
+}

@@ -32,6 +32,10 @@ type Preset struct {
 	// CrossCompiles means the toolchain runs on the build platform and
 	// produces binaries for the target platform chosen through TargetEnv.
 	CrossCompiles bool
+	// PortableOutputs means what it builds runs on every platform
+	// (interpreted code), so building it on the build platform for another
+	// target is no mistake; the arch guard still checks the outputs.
+	PortableOutputs bool
 	// StaticBinaries means its binaries need no libraries from the image
 	// they run on, so a runtime needs no distribution image.
 	StaticBinaries bool

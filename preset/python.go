@@ -12,7 +12,8 @@ func pythonPreset() *Preset {
 		// Pure-Python packages are the same on every platform: the venv is
 		// built on the build platform. A builder with platform: target
 		// builds it per target, for packages with compiled parts.
-		CrossCompiles: true,
+		CrossCompiles:   true,
+		PortableOutputs: true,
 		DefaultEnv: []EnvVar{
 			{"VIRTUAL_ENV", PythonVenv},
 			{"PATH", PythonVenv + "/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
@@ -24,8 +25,10 @@ func pythonPreset() *Preset {
 			{Name: "pip", Target: "/root/.cache/pip", Sharing: "shared"},
 		},
 		Manifests: []string{"requirements.txt"},
-		Fetch:     []string{"pip", "install", "-r", "requirements.txt"},
-		Triggers:  []string{"pip install", "python -m pip install", "python3 -m pip install"},
+		// Local paths (./pkg, -e ./pkg) come with the sources: a
+		// requirements.txt that names one is installed after the copy.
+		Fetch:    []string{"grep", "-qE", `'^[[:space:]]*(-e[[:space:]]+)?[./]'`, "requirements.txt", "||", "pip", "install", "-r", "requirements.txt"},
+		Triggers: []string{"pip install", "python -m pip install", "python3 -m pip install"},
 		Setup: func(_, _ ocispecs.Platform) string {
 			return "[ -x " + PythonVenv + "/bin/python ] || python3 -m venv " + PythonVenv
 		},
