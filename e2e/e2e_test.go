@@ -32,6 +32,7 @@ func cases() []testCase {
 		{name: "go-service-multiarch", run: testGoServiceMultiArch},
 		{name: "rust-multiarch", only: []string{"buildx"}, run: testRustMultiArch},
 		{name: "python-multiarch", only: []string{"buildx"}, run: testPythonMultiArch},
+		{name: "init-presets", only: []string{"buildx"}, run: testInitPresets},
 		{name: "target-builder", run: testTargetBuilder},
 		{name: "target-artifact", run: testTargetArtifact},
 		{name: "target-runtime", run: testTargetRuntime},

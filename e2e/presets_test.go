@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"archive/tar"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -103,5 +105,59 @@ func testPythonMultiArch(t *testing.T, e *env, m mode) {
 	want := map[string]string{amd64: "hello, e2e from x86_64", arm64: "hello, e2e from aarch64"}
 	if !reflect.DeepEqual(said, want) {
 		t.Errorf("the entrypoint printed %q, want %q", said, want)
+	}
+}
+
+// testInitPresets runs mstage init on the rust and python test apps, then
+// builds what it wrote for two platforms as it is, and runs each image.
+func testInitPresets(t *testing.T, e *env, m mode) {
+	cli := filepath.Join(t.TempDir(), "mstage")
+	build := exec.Command("go", "build", "-o", cli, "./cmd/mstage")
+	build.Dir = e.repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/mstage: %v\n%s", err, out)
+	}
+	for _, tc := range []struct {
+		app, run string
+		binary   string // a file in the image whose ELF machine must match
+		want     map[string]string
+	}{
+		{"rust", "/usr/local/bin/wc-rs a b", "usr/local/bin/wc-rs", map[string]string{amd64: "2 words on x86_64", arm64: "2 words on aarch64"}},
+		{"python", "python /opt/app/main.py e2e", "", map[string]string{amd64: "hello, e2e from x86_64", arm64: "hello, e2e from aarch64"}},
+	} {
+		t.Run(tc.app, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(filepath.Join(e.repoRoot, "cmd", "mstage", "testdata", "init-"+tc.app))); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command(cli, "init", dir).CombinedOutput(); err != nil {
+				t.Fatalf("mstage init: %v\n%s", err, out)
+			}
+			if out, err := exec.Command(cli, "lint", "--strict", filepath.Join(dir, specFile)).CombinedOutput(); err != nil {
+				t.Fatalf("mstage lint --strict: %v\n%s", err, out)
+			}
+			ref := e.imageRef(m, "init-"+tc.app)
+			mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
+			images := fetchImages(t, ref)
+			if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("pushed platforms %v, want %v", got, want)
+			}
+			for _, im := range images {
+				if u := configFile(t, im.image).Config.User; u != "65532:65532" {
+					t.Errorf("%s: user %q, want 65532:65532", im.platform, u)
+				}
+				if tc.binary != "" {
+					lc := readLayers(t, im.image)
+					bin, ok := lc.files[tc.binary]
+					if !ok {
+						t.Fatalf("%s: %s is not in the layers", im.platform, tc.binary)
+					}
+					checkELF(t, im.platform+" "+tc.binary, bin, im.platform)
+				}
+			}
+			if said := runEntrypoint(t, e, m, ref, tc.run, []string{amd64, arm64}); !reflect.DeepEqual(said, tc.want) {
+				t.Errorf("the image printed %q, want %q", said, tc.want)
+			}
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -63,7 +64,7 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 
 // project is what init learned about a directory.
 type project struct {
-	Kind       string // go, node or cpp
+	Kind       string // go, node, rust, python or cpp
 	Name       string // stage-safe project name
 	Binary     string // go, cpp: name of the program
 	GoVersion  string // go: major.minor from go.mod
@@ -73,6 +74,10 @@ type project struct {
 	CMake      bool   // cpp: CMakeLists.txt exists
 	Make       bool   // cpp: Makefile exists
 	CPlusPlus  bool   // cpp: has C++ sources
+	CargoLock  bool   // rust: Cargo.lock exists
+	Pyproject  bool   // python: pyproject.toml exists
+	Requires   bool   // python: requirements.txt exists
+	Script     string // python: console script the project installs
 	SchemaURL  string
 	SyntaxLine string
 }
@@ -97,6 +102,10 @@ func detectProject(dir string) (*project, error) {
 		return p, p.detectGo(dir)
 	case exists("package.json"):
 		return p, p.detectNode(dir, exists("package-lock.json"))
+	case exists("Cargo.toml"):
+		return p, p.detectRust(dir, exists("Cargo.lock"))
+	case exists("pyproject.toml") || exists("requirements.txt"):
+		return p, p.detectPython(dir, exists("pyproject.toml"), exists("requirements.txt"))
 	}
 	c, _ := filepath.Glob(filepath.Join(dir, "*.c"))
 	var cpp []string
@@ -114,7 +123,7 @@ func detectProject(dir string) (*project, error) {
 		}
 		return p, nil
 	}
-	return nil, fmt.Errorf("found no go.mod, package.json, CMakeLists.txt, Makefile or C/C++ sources in %s; write mstage.yaml by hand (see docs/mstage.schema.json)", dir)
+	return nil, fmt.Errorf("found no go.mod, package.json, Cargo.toml, pyproject.toml, requirements.txt, CMakeLists.txt, Makefile or C/C++ sources in %s; write mstage.yaml by hand (see docs/mstage.schema.json)", dir)
 }
 
 var goDirective = regexp.MustCompile(`^go\s+(\d+\.\d+)`)
@@ -172,6 +181,86 @@ func (p *project) detectNode(dir string, lock bool) error {
 	return nil
 }
 
+// tomlTable returns the key = "value" pairs of one table of a TOML file,
+// read line by line: enough for a package's name and scripts.
+func tomlTable(path, table string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	kv := map[string]string{}
+	in := false
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			in = line == "["+table+"]"
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); in && ok {
+			k, v = strings.Trim(strings.TrimSpace(k), `"'`), strings.TrimSpace(v)
+			if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+				kv[k] = v[1 : len(v)-1]
+			}
+		}
+	}
+	return kv, nil
+}
+
+// binName matches the names cargo gives binaries and pip gives scripts that
+// the spec can hold without quoting.
+var binName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+func (p *project) detectRust(dir string, lock bool) error {
+	p.Kind, p.CargoLock = "rust", lock
+	pkg, err := tomlTable(filepath.Join(dir, "Cargo.toml"), "package")
+	if err != nil {
+		return err
+	}
+	name := pkg["name"]
+	if !binName.MatchString(name) {
+		return fmt.Errorf("Cargo.toml has no [package] name (a workspace?); write mstage.yaml by hand, see examples/rust-service")
+	}
+	p.Name, p.Binary = stageName(name), name
+	return nil
+}
+
+func (p *project) detectPython(dir string, pyproject, requires bool) error {
+	p.Kind, p.Pyproject, p.Requires = "python", pyproject, requires
+	p.Main = "main.py"
+	for _, m := range []string{"main.py", "app.py", "__main__.py"} {
+		if _, err := os.Stat(filepath.Join(dir, m)); err == nil {
+			p.Main = m
+			break
+		}
+	}
+	if !pyproject {
+		return nil
+	}
+	path := filepath.Join(dir, "pyproject.toml")
+	proj, err := tomlTable(path, "project")
+	if err != nil {
+		return err
+	}
+	if n := stageName(proj["name"]); proj["name"] != "" {
+		p.Name = n
+	}
+	scripts, err := tomlTable(path, "project.scripts")
+	if err != nil {
+		return err
+	}
+	var names []string
+	for k := range scripts {
+		if binName.MatchString(k) {
+			names = append(names, k)
+		}
+	}
+	if len(names) > 0 {
+		slices.Sort(names)
+		p.Script = names[0]
+	}
+	return nil
+}
+
 var addExecutable = regexp.MustCompile(`(?i)add_executable\s*\(\s*([A-Za-z0-9_.-]+)`)
 
 func cmakeExecutable(path string) string {
@@ -205,7 +294,7 @@ func stageName(s string) string {
 }
 
 func initTemplates() *template.Template {
-	return template.Must(template.New("init").Parse(initGo + initNode + initCPP))
+	return template.Must(template.New("init").Parse(initGo + initNode + initRust + initPython + initCPP))
 }
 
 const initGo = `{{define "go"}}{{.SyntaxLine}}
@@ -356,4 +445,107 @@ runtimes:
         to: /usr/local/bin/
     user: "65532:65532"
     entrypoint: [/usr/local/bin/{{.Binary}}]
+{{end}}`
+
+const initRust = `{{define "rust"}}{{.SyntaxLine}}
+# yaml-language-server: $schema={{.SchemaURL}}
+version: 1
+name: {{.Name}}
+description: {{.Name}}, cross-compiled by the rust preset into a multi-arch image.
+
+args:
+  RUST_VERSION:
+    default: "1.63"
+    description: Tag of the rust image the builder uses.
+
+platforms: [linux/amd64, linux/arm64]
+default: app
+
+builders:
+  rust:
+    description: Rust toolchain; the rust preset runs it once, natively, and cross-compiles.
+    image: rust:${RUST_VERSION}
+    preset: rust
+    workdir: /src
+
+artifacts:
+  test:
+    description: cargo test; no outputs, so it runs once on the build platform.
+    builder: rust
+    steps:
+      - copy: .
+      - run: cargo test{{if .CargoLock}} --locked{{end}}
+
+  bin:
+    description: The {{.Binary}} binary for each target platform; cargo install puts it in /out/bin whatever the triple.
+    builder: rust
+    steps:
+      - copy: .
+      - run: cargo install --path . --root /out{{if .CargoLock}} --locked{{end}}
+    outputs: [/out/bin]
+
+runtimes:
+  app:
+    description: {{.Binary}} on Debian (it links glibc), exported only when the tests pass.
+    image: debian:bookworm-slim
+    needs: [test]
+    copy:
+      - artifact: bin
+        src: [bin/{{.Binary}}]
+        to: /usr/local/bin/
+    user: "65532:65532"
+    entrypoint: [/usr/local/bin/{{.Binary}}]
+{{end}}`
+
+const initPython = `{{define "python"}}{{.SyntaxLine}}
+# yaml-language-server: $schema={{.SchemaURL}}
+version: 1
+name: {{.Name}}
+description: {{.Name}}, a Python application in a venv, in a multi-arch image.
+
+args:
+  PYTHON_VERSION:
+    default: "3.11"
+    description: Tag of the python images (the venv runs on the interpreter it was built with).
+
+platforms: [linux/amd64, linux/arm64]
+default: app
+
+builders:
+  python:
+    description: Python; the python preset builds the venv /opt/venv once on the build platform (set platform target here for packages with compiled parts).
+    image: python:${PYTHON_VERSION}-slim
+    preset: python
+    workdir: /opt/app
+
+artifacts:
+  build:
+    description: The venv with the dependencies{{if .Pyproject}} and the project{{end}}, and the sources.
+    builder: python
+    steps:
+      - copy: .
+{{- if .Requires}}
+      - run: pip install -r requirements.txt
+{{- end}}
+{{- if .Pyproject}}
+      - run: pip install .
+{{- end}}
+    outputs: [/opt/venv, /opt/app]
+
+runtimes:
+  app:
+    description: The application on the same Python image, as a non-root user.
+    image: python:${PYTHON_VERSION}-slim
+    copy:
+      - artifact: build
+        to: /opt/
+    env:
+      PATH: /opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    workdir: /opt/app
+    user: "65532:65532"
+{{- if .Script}}
+    entrypoint: [/opt/venv/bin/{{.Script}}]
+{{- else}}
+    cmd: [python, {{.Main}}]
+{{- end}}
 {{end}}`

@@ -168,6 +168,28 @@ func TestInitGo(t *testing.T) {
 	}
 }
 
+// TestInitRustAndPython runs init on the test apps the e2e test builds for
+// two platforms: the spec is the golden one and lint-clean.
+func TestInitRustAndPython(t *testing.T) {
+	for _, app := range []string{"rust", "python"} {
+		t.Run(app, func(t *testing.T) {
+			dir := t.TempDir()
+			copyDir(t, "testdata/init-"+app, dir)
+			if code, _, errOut := mstage(t, "init", dir); code != exitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			written, err := os.ReadFile(filepath.Join(dir, "mstage.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "init_"+app+".yaml", string(written))
+			if code, out, errOut := mstage(t, "lint", "--strict", filepath.Join(dir, "mstage.yaml")); code != exitOK {
+				t.Errorf("lint --strict of the init output: exit %d\n%s%s", code, out, errOut)
+			}
+		})
+	}
+}
+
 func TestInitOtherProjects(t *testing.T) {
 	tests := []struct {
 		files map[string]string
@@ -180,10 +202,19 @@ func TestInitOtherProjects(t *testing.T) {
 		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\n", "main.cpp": ""},
 			[]string{"image: debian:bookworm", "cmake --build", "/out/calc", "g++"}},
 		{map[string]string{"main.cpp": ""}, []string{"g++ -O2 -static -o /out/"}},
+		{map[string]string{"Cargo.toml": "[package]\nname = \"hello-rs\"\n", "src/main.rs": ""},
+			[]string{"name: hello-rs", "preset: rust", "cargo install --path . --root /out\n", "src: [bin/hello-rs]", "entrypoint: [/usr/local/bin/hello-rs]"}},
+		{map[string]string{"pyproject.toml": "[project]\nname = 'Cool App'\n\n[project.scripts]\ncool = \"cool:main\"\n"},
+			[]string{"name: cool-app", "preset: python", "run: pip install .", "entrypoint: [/opt/venv/bin/cool]"}},
+		{map[string]string{"requirements.txt": "", "app.py": ""},
+			[]string{"run: pip install -r requirements.txt", "cmd: [python, app.py]"}},
 	}
 	for _, tt := range tests {
 		dir := t.TempDir()
 		for name, data := range tt.files {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 				t.Fatal(err)
 			}
