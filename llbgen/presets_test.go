@@ -158,3 +158,29 @@ func TestPythonPerTargetBuilder(t *testing.T) {
 		t.Errorf("with platform: target the install runs on %s, want linux/arm64 (compiled wheels)", got)
 	}
 }
+
+func TestRustCacheIDsUnderNamespace(t *testing.T) {
+	s, dt := load(t, "rust.yaml")
+	opt := options("app", arm64, s, dt)
+	opt.CacheNamespace = "tenant-a"
+	g := llbtest.Decode(t, compile(t, s, opt).State)
+	var ids []string
+	for _, op := range g.Execs() {
+		for _, m := range op.GetExec().Mounts {
+			if m.MountType == pb.MountType_CACHE {
+				ids = append(ids, m.CacheOpt.ID)
+			}
+		}
+	}
+	slices.Sort(ids)
+	want := []string{
+		"tenant-a/mstage/demo/apt-archives",
+		"tenant-a/mstage/demo/apt-lists",
+		"tenant-a/mstage/demo/cargo-git",
+		"tenant-a/mstage/demo/cargo-registry",
+		"tenant-a/mstage/demo/cargo-target/aarch64-unknown-linux-gnu",
+	}
+	if !slices.Equal(slices.Compact(ids), want) {
+		t.Errorf("cache ids %q, want %q", ids, want)
+	}
+}

@@ -218,7 +218,7 @@ func (p *project) detectRust(dir string, lock bool) error {
 	}
 	name := pkg["name"]
 	if !binName.MatchString(name) {
-		return fmt.Errorf("Cargo.toml has no [package] name (a workspace?); write mstage.yaml by hand, see examples/rust-service")
+		return fmt.Errorf("no [package] name in Cargo.toml (a workspace?); write mstage.yaml by hand, see examples/rust-service")
 	}
 	p.Name, p.Binary = stageName(name), name
 	return nil
