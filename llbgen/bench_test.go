@@ -2,7 +2,6 @@ package llbgen
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/containerd/platforms"
@@ -37,24 +36,24 @@ func benchPlatforms() []ocispecs.Platform {
 
 // compileForBench compiles target for every platform and marshals the result
 // and its gates and guards to LLB definitions, as the frontend does before
-// solving: one goroutine per platform, as dockerui's Client.Build runs the
-// frontend's build function. It returns the number of LLB ops marshalled.
+// solving: one compile for all platforms, then one goroutine per platform,
+// as dockerui's Client.Build runs the frontend's build function. It returns
+// the number of LLB ops marshalled.
 func compileForBench(tb testing.TB, s *spec.Spec, target string, ps []ocispecs.Platform) int {
 	ctx := context.Background()
+	results, err := CompileEach(ctx, s, Options{
+		Target:        target,
+		BuildPlatform: ps[0],
+		Contexts:      benchContexts{},
+	}, ps)
+	if err != nil {
+		tb.Fatalf("compile %s: %v", target, err)
+	}
 	counts := make([]int, len(ps))
 	var eg errgroup.Group
 	for i, p := range ps {
 		eg.Go(func() error {
-			res, err := Compile(ctx, s, Options{
-				Target:         target,
-				TargetPlatform: p,
-				BuildPlatform:  ps[0],
-				Contexts:       benchContexts{},
-			})
-			if err != nil {
-				return fmt.Errorf("compile %s for %s: %w", target, platforms.Format(p), err)
-			}
-			defs, err := res.Marshal(ctx, llb.Platform(p))
+			defs, err := results[i].Marshal(ctx, llb.Platform(p))
 			if err != nil {
 				return err
 			}

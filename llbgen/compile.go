@@ -20,14 +20,33 @@ import (
 // Without opt.Epoch the epoch is the Unix epoch: images are reproducible by
 // default.
 func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
+	res, err := CompileEach(ctx, s, opt, []ocispecs.Platform{opt.TargetPlatform})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// CompileEach compiles the target for each of targets (opt.TargetPlatform
+// is ignored), as Compile compiles it for one, from one plan: a stage
+// instance that several platforms share, such as a builder on the build
+// platform, is compiled once and its LLB state is the same in every
+// result. The results share vertices, which BuildKit's llb marshals under
+// a lock, so they may be marshalled at once.
+func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocispecs.Platform) ([]*Result, error) {
 	if s == nil {
 		return nil, fmt.Errorf("llbgen: no spec")
 	}
+	opt.Warn = onceEach(opt.Warn)
 	c := newCompiler(ctx, s, opt)
+	ps := make([]ocispecs.Platform, len(targets))
+	for i, p := range targets {
+		ps[i] = platforms.Normalize(p)
+	}
 	p, err := plan.Resolve(plan.Request{
 		Spec:            s,
 		Target:          opt.Target,
-		TargetPlatforms: []ocispecs.Platform{c.opt.TargetPlatform},
+		TargetPlatforms: ps,
 		BuildPlatform:   c.opt.BuildPlatform,
 		BuildArgs:       opt.BuildArgs,
 		CacheNamespace:  opt.CacheNamespace,
@@ -37,7 +56,32 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 		return nil, err
 	}
 	c.warnUndeclaredArgs(p.UndeclaredArgs)
-	return c.compileTarget(p.Builds[0])
+	out := make([]*Result, len(p.Builds))
+	for i, b := range p.Builds {
+		if out[i], err = c.compileTarget(b); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// onceEach passes each warning to warn once: the platforms' instances of
+// a stage warn alike.
+func onceEach(warn func(spec.Pos, string)) func(spec.Pos, string) {
+	if warn == nil {
+		return nil
+	}
+	type warning struct {
+		pos spec.Pos
+		msg string
+	}
+	seen := map[warning]bool{}
+	return func(pos spec.Pos, msg string) {
+		if w := (warning{pos, msg}); !seen[w] {
+			seen[w] = true
+			warn(pos, msg)
+		}
+	}
 }
 
 // compiler holds the state of one Compile call.

@@ -156,17 +156,7 @@ func TestDigestsAreStable(t *testing.T) {
 	}
 }
 
-// compileEach compiles opt.Target for each of ps as separate builds.
+// compileEach compiles opt.Target for ps as one build.
 func compileEach(ctx context.Context, s *spec.Spec, opt Options, ps []ocispecs.Platform) ([]*Result, error) {
-	var out []*Result
-	for _, p := range ps {
-		o := opt
-		o.TargetPlatform = p
-		res, err := Compile(ctx, s, o)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, res)
-	}
-	return out, nil
+	return CompileEach(ctx, s, opt, ps)
 }

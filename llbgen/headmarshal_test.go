@@ -8,6 +8,8 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/mstage/mstage/spec"
@@ -61,6 +63,57 @@ func TestMarshalIsStateMarshal(t *testing.T) {
 						t.Logf("got %v\nwant %v", g.Source, w.Source)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestCompileEachResultsMarshalAtOnce marshals the results of CompileEach,
+// which share vertices, from one goroutine each (run it with -race), and
+// checks that they are the definitions Compile gives for each platform alone.
+func TestCompileEachResultsMarshalAtOnce(t *testing.T) {
+	ctx := context.Background()
+	ps := []ocispecs.Platform{amd64, arm64, armv7, platforms.MustParse("linux/riscv64")}
+	for name, dt := range digestSpecs(t) {
+		s, err := spec.Parse(filepath.Base(name), dt)
+		if err != nil {
+			continue
+		}
+		opt := options("", amd64, s, dt)
+		named := map[string]llb.State{}
+		for n := range s.ContextNames() {
+			named[n] = llb.Local(n, llb.SessionID("session"))
+		}
+		opt.Contexts = fakeContexts{named: named}
+		results, err := CompileEach(ctx, s, opt, ps)
+		if err != nil {
+			continue
+		}
+		got := make([]*Definitions, len(ps))
+		var eg errgroup.Group
+		for i, res := range results {
+			eg.Go(func() error {
+				var err error
+				got[i], err = res.Marshal(ctx, llb.Platform(platforms.Normalize(ps[i])))
+				return err
+			})
+		}
+		if err := eg.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range ps {
+			o := opt
+			o.TargetPlatform = p
+			alone, err := Compile(ctx, s, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := alone.Marshal(ctx, llb.Platform(platforms.Normalize(p)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !proto.Equal(got[i].Target.ToPB(), want.Target.ToPB()) || len(got[i].Gates) != len(want.Gates) || len(got[i].Guards) != len(want.Guards) {
+				t.Errorf("%s for %s: the shared compile differs from Compile alone", name, platforms.Format(p))
 			}
 		}
 	}

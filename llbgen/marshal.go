@@ -23,8 +23,9 @@ type headMarshaler struct {
 	// definitions: it is only read. Two vertices with the same digest
 	// may differ in their metadata (their names).
 	metadata map[llb.Vertex]llb.OpMetadata
-	sources  *pb.Source // the source maps' infos, once marshalled
-	maps     []*llb.SourceMap
+	// maps are the source maps with a state, each with its state
+	// marshalled once.
+	maps []*llb.SourceMap
 }
 
 func newHeadMarshaler(co []llb.ConstraintsOpt) *headMarshaler {
