@@ -26,6 +26,8 @@ type headMarshaler struct {
 	// maps are the source maps with a state, each with its state
 	// marshalled once.
 	maps []*llb.SourceMap
+	// walk is reused from one definition to the next, its maps cleared.
+	walk headWalk
 }
 
 func newHeadMarshaler(co []llb.ConstraintsOpt) *headMarshaler {
@@ -39,7 +41,7 @@ func (m *headMarshaler) definition(ctx context.Context, st llb.State) (*llb.Defi
 	if out == nil || out.Vertex(ctx, m.c) == nil {
 		return def, nil
 	}
-	w := &headWalk{m: m, def: def, seen: map[llb.Vertex]struct{}{}, written: map[digest.Digest]struct{}{}, locations: map[digest.Digest][]*llb.SourceLocation{}}
+	w := m.newWalk(def)
 	if err := w.walk(ctx, out.Vertex(ctx, m.c)); err != nil {
 		return nil, err
 	}
@@ -71,6 +73,18 @@ func (m *headMarshaler) definition(ctx context.Context, st llb.State) (*llb.Defi
 		return nil, err
 	}
 	return def, nil
+}
+
+func (m *headMarshaler) newWalk(def *llb.Definition) *headWalk {
+	w := &m.walk
+	if w.seen == nil {
+		w.seen, w.written, w.locations = map[llb.Vertex]struct{}{}, map[digest.Digest]struct{}{}, map[digest.Digest][]*llb.SourceLocation{}
+	}
+	clear(w.seen)
+	clear(w.written)
+	clear(w.locations)
+	w.m, w.def, w.maps = m, def, w.maps[:0]
+	return w
 }
 
 // headWalk is the marshalling of one state: the ops it reaches, each once.
