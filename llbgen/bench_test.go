@@ -73,6 +73,27 @@ func compileForBench(tb testing.TB, s *spec.Spec, target string, ps []ocispecs.P
 	return ops
 }
 
+// compileForBenchEachPlatform is compileForBench with one Compile per
+// platform, each in its own goroutine: no instance is shared, but the
+// compiles run in parallel.
+func compileForBenchEachPlatform(tb testing.TB, s *spec.Spec, target string, ps []ocispecs.Platform) {
+	ctx := context.Background()
+	var eg errgroup.Group
+	for _, p := range ps {
+		eg.Go(func() error {
+			res, err := Compile(ctx, s, Options{Target: target, TargetPlatform: p, BuildPlatform: ps[0], Contexts: benchContexts{}})
+			if err != nil {
+				return err
+			}
+			_, err = res.Marshal(ctx, llb.Platform(p))
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 func parse1000(tb testing.TB) (*spec.Spec, []byte) {
 	dt := specgen.Generate(specgen.Shape1000)
 	s, err := spec.Parse("generated.yaml", dt)
@@ -133,6 +154,22 @@ func BenchmarkParseAndCompile1000Stages(b *testing.B) {
 			b.Fatal(err)
 		}
 		compileForBench(b, s, specgen.AllRuntime, ps)
+	}
+}
+
+// BenchmarkParseAndCompile1000StagesEachPlatform is
+// BenchmarkParseAndCompile1000Stages with a separate compile per platform,
+// the compiles in parallel.
+func BenchmarkParseAndCompile1000StagesEachPlatform(b *testing.B) {
+	dt := specgen.Generate(specgen.Shape1000)
+	ps := benchPlatforms()
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := spec.Parse("generated.yaml", dt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		compileForBenchEachPlatform(b, s, specgen.AllRuntime, ps)
 	}
 }
 

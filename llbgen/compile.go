@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -56,6 +57,9 @@ func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocisp
 		return nil, err
 	}
 	c.warnUndeclaredArgs(p.UndeclaredArgs)
+	if len(p.Builds) > 1 {
+		c.prefetchImages(p.Instances)
+	}
 	out := make([]*Result, len(p.Builds))
 	for i, b := range p.Builds {
 		if out[i], err = c.compileTarget(b); err != nil {
@@ -63,6 +67,52 @@ func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocisp
 		}
 	}
 	return out, nil
+}
+
+// prefetchImages resolves the images the instances start from, all at
+// once: one compile for every platform would otherwise resolve them one
+// after the other, where a compile per platform resolved each platform's
+// in parallel. A failure is left for the compile to report where it meets
+// the image.
+func (c *compiler) prefetchImages(instances []*plan.Instance) {
+	type image struct {
+		ref string
+		p   ocispecs.Platform
+		pos spec.Pos
+	}
+	var todo []image
+	seen := map[string]bool{}
+	for _, in := range instances {
+		if in.Image == "" || in.Image == scratchImage {
+			continue
+		}
+		key := in.Image + " " + platforms.FormatAll(in.RunsOn)
+		if _, ok := c.images[key]; ok || seen[key] {
+			continue
+		}
+		seen[key] = true
+		todo = append(todo, image{in.Image, in.RunsOn, in.Stage.At("image")})
+	}
+	if len(todo) < 2 {
+		return
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	limit := make(chan struct{}, 8)
+	for _, im := range todo {
+		wg.Go(func() {
+			limit <- struct{}{}
+			defer func() { <-limit }()
+			r, err := c.resolveImageUncached(im.ref, im.p, im.pos)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			c.images[im.ref+" "+platforms.FormatAll(im.p)] = r
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
 }
 
 // onceEach passes each warning to warn once: the platforms' instances of
