@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -102,6 +103,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	}
 
 	builder := &platformBuilder{c: c, bc: bc, src: src, spec: s, epoch: epoch}
+	builder.compiled = sync.OnceValues(func() ([]*llbgen.Result, error) { return builder.compile(ctx) })
 	rb, err := bc.Build(ctx, builder.build)
 	if err != nil {
 		return nil, err
@@ -172,30 +174,30 @@ func checkBuildSize(s *spec.Spec, target string, ps []ocispecs.Platform) error {
 	return s.CheckBuildSize(target, max(len(ps), 1))
 }
 
-// platformBuilder compiles and solves the target for one platform at a time.
+// platformBuilder compiles the target for every platform at once, so that
+// the platforms share the stages they have in common, and solves it for one
+// platform at a time.
 type platformBuilder struct {
-	c     client.Client
-	bc    *dockerui.Client
-	src   *dockerui.Source
-	spec  *spec.Spec
-	epoch *time.Time
+	c        client.Client
+	bc       *dockerui.Client
+	src      *dockerui.Source
+	spec     *spec.Spec
+	epoch    *time.Time
+	compiled func() ([]*llbgen.Result, error) // compile, once
 }
 
-func (b *platformBuilder) build(ctx context.Context, platform *ocispecs.Platform, idx int) (res *dockerui.BuildResult, err error) {
-	target := b.bc.BuildPlatforms[0]
-	if platform != nil {
-		target = *platform
+// targetPlatforms are the platforms dockerui's Build calls build for, in
+// its order.
+func (b *platformBuilder) targetPlatforms() []ocispecs.Platform {
+	if len(b.bc.TargetPlatforms) == 0 {
+		return []ocispecs.Platform{b.bc.BuildPlatforms[0]}
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("mstage: internal error while building for %s: %v\n%s",
-				platforms.Format(target), r, debug.Stack())
-		}
-	}()
+	return b.bc.TargetPlatforms
+}
 
+func (b *platformBuilder) compile(ctx context.Context) ([]*llbgen.Result, error) {
 	opt := llbgen.Options{
 		Target:         b.bc.Target,
-		TargetPlatform: target,
 		BuildPlatform:  b.bc.BuildPlatforms[0],
 		BuildArgs:      b.bc.BuildArgs,
 		Labels:         b.bc.Labels,
@@ -215,21 +217,38 @@ func (b *platformBuilder) build(ctx context.Context, platform *ocispecs.Platform
 			Hostname:       b.bc.Hostname,
 			LinuxResources: b.bc.LinuxResources,
 		},
-	}
-	// Every platform compiles the same spec; warn once.
-	if idx == 0 {
-		opt.Warn = func(pos spec.Pos, msg string) {
+		Warn: func(pos spec.Pos, msg string) {
 			var ranges []*pb.Range
 			if pos.IsValid() {
 				ranges = []*pb.Range{posRange(pos)}
 			}
 			b.src.Warn(ctx, msg, client.WarnOpts{Range: ranges})
-		}
+		},
 	}
-	r, err := llbgen.Compile(ctx, b.spec, opt)
+	rs, err := llbgen.CompileEach(ctx, b.spec, opt, b.targetPlatforms())
 	if err != nil {
 		return nil, withSpecSource(err, b.src.SourceMap)
 	}
+	return rs, nil
+}
+
+func (b *platformBuilder) build(ctx context.Context, platform *ocispecs.Platform, idx int) (res *dockerui.BuildResult, err error) {
+	target := b.bc.BuildPlatforms[0]
+	if platform != nil {
+		target = *platform
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("mstage: internal error while building for %s: %v\n%s",
+				platforms.Format(target), r, debug.Stack())
+		}
+	}()
+
+	rs, err := b.compiled()
+	if err != nil {
+		return nil, err
+	}
+	r := rs[idx]
 
 	s := solver{c: b.c, cacheImports: b.bc.CacheImports, sourceMap: b.src.SourceMap}
 	ref, err := s.solveVerified(ctx, r)

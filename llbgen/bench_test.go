@@ -2,7 +2,6 @@ package llbgen
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/containerd/platforms"
@@ -37,24 +36,24 @@ func benchPlatforms() []ocispecs.Platform {
 
 // compileForBench compiles target for every platform and marshals the result
 // and its gates and guards to LLB definitions, as the frontend does before
-// solving: one goroutine per platform, as dockerui's Client.Build runs the
-// frontend's build function. It returns the number of LLB ops marshalled.
+// solving: one compile for all platforms, then one goroutine per platform,
+// as dockerui's Client.Build runs the frontend's build function. It returns
+// the number of LLB ops marshalled.
 func compileForBench(tb testing.TB, s *spec.Spec, target string, ps []ocispecs.Platform) int {
 	ctx := context.Background()
+	results, err := CompileEach(ctx, s, Options{
+		Target:        target,
+		BuildPlatform: ps[0],
+		Contexts:      benchContexts{},
+	}, ps)
+	if err != nil {
+		tb.Fatalf("compile %s: %v", target, err)
+	}
 	counts := make([]int, len(ps))
 	var eg errgroup.Group
 	for i, p := range ps {
 		eg.Go(func() error {
-			res, err := Compile(ctx, s, Options{
-				Target:         target,
-				TargetPlatform: p,
-				BuildPlatform:  ps[0],
-				Contexts:       benchContexts{},
-			})
-			if err != nil {
-				return fmt.Errorf("compile %s for %s: %w", target, platforms.Format(p), err)
-			}
-			defs, err := res.Marshal(ctx, llb.Platform(p))
+			defs, err := results[i].Marshal(ctx, llb.Platform(p))
 			if err != nil {
 				return err
 			}
@@ -72,6 +71,27 @@ func compileForBench(tb testing.TB, s *spec.Spec, target string, ps []ocispecs.P
 		ops += n
 	}
 	return ops
+}
+
+// compileForBenchEachPlatform is compileForBench with one Compile per
+// platform, each in its own goroutine: no instance is shared, but the
+// compiles run in parallel.
+func compileForBenchEachPlatform(tb testing.TB, s *spec.Spec, target string, ps []ocispecs.Platform) {
+	ctx := context.Background()
+	var eg errgroup.Group
+	for _, p := range ps {
+		eg.Go(func() error {
+			res, err := Compile(ctx, s, Options{Target: target, TargetPlatform: p, BuildPlatform: ps[0], Contexts: benchContexts{}})
+			if err != nil {
+				return err
+			}
+			_, err = res.Marshal(ctx, llb.Platform(p))
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 func parse1000(tb testing.TB) (*spec.Spec, []byte) {
@@ -134,6 +154,22 @@ func BenchmarkParseAndCompile1000Stages(b *testing.B) {
 			b.Fatal(err)
 		}
 		compileForBench(b, s, specgen.AllRuntime, ps)
+	}
+}
+
+// BenchmarkParseAndCompile1000StagesEachPlatform is
+// BenchmarkParseAndCompile1000Stages with a separate compile per platform,
+// the compiles in parallel.
+func BenchmarkParseAndCompile1000StagesEachPlatform(b *testing.B) {
+	dt := specgen.Generate(specgen.Shape1000)
+	ps := benchPlatforms()
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := spec.Parse("generated.yaml", dt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		compileForBenchEachPlatform(b, s, specgen.AllRuntime, ps)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -20,14 +21,33 @@ import (
 // Without opt.Epoch the epoch is the Unix epoch: images are reproducible by
 // default.
 func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
+	res, err := CompileEach(ctx, s, opt, []ocispecs.Platform{opt.TargetPlatform})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// CompileEach compiles the target for each of targets (opt.TargetPlatform
+// is ignored), as Compile compiles it for one, from one plan: a stage
+// instance that several platforms share, such as a builder on the build
+// platform, is compiled once and its LLB state is the same in every
+// result. The results share vertices, which BuildKit's llb marshals under
+// a lock, so they may be marshalled at once.
+func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocispecs.Platform) ([]*Result, error) {
 	if s == nil {
 		return nil, fmt.Errorf("llbgen: no spec")
 	}
+	opt.Warn = onceEach(opt.Warn)
 	c := newCompiler(ctx, s, opt)
+	ps := make([]ocispecs.Platform, len(targets))
+	for i, p := range targets {
+		ps[i] = platforms.Normalize(p)
+	}
 	p, err := plan.Resolve(plan.Request{
 		Spec:            s,
 		Target:          opt.Target,
-		TargetPlatforms: []ocispecs.Platform{c.opt.TargetPlatform},
+		TargetPlatforms: ps,
 		BuildPlatform:   c.opt.BuildPlatform,
 		BuildArgs:       opt.BuildArgs,
 		CacheNamespace:  opt.CacheNamespace,
@@ -37,7 +57,81 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 		return nil, err
 	}
 	c.warnUndeclaredArgs(p.UndeclaredArgs)
-	return c.compileTarget(p.Builds[0])
+	if len(p.Builds) > 1 {
+		c.prefetchImages(p.Instances)
+	}
+	out := make([]*Result, len(p.Builds))
+	for i, b := range p.Builds {
+		if out[i], err = c.compileTarget(b); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// prefetchImages resolves the images the instances start from, all at
+// once: one compile for every platform would otherwise resolve them one
+// after the other, where a compile per platform resolved each platform's
+// in parallel. A failure is left for the compile to report where it meets
+// the image.
+func (c *compiler) prefetchImages(instances []*plan.Instance) {
+	type image struct {
+		ref string
+		p   ocispecs.Platform
+		pos spec.Pos
+	}
+	var todo []image
+	seen := map[string]bool{}
+	for _, in := range instances {
+		if in.Image == "" || in.Image == scratchImage {
+			continue
+		}
+		key := in.Image + " " + platforms.FormatAll(in.RunsOn)
+		if _, ok := c.images[key]; ok || seen[key] {
+			continue
+		}
+		seen[key] = true
+		todo = append(todo, image{in.Image, in.RunsOn, in.Stage.At("image")})
+	}
+	if len(todo) < 2 {
+		return
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	limit := make(chan struct{}, 8)
+	for _, im := range todo {
+		wg.Go(func() {
+			limit <- struct{}{}
+			defer func() { <-limit }()
+			r, err := c.resolveImageUncached(im.ref, im.p, im.pos)
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			c.images[im.ref+" "+platforms.FormatAll(im.p)] = r
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+}
+
+// onceEach passes each warning to warn once: the platforms' instances of
+// a stage warn alike.
+func onceEach(warn func(spec.Pos, string)) func(spec.Pos, string) {
+	if warn == nil {
+		return nil
+	}
+	type warning struct {
+		pos spec.Pos
+		msg string
+	}
+	seen := map[warning]bool{}
+	return func(pos spec.Pos, msg string) {
+		if w := (warning{pos, msg}); !seen[w] {
+			seen[w] = true
+			warn(pos, msg)
+		}
+	}
 }
 
 // compiler holds the state of one Compile call.

@@ -97,24 +97,25 @@ type Definitions struct {
 }
 
 // Marshal marshals the target, the gates and the guards of r, one after the
-// other: they share vertices, and llb must not marshal one vertex from two
-// goroutines at once.
+// other, as State.Marshal(ctx, co...) marshals each; the ops they share are
+// marshalled once.
 func (r *Result) Marshal(ctx context.Context, co ...llb.ConstraintsOpt) (*Definitions, error) {
 	var err error
+	m := newHeadMarshaler(co)
 	defs := &Definitions{
 		Gates:  make([]*llb.Definition, len(r.Gates)),
 		Guards: make([]*llb.Definition, len(r.Guards)),
 	}
-	if defs.Target, err = r.State.Marshal(ctx, co...); err != nil {
+	if defs.Target, err = m.definition(ctx, r.State); err != nil {
 		return nil, fmt.Errorf("marshal LLB of %s: %w", r.Stage.Name, err)
 	}
 	for i, g := range r.Gates {
-		if defs.Gates[i], err = g.State.Marshal(ctx, co...); err != nil {
+		if defs.Gates[i], err = m.definition(ctx, g.State); err != nil {
 			return nil, fmt.Errorf("marshal LLB of %s: %w", g.Stage, err)
 		}
 	}
 	for i, g := range r.Guards {
-		if defs.Guards[i], err = g.State.Marshal(ctx, co...); err != nil {
+		if defs.Guards[i], err = m.definition(ctx, g.State); err != nil {
 			return nil, fmt.Errorf("marshal LLB of %s: %w", g.Stage, err)
 		}
 	}

@@ -1,7 +1,7 @@
 package llbgen
 
 import (
-	"fmt"
+	"strconv"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
@@ -20,17 +20,17 @@ type namer struct {
 
 func (n *namer) next(cmd string) string {
 	n.n++
-	return fmt.Sprintf("[%s %d/%d] %s", n.stage, n.n, n.total, cmd)
+	return n.current(cmd)
 }
 
 // current names a second op of the same step, such as the merge of a
 // linked copy.
 func (n *namer) current(cmd string) string {
-	return fmt.Sprintf("[%s %d/%d] %s", n.stage, n.n, n.total, cmd)
+	return "[" + n.stage + " " + strconv.Itoa(n.n) + "/" + strconv.Itoa(n.total) + "] " + cmd
 }
 
 func plainName(stage, cmd string) string {
-	return fmt.Sprintf("[%s] %s", stage, cmd)
+	return "[" + stage + "] " + cmd
 }
 
 // location points an op at pos in the spec file, when the caller gave a

@@ -77,7 +77,7 @@ type Instance struct {
 	// Guards are, for a runtime, the artifact outputs copied into it.
 	Guards []Guard
 
-	key                string
+	key                instanceKey
 	workdir            *string   // effective working directory, once worked out
 	env                *[]string // the env its steps run with, once worked out
 	sameForEveryTarget bool

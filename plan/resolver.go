@@ -2,8 +2,8 @@ package plan
 
 import (
 	"fmt"
+	"strings"
 
-	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/mstage/mstage/spec"
@@ -15,11 +15,11 @@ type resolver struct {
 	plan *Plan
 	src  *spec.Spec
 
-	expanders    map[string]*spec.StageExpander // by the platform the variables describe
-	variablesFor map[string]map[string]string   // by the platform they describe
-	instances    map[string]*Instance           // by instanceKey, shared by the builds
-	building     map[string]bool                // cycle guard
-	project      string                         // projectName(src), once: it hashes every stage name
+	expanders    map[platformKey]*spec.StageExpander // by the platform the variables describe
+	variablesFor map[platformKey]map[string]string   // by the platform they describe
+	instances    map[instanceKey]*Instance           // shared by the builds
+	building     map[instanceKey]bool                // cycle guard
+	project      string                              // projectName(src), once: it hashes every stage name
 
 	// per build
 	current  *Build
@@ -33,10 +33,10 @@ func newResolver(req Request, p *Plan) *resolver {
 		req:          req,
 		plan:         p,
 		src:          req.Spec,
-		expanders:    map[string]*spec.StageExpander{},
-		variablesFor: map[string]map[string]string{},
-		instances:    map[string]*Instance{},
-		building:     map[string]bool{},
+		expanders:    map[platformKey]*spec.StageExpander{},
+		variablesFor: map[platformKey]map[string]string{},
+		instances:    map[instanceKey]*Instance{},
+		building:     map[instanceKey]bool{},
 	}
 }
 
@@ -55,18 +55,36 @@ func (r *resolver) build(target string, tp ocispecs.Platform) (*Build, error) {
 	return b, nil
 }
 
-func instanceKey(kind spec.Kind, name string, builtFor, runsOn ocispecs.Platform) string {
-	return fmt.Sprintf("%s/%s/%s/%s", kind, name, platforms.FormatAll(builtFor), platforms.FormatAll(runsOn))
+// instanceKey identifies an instance: its stage, the platform it is built
+// for and the one it runs on.
+type instanceKey struct {
+	kind             spec.Kind
+	name             string
+	builtFor, runsOn platformKey
+}
+
+func newInstanceKey(kind spec.Kind, name string, builtFor, runsOn ocispecs.Platform) instanceKey {
+	return instanceKey{kind: kind, name: name, builtFor: keyOf(builtFor), runsOn: keyOf(runsOn)}
+}
+
+// platformKey is a platform as a map key: what platforms.FormatAll
+// shows of it, without formatting it.
+type platformKey struct {
+	os, arch, variant, osVersion, osFeatures string
+}
+
+func keyOf(p ocispecs.Platform) platformKey {
+	return platformKey{os: p.OS, arch: p.Architecture, variant: p.Variant, osVersion: p.OSVersion, osFeatures: strings.Join(p.OSFeatures, "+")}
 }
 
 // known returns the instance of key if it was resolved already.
-func (r *resolver) known(key string) (*Instance, bool) {
+func (r *resolver) known(key instanceKey) (*Instance, bool) {
 	in, ok := r.instances[key]
 	return in, ok
 }
 
 // enter guards against dependency cycles, which validation rejects already.
-func (r *resolver) enter(key, name string, pos spec.Pos) (func(), error) {
+func (r *resolver) enter(key instanceKey, name string, pos spec.Pos) (func(), error) {
 	if r.building[key] {
 		return nil, r.errorAt(pos, fmt.Sprintf("stage %q depends on itself", name), "")
 	}
@@ -107,7 +125,7 @@ func (r *resolver) base(name string, builtFor ocispecs.Platform) (*spec.Stage, e
 }
 
 func (r *resolver) expander(builtFor ocispecs.Platform) *spec.StageExpander {
-	key := platforms.FormatAll(builtFor)
+	key := keyOf(builtFor)
 	x, ok := r.expanders[key]
 	if !ok {
 		x = spec.NewStageExpander(r.src, r.variables(builtFor))
@@ -119,7 +137,7 @@ func (r *resolver) expander(builtFor ocispecs.Platform) *spec.StageExpander {
 // variables are what the stages built for builtFor may reference: the args
 // and the platform variables.
 func (r *resolver) variables(builtFor ocispecs.Platform) map[string]string {
-	key := platforms.FormatAll(builtFor)
+	key := keyOf(builtFor)
 	if vars, ok := r.variablesFor[key]; ok {
 		return vars
 	}

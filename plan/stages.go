@@ -38,7 +38,7 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 			return nil, err
 		}
 	}
-	key := instanceKey(spec.KindBuilder, name, builtFor, *runsOn)
+	key := newInstanceKey(spec.KindBuilder, name, builtFor, *runsOn)
 	if in, ok := r.known(key); ok {
 		return in, nil
 	}
@@ -91,7 +91,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if err != nil {
 		return nil, err
 	}
-	key := instanceKey(spec.KindArtifact, name, builtFor, b.RunsOn)
+	key := newInstanceKey(spec.KindArtifact, name, builtFor, b.RunsOn)
 	if in, ok := r.known(key); ok {
 		return in, nil
 	}
@@ -127,7 +127,7 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 	if rt == nil || rt.Kind != spec.KindRuntime {
 		return nil, r.errorAt(pos, fmt.Sprintf("%q is not a runtime", name), "the name of a runtime")
 	}
-	key := instanceKey(spec.KindRuntime, name, tp, tp)
+	key := newInstanceKey(spec.KindRuntime, name, tp, tp)
 	if in, ok := r.known(key); ok {
 		return in, nil
 	}

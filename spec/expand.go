@@ -360,6 +360,9 @@ func RunVars(cmd *Command, vars map[string]string) []KV {
 	if cmd.IsShell() {
 		words = []string{cmd.Shell}
 	}
+	if !slices.ContainsFunc(words, func(w string) bool { return strings.Contains(w, "$") }) {
+		return nil // references none; a lexer per step is costly
+	}
 	used := map[string]struct{}{}
 	x := NewWordExpander(vars)
 	for _, w := range words {

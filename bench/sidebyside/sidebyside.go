@@ -89,26 +89,27 @@ func (mainContext) Named(context.Context, string, ocispecs.Platform) (*llb.State
 func localContext() llb.State { return llb.Local("context", llb.SessionID("bench")) }
 
 // Mstage parses the spec and compiles specgen.AllRuntime for every platform
-// at once, marshalling the target, its gates and its guards and the image
-// config, as the frontend does before solving.
+// at once, then marshals for each platform, in one goroutine each, the
+// target, its gates and its guards and the image config, as the frontend
+// does before solving.
 func Mstage(ctx context.Context, dt []byte, ps []ocispecs.Platform) (Stats, error) {
 	s, err := spec.Parse("generated.yaml", dt)
 	if err != nil {
 		return Stats{}, err
 	}
+	results, err := llbgen.CompileEach(ctx, s, llbgen.Options{
+		Target:        specgen.AllRuntime,
+		BuildPlatform: ps[0],
+		Contexts:      mainContext{},
+	}, ps)
+	if err != nil {
+		return Stats{}, fmt.Errorf("mstage: %w", err)
+	}
 	per := make([]Stats, len(ps))
 	eg, ctx := errgroup.WithContext(ctx)
 	for i, p := range ps {
 		eg.Go(func() error {
-			res, err := llbgen.Compile(ctx, s, llbgen.Options{
-				Target:         specgen.AllRuntime,
-				TargetPlatform: p,
-				BuildPlatform:  ps[0],
-				Contexts:       mainContext{},
-			})
-			if err != nil {
-				return fmt.Errorf("mstage for %s: %w", platforms.Format(p), err)
-			}
+			res := results[i]
 			defs, err := res.Marshal(ctx, llb.Platform(p))
 			if err != nil {
 				return err
