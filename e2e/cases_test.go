@@ -567,3 +567,42 @@ func lineOf(t *testing.T, file, s string) int {
 	t.Fatalf("%s has no line containing %q", file, s)
 	return 0
 }
+
+// testNoCache builds one spec four times: the second build reuses the
+// cache, --no-cache-filter=a runs only the artifact's step again, and
+// --no-cache runs the builder's step again too, as in a Dockerfile build.
+func testNoCache(t *testing.T, e *env, m mode) {
+	salt := m.name() + "-" + e.runID
+	stamps := func(noCache []string) (builder, artifact string) {
+		t.Helper()
+		out := t.TempDir()
+		mustBuild(t, e, m, buildRequest{
+			dir:       e.testdata("no-cache"),
+			target:    "a",
+			platforms: []string{amd64},
+			args:      map[string]string{"SALT": salt},
+			noCache:   noCache,
+			out:       localTo(out),
+		})
+		files, _ := readTree(t, out)
+		builder, artifact = string(files["builder-stamp"]), string(files["artifact-stamp"])
+		if len(builder) != 32 || len(artifact) != 32 {
+			t.Fatalf("stamps %q and %q, want 32 hex digits each (files: %v)", builder, artifact, sortedKeys(files))
+		}
+		return builder, artifact
+	}
+	b1, a1 := stamps(nil)
+	if b2, a2 := stamps(nil); b2 != b1 || a2 != a1 {
+		t.Errorf("a second build ran again: builder %s -> %s, artifact %s -> %s", b1, b2, a1, a2)
+	}
+	b3, a3 := stamps([]string{"a"})
+	if b3 != b1 {
+		t.Errorf("--no-cache-filter=a ran the builder's step again: %s -> %s", b1, b3)
+	}
+	if a3 == a1 {
+		t.Errorf("--no-cache-filter=a reused the artifact's cached step (%s)", a1)
+	}
+	if b4, _ := stamps([]string{}); b4 == b1 {
+		t.Errorf("--no-cache reused the builder's cached step (%s)", b1)
+	}
+}

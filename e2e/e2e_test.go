@@ -41,6 +41,7 @@ func cases() []testCase {
 		{name: "dockerignore", run: testDockerignore},
 		{name: "secret", run: testSecret},
 		{name: "cache-mount", run: testCacheMount},
+		{name: "no-cache", run: testNoCache},
 		{name: "registry-cache", run: testRegistryCache},
 		{name: "needs-fail", run: testNeedsFail},
 		{name: "run-fail-location", run: testRunFailLocation},

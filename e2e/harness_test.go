@@ -118,6 +118,9 @@ type buildRequest struct {
 	cacheTo   string  // registry cache ref (mode=max)
 	cacheFrom string  // registry cache ref
 	daemon    *daemon // nil: the environment's buildkitd
+	// noCache is --no-cache when empty but not nil, --no-cache-filter
+	// with its stage names otherwise; nil uses the cache.
+	noCache []string
 	// frontendAttrs are extra frontend attributes, such as
 	// attest:provenance; only the client mode passes them.
 	frontendAttrs map[string]string

@@ -72,6 +72,9 @@ func (clientMode) build(ctx context.Context, t *testing.T, e *env, req buildRequ
 	for k, v := range req.args {
 		opt.FrontendAttrs["build-arg:"+k] = v
 	}
+	if req.noCache != nil {
+		opt.FrontendAttrs["no-cache"] = strings.Join(req.noCache, ",")
+	}
 	for k, v := range req.frontendAttrs {
 		opt.FrontendAttrs[k] = v
 	}
@@ -166,6 +169,9 @@ func (gatewayMode) build(ctx context.Context, t *testing.T, e *env, req buildReq
 	if req.target != "" {
 		args = append(args, "--opt", "target="+req.target)
 	}
+	if req.noCache != nil {
+		args = append(args, "--opt", "no-cache="+strings.Join(req.noCache, ","))
+	}
 	if len(req.platforms) > 0 {
 		args = append(args, "--opt", "platform="+strings.Join(req.platforms, ","))
 	}
@@ -228,6 +234,13 @@ func (buildxMode) build(ctx context.Context, t *testing.T, e *env, req buildRequ
 	}
 	if req.target != "" {
 		args = append(args, "--target", req.target)
+	}
+	switch {
+	case req.noCache == nil:
+	case len(req.noCache) == 0:
+		args = append(args, "--no-cache")
+	default:
+		args = append(args, "--no-cache-filter", strings.Join(req.noCache, ","))
 	}
 	if len(req.platforms) > 0 {
 		args = append(args, "--platform", strings.Join(req.platforms, ","))

@@ -208,6 +208,7 @@ func (b *platformBuilder) compile(ctx context.Context) ([]*llbgen.Result, error)
 		Epoch:          b.epoch,
 		NoArgWarnings:  true, // lintBuild's UndeclaredBuildArg
 		CacheNamespace: b.bc.CacheIDNamespace,
+		NoCache:        b.bc.IsNoCache,
 		Run: llbgen.RunDefaults{
 			NetworkMode:    b.bc.NetworkMode,
 			ExtraHosts:     b.bc.ExtraHosts,

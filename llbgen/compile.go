@@ -51,6 +51,7 @@ func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocisp
 		BuildPlatform:   c.opt.BuildPlatform,
 		BuildArgs:       opt.BuildArgs,
 		CacheNamespace:  opt.CacheNamespace,
+		NoCache:         opt.NoCache,
 		ImageConfig:     c.imageConfig,
 	})
 	if err != nil {

@@ -107,6 +107,9 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, p
 	}
 	name := sc.names.next(text)
 	opts := c.constraints(sc.inst.plan.RunsOn, name, pos)
+	if sc.inst.plan.IgnoreCache {
+		opts = append(opts, llb.IgnoreCache)
+	}
 	if link {
 		diff := llb.Scratch().File(action, opts...)
 		merged := llb.Merge([]llb.State{fs.st, diff}, c.constraints(sc.inst.plan.RunsOn, sc.names.current("LINK "+text), pos)...)

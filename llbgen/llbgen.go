@@ -53,6 +53,9 @@ type Options struct {
 	SourceMap      *llb.SourceMap // the spec file, for op locations
 	Epoch          *time.Time     // SOURCE_DATE_EPOCH
 	CacheNamespace string         // BUILDKIT_CACHE_MOUNT_NS
+	// NoCache reports whether a stage's run and copy steps must not use
+	// BuildKit's cache (--no-cache, --no-cache-filter); nil means none.
+	NoCache func(stage string) bool
 	Run            RunDefaults
 	Warn           func(pos spec.Pos, msg string)
 	// NoArgWarnings leaves undeclared build args to the caller: the

@@ -331,3 +331,54 @@ artifacts:
 		t.Errorf("the builder's step got the artifact's args: %v", env)
 	}
 }
+
+// --no-cache marks every run and copy step of every stage; a
+// --no-cache-filter marks only the steps of the stages it names, as the
+// Dockerfile frontend marks only the named stages' RUN, COPY and ADD.
+func TestNoCacheMarksRunAndCopySteps(t *testing.T) {
+	const src = `version: 1
+builders:
+  b:
+    image: debian:bookworm
+    steps:
+      - run: echo builder
+artifacts:
+  a:
+    builder: b
+    steps:
+      - copy: hello.txt
+      - run: echo artifact > /out.txt
+    outputs: [/out.txt]
+`
+	for _, tt := range []struct {
+		name    string
+		noCache func(string) bool
+		want    map[string]bool // op text -> ignore cache
+	}{
+		{"off", nil, map[string]bool{"echo builder": false, "echo artifact": false, "hello.txt": false}},
+		{"all", func(string) bool { return true }, map[string]bool{"echo builder": true, "echo artifact": true, "hello.txt": true}},
+		{"filter a", func(s string) bool { return s == "a" }, map[string]bool{"echo builder": false, "echo artifact": true, "hello.txt": true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, dt := parseSrc(t, src)
+			opt := options("a", amd64, s, dt)
+			opt.MetaResolver = semanticsResolver()
+			opt.NoCache = tt.noCache
+			g := llbtest.Decode(t, compile(t, s, opt).State)
+			for text, want := range tt.want {
+				var found bool
+				for _, o := range g.Ops {
+					if strings.Contains(o.Name, text) && (o.GetExec() != nil || o.GetFile() != nil) {
+						found = true
+						if o.IgnoreCache != want {
+							t.Errorf("op %q: ignore cache = %v, want %v", o.Name, o.IgnoreCache, want)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("no op named like %q in %v", text, g.Names())
+				}
+			}
+		})
+	}
+}

@@ -123,6 +123,9 @@ func (c *compiler) runStep(sc *stepCtx, ps plan.Step) error {
 	for _, o := range c.constraints(sc.inst.plan.RunsOn, name, step.Pos) {
 		opts = append(opts, o)
 	}
+	if sc.inst.plan.IgnoreCache {
+		opts = append(opts, llb.IgnoreCache)
+	}
 
 	variables := sc.inst.plan.Variables
 	for _, v := range stepVars(step.Run, sc.inst.plan.Stage.Args, variables) {

@@ -76,6 +76,9 @@ type Instance struct {
 	CopyEntries []CopyEntry
 	// Guards are, for a runtime, the artifact outputs copied into it.
 	Guards []Guard
+	// IgnoreCache means its run and copy steps run again even when
+	// BuildKit has them cached: the build asked for no cache for it.
+	IgnoreCache bool
 
 	key                instanceKey
 	workdir            *string   // effective working directory, once worked out

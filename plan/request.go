@@ -17,6 +17,9 @@ type Request struct {
 	BuildPlatform   ocispecs.Platform
 	BuildArgs       map[string]string
 	CacheNamespace  string // BUILDKIT_CACHE_MOUNT_NS
+	// NoCache reports whether the run and copy steps of a stage must not
+	// use BuildKit's cache (--no-cache, --no-cache-filter); nil means none.
+	NoCache func(stage string) bool
 	// ImageConfig returns the config of image ref for platform p, or nil
 	// when it has none. It is asked only when the plan needs a value from
 	// it (the working directory a relative mount target is resolved

@@ -155,3 +155,9 @@ func (r *resolver) variables(builtFor ocispecs.Platform) map[string]string {
 func (r *resolver) errorAt(pos spec.Pos, msg, expected string) *spec.Error {
 	return &spec.Error{Filename: r.src.Filename, Pos: pos, Msg: msg, Expected: expected}
 }
+
+// noCache reports whether the build asked for stage to run without
+// BuildKit's cache.
+func (r *resolver) noCache(stage string) bool {
+	return r.req.NoCache != nil && r.req.NoCache(stage)
+}

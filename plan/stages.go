@@ -48,7 +48,7 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 	}
 	defer leave()
 
-	in := &Instance{key: key, Stage: b, BuiltFor: builtFor, RunsOn: *runsOn, Variables: r.variables(builtFor), Preset: ps}
+	in := &Instance{key: key, Stage: b, BuiltFor: builtFor, RunsOn: *runsOn, Variables: r.variables(builtFor), Preset: ps, IgnoreCache: r.noCache(b.Name)}
 	if b.From != "" {
 		if in.Base, err = r.builderAt(b.From, builtFor, runsOn, b.At("from")); err != nil {
 			return nil, err
@@ -101,7 +101,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	}
 	defer leave()
 
-	in := &Instance{key: key, Stage: a, BuiltFor: builtFor, RunsOn: b.RunsOn, Variables: r.variables(builtFor), Preset: b.Preset, Base: b}
+	in := &Instance{key: key, Stage: a, BuiltFor: builtFor, RunsOn: b.RunsOn, Variables: r.variables(builtFor), Preset: b.Preset, Base: b, IgnoreCache: r.noCache(a.Name)}
 	in.TargetEnv = targetEnv(a, sel, b.Preset, builtFor)
 	if err := r.expandIn(in); err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 	}
 	defer leave()
 
-	in := &Instance{key: key, Stage: rt, BuiltFor: tp, RunsOn: tp, Variables: r.variables(tp)}
+	in := &Instance{key: key, Stage: rt, BuiltFor: tp, RunsOn: tp, Variables: r.variables(tp), IgnoreCache: r.noCache(rt.Name)}
 	if rt.From != "" {
 		if in.Base, err = r.runtimeAt(rt.From, tp, rt.At("from")); err != nil {
 			return nil, err

@@ -28,6 +28,9 @@ type Op struct {
 	Digest digest.Digest
 	*pb.Op
 	Name string // llb.customname
+	// IgnoreCache is the op metadata's ignore_cache: BuildKit runs the op
+	// again even when it has a cached result.
+	IgnoreCache bool
 }
 
 // Decode marshals st and decodes every op.
@@ -56,7 +59,8 @@ func DecodeDefinition(t testing.TB, def *llb.Definition) *Graph {
 			}
 			continue
 		}
-		o := &Op{Digest: dgst, Op: &op, Name: def.Metadata[dgst].Description["llb.customname"]}
+		md := def.Metadata[dgst]
+		o := &Op{Digest: dgst, Op: &op, Name: md.Description["llb.customname"], IgnoreCache: md.IgnoreCache}
 		g.Ops = append(g.Ops, o)
 		g.ByDigest[dgst] = o
 	}
