@@ -56,8 +56,8 @@ type Options struct {
 	// NoCache reports whether a stage's run and copy steps must not use
 	// BuildKit's cache (--no-cache, --no-cache-filter); nil means none.
 	NoCache func(stage string) bool
-	Run            RunDefaults
-	Warn           func(pos spec.Pos, msg string)
+	Run     RunDefaults
+	Warn    func(pos spec.Pos, msg string)
 	// NoArgWarnings leaves undeclared build args to the caller: the
 	// frontend reports them through its lint rule UndeclaredBuildArg.
 	NoArgWarnings bool
