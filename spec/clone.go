@@ -54,6 +54,7 @@ func (step *Step) clone() *Step {
 			c := *m
 			c.UID = clonePtr(m.UID)
 			c.GID = clonePtr(m.GID)
+			c.KeepGitDir = clonePtr(m.KeepGitDir)
 			out.Mounts[i] = &c
 		}
 	}
@@ -68,6 +69,7 @@ func (c *Copy) clone() *Copy {
 	out.Src = slices.Clone(c.Src)
 	out.Exclude = slices.Clone(c.Exclude)
 	out.Link = clonePtr(c.Link)
+	out.KeepGitDir = clonePtr(c.KeepGitDir)
 	return &out
 }
 

@@ -326,6 +326,10 @@ func walkRest(st *Stage, v expandable) {
 			v.field(m.Node, "url", &m.URL)
 			v.field(m.Node, "sha256", &m.SHA256)
 			v.field(m.Node, "filename", &m.Filename)
+			v.field(m.Node, "git", &m.Git)
+			v.field(m.Node, "ref", &m.Ref)
+			v.field(m.Node, "commit", &m.Commit)
+			v.field(m.Node, "subdir", &m.Subdir)
 		}
 		if step.Copy != nil {
 			walkCopy(step.Copy, v)
@@ -342,6 +346,10 @@ func walkCopy(c *Copy, v expandable) {
 	v.field(c.Node, "url", &c.URL)
 	v.field(c.Node, "sha256", &c.SHA256)
 	v.field(c.Node, "filename", &c.Filename)
+	v.field(c.Node, "git", &c.Git)
+	v.field(c.Node, "ref", &c.Ref)
+	v.field(c.Node, "commit", &c.Commit)
+	v.field(c.Node, "subdir", &c.Subdir)
 	v.field(c.Node, "to", &c.To)
 	v.field(c.Node, "chown", &c.Chown)
 	v.field(c.Node, "chmod", &c.Chmod)

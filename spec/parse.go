@@ -440,6 +440,26 @@ func (d *decoder) copyFields(m *mapping, srcKey string) *Copy {
 			c.Filename, _ = d.str(e.value, e.key)
 		case "content":
 			c.Content, _ = d.str(e.value, e.key)
+		case "git":
+			c.Git, _ = d.str(e.value, e.key)
+		case "ref":
+			c.Ref, _ = d.str(e.value, e.key)
+		case "commit":
+			c.Commit, _ = d.str(e.value, e.key)
+		case "subdir":
+			c.Subdir, _ = d.str(e.value, e.key)
+		case "keep-git-dir":
+			if b, ok := d.boolean(e.value, e.key); ok {
+				c.KeepGitDir = &b
+			}
+		case "auth-token":
+			c.AuthToken, _ = d.str(e.value, e.key)
+		case "auth-header":
+			c.AuthHeader, _ = d.str(e.value, e.key)
+		case "ssh-agent":
+			c.SSHAgent, _ = d.str(e.value, e.key)
+		case "known-hosts":
+			c.KnownHosts, _ = d.str(e.value, e.key)
 		case "to":
 			c.To, _ = d.str(e.value, e.key)
 		case "chown":
@@ -579,6 +599,26 @@ func (d *decoder) mount(n ast.Node) *Mount {
 			mt.SHA256, _ = d.str(e.value, e.key)
 		case "filename":
 			mt.Filename, _ = d.str(e.value, e.key)
+		case "git":
+			mt.Git, _ = d.str(e.value, e.key)
+		case "ref":
+			mt.Ref, _ = d.str(e.value, e.key)
+		case "commit":
+			mt.Commit, _ = d.str(e.value, e.key)
+		case "subdir":
+			mt.Subdir, _ = d.str(e.value, e.key)
+		case "keep-git-dir":
+			if b, ok := d.boolean(e.value, e.key); ok {
+				mt.KeepGitDir = &b
+			}
+		case "auth-token":
+			mt.AuthToken, _ = d.str(e.value, e.key)
+		case "auth-header":
+			mt.AuthHeader, _ = d.str(e.value, e.key)
+		case "ssh-agent":
+			mt.SSHAgent, _ = d.str(e.value, e.key)
+		case "known-hosts":
+			mt.KnownHosts, _ = d.str(e.value, e.key)
 		case "src":
 			mt.Src, _ = d.str(e.value, e.key)
 		case "rw":

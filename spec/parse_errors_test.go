@@ -249,7 +249,7 @@ func TestParseErrors(t *testing.T) {
 			name: "copy-two-sources",
 			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: /x\n        image: alpine\n        context: foo\n",
 			want: []string{
-				"8:18: a copy has more than one source (image and context); expected at most one of artifact, stage, image, context, url, content",
+				"8:18: a copy has more than one source (image and context); expected at most one of artifact, stage, image, context, url, git, content",
 			},
 		},
 		{

@@ -315,15 +315,16 @@ func (v *validator) mount(m *Mount) {
 		}
 	case MountBind:
 		sources := 0
-		for _, key := range []string{"artifact", "stage", "context", "url"} {
+		for _, key := range []string{"artifact", "stage", "context", "url", "git"} {
 			if m.Has(key) {
 				sources++
 				if sources > 1 {
-					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context, url", "")
+					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context, url, git", "")
 				}
 			}
 		}
 		v.urlKeys(m.Node, "bind mount")
+		v.gitKeys(m.Node)
 		if m.Has("artifact") {
 			v.ref(m.Artifact, m.At("artifact"), "artifact", KindArtifact)
 		}
@@ -350,15 +351,16 @@ func (v *validator) mount(m *Mount) {
 
 func (v *validator) copy(c *Copy, runtimeEntry bool) {
 	var sources []string
-	for _, key := range []string{"artifact", "stage", "image", "context", "url", "content"} {
+	for _, key := range []string{"artifact", "stage", "image", "context", "url", "git", "content"} {
 		if c.Has(key) {
 			sources = append(sources, key)
 			if len(sources) > 1 {
-				v.errs.add(c.At(key), fmt.Sprintf("a copy has more than one source (%s)", strings.Join(sources, " and ")), "at most one of artifact, stage, image, context, url, content", "")
+				v.errs.add(c.At(key), fmt.Sprintf("a copy has more than one source (%s)", strings.Join(sources, " and ")), "at most one of artifact, stage, image, context, url, git, content", "")
 			}
 		}
 	}
 	v.fileSource(c)
+	v.gitKeys(c.Node)
 	if c.Has("artifact") {
 		v.ref(c.Artifact, c.At("artifact"), "artifact", KindArtifact)
 	}
@@ -414,6 +416,18 @@ func (v *validator) urlKeys(n Node, what string) {
 	for _, key := range []string{"sha256", "filename"} {
 		if n.Has(key) {
 			v.errs.add(n.At(key), fmt.Sprintf("%s without url", key), "url: the http(s) URL of the file", "")
+		}
+	}
+}
+
+// gitKeys checks that the keys of a git source come with git.
+func (v *validator) gitKeys(n Node) {
+	if n.Has("git") {
+		return
+	}
+	for _, key := range []string{"ref", "commit", "subdir", "keep-git-dir", "auth-token", "auth-header", "ssh-agent", "known-hosts"} {
+		if n.Has(key) {
+			v.errs.add(n.At(key), fmt.Sprintf("%s without git", key), "git: the URL of the repository", "")
 		}
 	}
 }
