@@ -45,6 +45,7 @@ func cases() []testCase {
 		{name: "env-path", run: testEnvPath},
 		{name: "stage-args", run: testStageArgs},
 		{name: "url-sources", run: testURLSources},
+		{name: "git-sources", run: testGitSources},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 	}
 }

@@ -17,7 +17,7 @@ var literalFields = []string{
 	"Command.Shell", "Command.Args", // run, entrypoint, cmd and healthcheck tests: the shell expands them
 	"Step.Network",
 	"Copy.Artifact", "Copy.Stage", "Copy.Context",
-	"Copy.Content", // an inline file is written as it is, like a quoted heredoc
+	"Copy.Content",                                                                                                // an inline file is written as it is, like a quoted heredoc
 	"Copy.AuthToken", "Copy.AuthHeader", "Copy.SSHAgent", "Mount.AuthToken", "Mount.AuthHeader", "Mount.SSHAgent", // ids the client provides
 	"Copy.KnownHosts", "Mount.KnownHosts", // host keys, as ssh-keyscan prints them
 	"Mount.Type", "Mount.Sharing", "Mount.Env", "Mount.Mode", "Mount.Size", "Mount.Artifact", "Mount.Stage", "Mount.Context",
