@@ -250,6 +250,11 @@ func TestHostileClasses(t *testing.T) {
 		{"tmpfs-size-9999999999999999t", "8:33: invalid tmpfs size \"9999999999999999t\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
 		{"tmpfs-size-17179869184g", "8:33: invalid tmpfs size \"17179869184g\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
 		{"tmpfs-size--1", "8:33: invalid tmpfs size \"-1\": not a whole number of bytes with an optional k, m, g or t; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"git-url-token", "6:14: invalid git URL \"https://xxxxx@example.com/org/repo.git\": the URL holds credentials (userinfo); give a token through the GIT_AUTH_TOKEN secret (or auth-token) instead; expected a repository URL such as https://example.com/org/repo.git, git://host/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git"},
+		{"git-url-token-expanded", "7:14: invalid git URL \"https://xxxxx@example.com/org/repo.git\": the URL holds credentials (userinfo); give a token through the GIT_AUTH_TOKEN secret (or auth-token) instead; expected a repository URL such as https://example.com/org/repo.git, git://host/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git"},
+		{"git-ref-option", "7:14: invalid git ref \"--upload-pack=touch /tmp/x\": the ref starts with -; expected a tag, branch or commit such as v1.2.0, main or a full commit sha"},
+		{"git-url-60KiB", "7:14: invalid git ref \"-x\": the ref starts with -; expected a tag, branch or commit such as v1.2.0, main or a full commit sha"},
+		{"git-known-hosts-60KiB", "7:22: invalid known-hosts: a line is not \"host keytype key\"; expected known_hosts lines: host keytype key, as ssh-keyscan prints them"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, ok := corpus[tc.name]

@@ -91,7 +91,21 @@ func newCases() []Case {
 	for _, size := range []string{"18446744073709551615", "9223372036854775808", "9999999999999999t", "17179869184g", "-1"} {
 		add("tmpfs-size-"+size, TmpfsSize(size), nil)
 	}
+
+	// 9. Git sources: credentials in the URL, written or from an arg; an
+	// option smuggled in as a ref; huge values.
+	add("git-url-token", GitCopy("git: https://ghp_T0KEN@example.com/org/repo.git"), nil)
+	add("git-url-token-expanded", "version: 1\nargs: {REPO: x}\n"+strings.TrimPrefix(GitCopy("git: ${REPO}"), "version: 1\n"), map[string]string{"REPO": "https://u:ghp_T0KEN@example.com/org/repo.git"})
+	add("git-ref-option", GitCopy("git: https://example.com/org/repo.git\n        ref: --upload-pack=touch /tmp/x"), nil)
+	add("git-url-60KiB", GitCopy("git: https://example.com/"+strings.Repeat("r", 60<<10)+".git\n        ref: -x"), nil)
+	add("git-known-hosts-60KiB", GitCopy("git: git@example.com:org/repo.git\n        known-hosts: "+strings.Repeat("k", 60<<10)), nil)
 	return cs
+}
+
+// GitCopy is a runtime whose one copy entry reads a git source with the
+// given keys.
+func GitCopy(keys string) string {
+	return "version: 1\nruntimes:\n  r:\n    copy:\n      - to: /src/\n        " + keys + "\n"
 }
 
 // CacheMount is a builder whose run step mounts a cache with the given
