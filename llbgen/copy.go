@@ -84,6 +84,7 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, p
 			AllowEmptyWildcard:  true,
 			ExcludePatterns:     excludes,
 			CreatedTime:         &c.epoch,
+			AttemptUnpack:       cp.URL != "" && cp.Unpack != nil && *cp.Unpack,
 		}
 		opts := []llb.CopyOption{info}
 		if cp.Chown != "" {
@@ -212,6 +213,9 @@ func addText(cp *spec.Copy) string {
 	}
 	if cp.Chmod != "" {
 		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
+	}
+	if cp.Unpack != nil && *cp.Unpack {
+		b.WriteString(" --unpack=true")
 	}
 	u := cp.URL
 	if parsed, err := spec.ParseURL(cp.URL); err == nil {

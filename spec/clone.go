@@ -70,6 +70,7 @@ func (c *Copy) clone() *Copy {
 	out.Exclude = slices.Clone(c.Exclude)
 	out.Link = clonePtr(c.Link)
 	out.KeepGitDir = clonePtr(c.KeepGitDir)
+	out.Unpack = clonePtr(c.Unpack)
 	return &out
 }
 

@@ -440,6 +440,10 @@ func (d *decoder) copyFields(m *mapping, srcKey string) *Copy {
 			c.Filename, _ = d.str(e.value, e.key)
 		case "content":
 			c.Content, _ = d.str(e.value, e.key)
+		case "unpack":
+			if b, ok := d.boolean(e.value, e.key); ok {
+				c.Unpack = &b
+			}
 		case "git":
 			c.Git, _ = d.str(e.value, e.key)
 		case "ref":

@@ -179,7 +179,8 @@ type Copy struct {
 	URL        string   `yaml:"url" doc:"Download one http(s) file, like ADD URL. Requires sha256."`                                                                 // an http(s) file, verified against SHA256
 	SHA256     string   `yaml:"sha256" doc:"The downloaded file's checksum (64 hex digits); required with url. BuildKit verifies it and caches the download by it."` // url: the file's sha256, 64 hex digits (required)
 	Filename   string   `yaml:"filename" doc:"Name of the downloaded file (what lands in a to ending with /). Default: the URL's last path segment."`                // url: the file's name (default: the URL's last path segment)
-	Content    string   `yaml:"content" doc:"Write this text as one file at to, like a COPY <<EOF heredoc (no ${VAR} expansion)."`                                   // an inline file written at To, as written (no ${VAR} expansion)
+	Unpack     *bool    `yaml:"unpack" doc:"With url: extract the downloaded archive (a tar, plain or compressed with gzip, bzip2 or xz) into to, like ADD --unpack=true; a file that is not an archive is copied as is. Default: false."`
+	Content    string   `yaml:"content" doc:"Write this text as one file at to, like a COPY <<EOF heredoc (no ${VAR} expansion)."` // an inline file written at To, as written (no ${VAR} expansion)
 	Git        string   `yaml:"git" doc:"Copy from a git repository at this URL (https://, http://, git://, ssh:// or user@host:path), like ADD of a git URL. No credentials in the URL: use the GIT_AUTH_TOKEN secret or ssh-agent."`
 	Ref        string   `yaml:"ref" doc:"With git: the tag, branch or commit to check out. Default: the remote's HEAD."`
 	Commit     string   `yaml:"commit" doc:"With git: the full commit sha (40 or 64 hex digits) ref must resolve to; BuildKit fails the build when it does not. Pins a tag or branch."`

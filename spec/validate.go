@@ -382,6 +382,9 @@ func (v *validator) copy(c *Copy, runtimeEntry bool) {
 // keys those copies do not take.
 func (v *validator) fileSource(c *Copy) {
 	v.urlKeys(c.Node, "copy")
+	if c.Has("unpack") && !c.Has("url") {
+		v.errs.add(c.At("unpack"), "unpack without url", "url: the http(s) URL of an archive to extract", "")
+	}
 	if c.Has("content") {
 		switch {
 		case !c.Has("to") || c.To == "":
