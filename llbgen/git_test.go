@@ -166,7 +166,7 @@ func TestGitErrorsArePositioned(t *testing.T) {
 		{"bad ref", "git: https://example.com/r.git\n        ref: a..b", "8:14: invalid git ref \"a..b\""},
 		{"dash ref", "git: https://example.com/r.git\n        ref: --upload-pack=x", "invalid git ref"},
 		{"short commit", "git: https://example.com/r.git\n        commit: abc123", "8:17: invalid commit \"abc123\": not a full commit sha"},
-		{"subdir escapes", "git: https://example.com/r.git\n        subdir: ../x", "8:17: invalid subdir \"../x\": the subdir leaves the repository"},
+		{"subdir escapes", "git: https://example.com/r.git\n        subdir: ../x", "8:17: invalid subdir \"../x\": the subdir climbs out of the repository"},
 		{"ref alone", "ref: main", "7:14: ref without git"},
 		{"two sources", "git: https://example.com/r.git\n        context: c", "a copy has more than one source (context and git)"},
 		{"bad secret id", "git: https://example.com/r.git\n        auth-token: a b", "8:21: invalid auth-token id"},

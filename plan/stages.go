@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -21,7 +22,7 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 		return nil, err
 	}
 	if b == nil || b.Kind != spec.KindBuilder {
-		return nil, r.errorAt(pos, fmt.Sprintf("%q is not a builder", name), "the name of a builder")
+		return nil, r.notA(spec.KindBuilder, name, pos)
 	}
 	ps, err := r.builderPreset(name)
 	if err != nil {
@@ -37,6 +38,9 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 		if b, err = r.base(name, builtFor); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.checkLimited(b, builtFor, pos); err != nil {
+		return nil, err
 	}
 	key := instanceKey(spec.KindBuilder, name, builtFor, *runsOn)
 	if in, ok := r.known(key); ok {
@@ -60,7 +64,7 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
-	if in.Steps, err = r.steps(in, plainSteps(in.Stage.Steps)); err != nil {
+	if in.Steps, err = r.steps(in, plainSteps(stepsFor(in.Stage.Steps, builtFor))); err != nil {
 		return nil, err
 	}
 	r.add(in)
@@ -73,7 +77,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 		return nil, err
 	}
 	if a == nil || a.Kind != spec.KindArtifact {
-		return nil, r.errorAt(pos, fmt.Sprintf("%q is not an artifact", name), "the name of an artifact")
+		return nil, r.notA(spec.KindArtifact, name, pos)
 	}
 	sel := artifactSelector(a)
 	builtFor := tp
@@ -86,6 +90,9 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	case spec.PlatformTarget:
 	default:
 		return nil, r.errorAt(a.At("platform"), fmt.Sprintf("invalid artifact platform %q", a.Platform), "build or target")
+	}
+	if err := r.checkLimited(a, builtFor, pos); err != nil {
+		return nil, err
 	}
 	b, err := r.builderAt(a.Builder, builtFor, nil, a.At("builder"))
 	if err != nil {
@@ -106,7 +113,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
-	if in.Steps, err = r.steps(in, manifestsFirst(in.Stage.Steps, b.Preset)); err != nil {
+	if in.Steps, err = r.steps(in, manifestsFirst(stepsFor(in.Stage.Steps, builtFor), b.Preset)); err != nil {
 		return nil, err
 	}
 	if err := r.needs(in, builtFor); err != nil {
@@ -122,7 +129,10 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 		return nil, err
 	}
 	if rt == nil || rt.Kind != spec.KindRuntime {
-		return nil, r.errorAt(pos, fmt.Sprintf("%q is not a runtime", name), "the name of a runtime")
+		return nil, r.notA(spec.KindRuntime, name, pos)
+	}
+	if err := r.checkLimited(rt, tp, pos); err != nil {
+		return nil, err
 	}
 	key := instanceKey(spec.KindRuntime, name, tp, tp)
 	if in, ok := r.known(key); ok {
@@ -149,7 +159,7 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
-	if in.Steps, err = r.steps(in, plainSteps(in.Stage.Steps)); err != nil {
+	if in.Steps, err = r.steps(in, plainSteps(stepsFor(in.Stage.Steps, tp))); err != nil {
 		return nil, err
 	}
 	for _, cp := range in.Stage.Copy {
@@ -171,4 +181,28 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 	}
 	r.add(in)
 	return in, nil
+}
+
+// notA reports that a reference (pos) names no stage of kind: a reference
+// with ${VAR} that expands, for this platform, to a name no stage has, or
+// to a stage of another kind.
+func (r *resolver) notA(kind spec.Kind, name string, pos spec.Pos) *spec.Error {
+	var names []string
+	for _, st := range r.src.Stages() {
+		if st.Kind == kind {
+			names = append(names, st.Name)
+		}
+	}
+	if st := r.src.Stage(name); st != nil {
+		return &spec.Error{Filename: r.src.Filename, Pos: pos, Msg: fmt.Sprintf("%q is %s, not %s", name, article(string(st.Kind)), article(string(kind))), Expected: "the name of " + article(string(kind))}
+	}
+	return &spec.Error{Filename: r.src.Filename, Pos: pos, Msg: fmt.Sprintf("no %s named %q", kind, name), Expected: "the name of " + article(string(kind)),
+		Suggestion: spec.Suggest(name, names)}
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

@@ -29,11 +29,13 @@ func checkStageValues(c valueChecker, st *Stage) {
 	if st.Has("platform") {
 		c.platform(st.Platform, st.At("platform"), st.Kind == KindBuilder)
 	}
+	c.platforms(st.Platforms)
 	c.path(st.Workdir, st.At("workdir"), "workdir")
 	for _, o := range st.Outputs {
 		c.output(o)
 	}
 	for _, step := range st.Steps {
+		c.platforms(step.Platforms)
 		c.path(step.Workdir, step.At("workdir"), "workdir")
 		for _, m := range step.Mounts {
 			c.path(m.Target, m.At("target"), "mount target")

@@ -6,6 +6,7 @@ func (st *Stage) clone() *Stage {
 	out := *st
 	out.Env = slices.Clone(st.Env)
 	out.Args = slices.Clone(st.Args)
+	out.Platforms = slices.Clone(st.Platforms)
 	out.Outputs = slices.Clone(st.Outputs)
 	out.ArchGuard = clonePtr(st.ArchGuard)
 	out.Needs = slices.Clone(st.Needs)
@@ -48,6 +49,7 @@ func (step *Step) clone() *Step {
 	out.Run = step.Run.clone()
 	out.Copy = step.Copy.clone()
 	out.Env = slices.Clone(step.Env)
+	out.Platforms = slices.Clone(step.Platforms)
 	if step.Mounts != nil {
 		out.Mounts = make([]*Mount, len(step.Mounts))
 		for i, m := range step.Mounts {

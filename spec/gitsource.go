@@ -95,7 +95,7 @@ func ParseGitRef(s string) error {
 	}
 	for _, r := range s {
 		if r <= ' ' || r == 0x7f || strings.ContainsRune("~^:?*[\\", r) {
-			return errors.New("the ref holds a space, a control character or one of ~^:?*[\\")
+			return errors.New("the ref holds a space, a control character, or one of ~ ^ : ? * [ or a backslash")
 		}
 	}
 	return nil
@@ -132,7 +132,7 @@ func ParseSubdir(s string) (string, error) {
 	case s == "":
 		return "", errors.New("the subdir is empty")
 	case escapesRoot("/" + s):
-		return "", errors.New("the subdir leaves the repository with ..")
+		return "", errors.New("the subdir climbs out of the repository (..)")
 	case clean == "/":
 		return "", errors.New("the subdir is the repository's root")
 	}

@@ -267,6 +267,8 @@ func (d *decoder) stage(e entry, kind Kind) *Stage {
 			st.Env = d.strMap(e.value, key)
 		case "args":
 			st.Args, _ = d.strList(e.value, key)
+		case "platforms":
+			st.Platforms, _ = d.strList(e.value, key)
 		case "steps":
 			st.Steps = d.steps(e.value)
 		case "outputs":
@@ -371,6 +373,9 @@ func (d *decoder) step(n ast.Node) *Step {
 	default:
 		d.errs.add(m.pos, "a step needs run or copy", "exactly one of run or copy per step", suggestStepKey(m))
 	}
+	if e, ok := m.get("platforms"); ok {
+		step.Platforms, _ = d.strList(e.value, "platforms")
+	}
 	return step
 }
 
@@ -387,7 +392,7 @@ func suggestStepKey(m *mapping) string {
 // copyStepKeys are the keys of a copy step: `copy` names the source paths,
 // the options are those of a Copy except src.
 func (d *decoder) copyStepKeys() []string {
-	keys := []string{"copy"}
+	keys := []string{"copy", "platforms"}
 	for _, k := range d.allowedKeys(typeOf[Copy](), "") {
 		if k != "src" {
 			keys = append(keys, k)

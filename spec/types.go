@@ -73,6 +73,9 @@ type Spec struct {
 	// byName indexes the stages of a parsed or expanded spec; it is built
 	// once, before the spec is shared, and never changed.
 	byName map[string]*Stage
+	// refs are the candidates of the stage references with variables (see
+	// RefNames), built with byName.
+	refs map[string][]string
 	// chainWork is the chain work of a parsed spec's stages (see
 	// MaxChainWork), set by validation.
 	chainWork int
@@ -121,6 +124,8 @@ type Stage struct {
 	Preset   string `yaml:"preset" kinds:"builder" doc:"Toolchain preset (see Presets in docs/spec.md)."`                                                                                                                                                                                                                                          // builder: name of a preset (see package preset)
 	Platform string `yaml:"platform" kinds:"builder,artifact" doc:"Where the stage runs. Builder: build, target or os/arch[/variant] (default build when the preset cross-compiles, else target). Artifact: target (built once per target platform) or build (built once, natively); default target when it has outputs, build when it has none."` // builder, artifact: "", build, target or os/arch[/variant]
 
+	Platforms []String `yaml:"platforms" doc:"The only platforms (os/arch[/variant]) the stage can be built for, the ones its TARGET* describe; a build that needs it for another platform fails. Default: any."`
+
 	Workdir string   `yaml:"workdir" doc:"Working directory (absolute path) of its steps; for a runtime also the image WorkingDir."`
 	User    string   `yaml:"user" doc:"User of its steps (user[:group] or uid[:gid]); for a runtime also the image User (65532:65532 on scratch, else the base's)."`
 	Env     []KV     `yaml:"env" doc:"Environment variables of its steps; a builder's also reach its artifacts' steps, a runtime's are the image environment."`
@@ -157,6 +162,8 @@ type Step struct {
 	Node
 	Run  *Command `yaml:"run" kinds:"run" doc:"The command: a string runs through the shell, a list is run as is."` // set for run steps
 	Copy *Copy    `yaml:"copy" kinds:"copy" doc:"Source path(s) of a copy step."`                                   // set for copy steps
+	// Platforms limits the step to the platforms its stage is built for.
+	Platforms []String `yaml:"platforms" kinds:"run,copy" doc:"Run (or copy) only when the stage is built for one of these platforms (os/arch[/variant]), the one its TARGET* describe. Default: every platform."`
 
 	// run options
 	Env     []KV     `yaml:"env" kinds:"run" doc:"Environment of this step only."`
@@ -284,6 +291,9 @@ func (s *Spec) index() {
 		if _, dup := s.byName[st.Name]; !dup {
 			s.byName[st.Name] = st
 		}
+	}
+	if s.refs == nil {
+		s.refs = refCandidates(s.Stages())
 	}
 }
 

@@ -18,6 +18,7 @@ func validate(s *Spec, errs *errorSink) {
 	v.projectName()
 	v.args()
 	v.names()
+	v.refPatterns()
 	for _, st := range s.Stages() {
 		v.stage(st)
 	}
@@ -143,6 +144,10 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 		v.errs.add(pos, fmt.Sprintf("%s is empty", key), "the name of a "+what, "")
 		return nil
 	}
+	if IsRefPattern(name) {
+		v.refPattern(name, pos, key, want)
+		return nil
+	}
 	target := v.byName[name]
 	if target == nil {
 		if v.errs.full() {
@@ -172,6 +177,54 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 		return nil
 	}
 	return target
+}
+
+// refPatterns indexes the stages and works out the candidates of the stage
+// references with variables (the graph's edges read both), and rejects
+// more of them than MaxRefPatterns.
+func (v *validator) refPatterns() {
+	v.s.index()
+	if ps := refPatterns(v.s.Stages()); len(ps) > MaxRefPatterns {
+		v.errs.add(ps[MaxRefPatterns].Pos, fmt.Sprintf("more than %d different stage references with a ${VAR}", MaxRefPatterns), "fewer references that pick a stage per platform", "")
+	}
+}
+
+// refPattern checks a stage reference with variables: it must be able to
+// name a stage of the kind key wants. Which one is decided per platform.
+func (v *validator) refPattern(name string, pos Pos, key string, want Kind) {
+	what := "stage"
+	if want != "" {
+		what = string(want)
+	}
+	names, ok := v.s.refs[name]
+	if !ok {
+		return // beyond MaxRefPatterns, reported once
+	}
+	for _, n := range names {
+		if st := v.byName[n]; st != nil && (want == "" || st.Kind == want) {
+			return
+		}
+	}
+	v.errs.add(pos, fmt.Sprintf("no %s name can match %s", what, shorten(name)), fmt.Sprintf("`%s` to expand to the name of a %s, such as base-${TARGETARCH} with builders base-amd64 and base-arm64", key, what), "")
+}
+
+// parents returns the stages st extends (from) or, for an artifact, runs
+// in (builder): one, or the candidates of a reference with variables.
+func (v *validator) parents(st *Stage) []*Stage {
+	name := st.From
+	if st.Kind == KindArtifact {
+		name = st.Builder
+	}
+	if name == "" {
+		return nil
+	}
+	var out []*Stage
+	for _, n := range v.s.RefNames(name) {
+		if p := v.byName[n]; p != nil && p != st {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func article(word string) string {
@@ -531,10 +584,14 @@ func (v *validator) exposedPorts() {
 		if n, ok := chain[st]; ok {
 			return n
 		}
-		n := own(st)
-		if base := v.byName[st.From]; st.From != "" && base != nil && base != st && depth < MaxStages {
-			n += portsOf(base, depth+1)
+		chain[st] = own(st) // a cycle through candidates ends here
+		most := 0
+		if st.Kind == KindRuntime && depth < MaxStages {
+			for _, base := range v.parents(st) {
+				most = max(most, portsOf(base, depth+1))
+			}
 		}
+		n := own(st) + most
 		chain[st] = n
 		return n
 	}
@@ -575,13 +632,12 @@ func (v *validator) chainWork() {
 		if n, ok := end[st]; ok {
 			return n
 		}
+		end[st] = len(st.Steps) + len(st.Copy) // a cycle through candidates ends here
 		base := 0
-		parent := st.From
-		if st.Kind == KindArtifact {
-			parent = st.Builder
-		}
-		if p := v.byName[parent]; parent != "" && p != nil && p != st && depth < MaxStages {
-			base = endOf(p, depth+1)
+		if depth < MaxStages {
+			for _, p := range v.parents(st) {
+				base = max(base, endOf(p, depth+1))
+			}
 		}
 		end[st] = base + len(st.Steps) + len(st.Copy)
 		return end[st]
