@@ -46,6 +46,7 @@ func cases() []testCase {
 		{name: "stage-args", run: testStageArgs},
 		{name: "url-sources", run: testURLSources},
 		{name: "git-sources", run: testGitSources},
+		{name: "per-platform", run: testPerPlatform},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 	}
 }
