@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/cgi"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,9 +15,14 @@ import (
 	"time"
 )
 
-// testRepo is a repository served by a git daemon on 127.0.0.1.
+// testRepo is a repository served by a git daemon on 127.0.0.1, and over
+// http behind a token.
 type testRepo struct {
 	url       string
+	// privateURL serves the same repository through git http-backend,
+	// only to requests with token (as BuildKit sends a GIT_AUTH_TOKEN).
+	privateURL string
+	token      string
 	tagCommit string // the commit of tag v1: hello.txt says "v1"
 	head      string // the next commit: hello.txt says "v2"
 }
@@ -55,6 +63,9 @@ func serveGitRepo(t *testing.T) testRepo {
 		}
 	}
 	git(t, work, "init", "-q", "-b", "main")
+	// A file unique to this repository makes its commits new to BuildKit,
+	// which caches a clone by its commit whatever the remote.
+	write("id.txt", name+"\n")
 	write("hello.txt", "v1\n")
 	write("docs/readme.md", "docs at v1\n")
 	git(t, work, "add", ".")
@@ -111,16 +122,64 @@ func serveGitRepo(t *testing.T) testRepo {
 	if got := git(t, root, "ls-remote", url, "v1"); !strings.HasPrefix(got, tagCommit) {
 		t.Fatalf("git ls-remote %s v1 = %q, want %s", url, got, tagCommit)
 	}
-	return testRepo{url: url, tagCommit: tagCommit, head: head}
+	token := randomHex(t, 16)
+	return testRepo{url: url, tagCommit: tagCommit, head: head, privateURL: serveGitHTTP(t, root, token) + "/" + name, token: token}
+}
+
+// serveGitHTTP serves the repositories under root with git http-backend
+// behind a small CGI server on 127.0.0.1 that answers 401 to a request
+// without the token, as BuildKit sends it (basic auth, user
+// x-access-token), and returns its base URL.
+func serveGitHTTP(t *testing.T, root, token string) string {
+	t.Helper()
+	backend := filepath.Join(git(t, root, "--exec-path"), "git-http-backend")
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token))
+	cgiHandler := &cgi.Handler{Path: backend, Root: "/git", Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/git/", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.Header.Get("Authorization"), want) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="e2e"`)
+			http.Error(w, "a token is needed", http.StatusUnauthorized)
+			return
+		}
+		cgiHandler.ServeHTTP(w, r)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: mux}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String() + "/git"
 }
 
 // testGitSources builds from a repository served on loopback: a tag pinned
 // by its commit, a commit (copied with its .git and bind-mounted at a
-// subdir); a tag whose commit is wrong fails at the commit's line.
+// subdir), a commit over http behind a token given as the secret that
+// auth-token names (and refused without it); a tag whose commit is wrong
+// fails at the git line.
 func testGitSources(t *testing.T, e *env, m mode) {
 	repo := serveGitRepo(t)
 	dir := e.testdata("git-sources")
 	args := map[string]string{"REPO": repo.url, "TAG": "v1", "TAG_COMMIT": repo.tagCommit, "COMMIT": repo.head}
+
+	t.Run("private", func(t *testing.T) {
+		private := map[string]string{"REPO": repo.url, "PRIVATE_REPO": repo.privateURL, "COMMIT": repo.head}
+		// Without the secret first: once a commit is cloned, BuildKit
+		// reuses it from its cache without asking the server again.
+		res := mustFail(t, e, m, buildRequest{dir: dir, target: "private", platforms: []string{amd64}, args: private, out: localTo(t.TempDir())})
+		if text := res.errorText(); !strings.Contains(text, "could not read Username") {
+			t.Errorf("the error without the token does not say the server refused it:\n%s", tail(text, 20))
+		}
+		out := t.TempDir()
+		mustBuild(t, e, m, buildRequest{dir: dir, target: "private", platforms: []string{amd64}, args: private,
+			secrets: map[string]string{"REPO_TOKEN": repo.token}, out: localTo(out)})
+		files, _ := readTree(t, out)
+		if got := string(files["src/hello.txt"]); got != "v2\n" {
+			t.Errorf("src/hello.txt = %q, want v2; files: %v", got, keysOf(files))
+		}
+	})
 
 	t.Run("tag", func(t *testing.T) {
 		out := t.TempDir()
