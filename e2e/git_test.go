@@ -18,13 +18,13 @@ import (
 // testRepo is a repository served by a git daemon on 127.0.0.1, and over
 // http behind a token.
 type testRepo struct {
-	url       string
+	url string
 	// privateURL serves the same repository through git http-backend,
 	// only to requests with token (as BuildKit sends a GIT_AUTH_TOKEN).
 	privateURL string
 	token      string
-	tagCommit string // the commit of tag v1: hello.txt says "v1"
-	head      string // the next commit: hello.txt says "v2"
+	tagCommit  string // the commit of tag v1: hello.txt says "v1"
+	head       string // the next commit: hello.txt says "v2"
 }
 
 // git runs git in dir with a fixed identity and dates, and returns its
