@@ -157,3 +157,10 @@ func TestPerPlatformKeysAreCheckedWhenParsed(t *testing.T) {
 		})
 	}
 }
+
+func TestAReferenceWithAnUnknownVariableIsAParseError(t *testing.T) {
+	_, err := spec.Parse("mstage.yaml", []byte("version: 1\nbuilders:\n  base-amd64: {image: x}\nartifacts:\n  a: {builder: \"base-${TARGETARC}\"}\n"))
+	if err == nil || !strings.Contains(err.Error(), `5:16: builder "base-${TARGETARC}" uses "TARGETARC", which is neither a declared arg nor a platform variable`) || !strings.Contains(err.Error(), `did you mean "TARGETARCH"?`) {
+		t.Errorf("error: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/mstage/mstage/spec"
@@ -22,7 +23,7 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 		return nil, err
 	}
 	if b == nil || b.Kind != spec.KindBuilder {
-		return nil, r.notA(spec.KindBuilder, name, pos)
+		return nil, r.notA(spec.KindBuilder, name, tp, pos)
 	}
 	ps, err := r.builderPreset(name)
 	if err != nil {
@@ -77,7 +78,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 		return nil, err
 	}
 	if a == nil || a.Kind != spec.KindArtifact {
-		return nil, r.notA(spec.KindArtifact, name, pos)
+		return nil, r.notA(spec.KindArtifact, name, tp, pos)
 	}
 	sel := artifactSelector(a)
 	builtFor := tp
@@ -129,7 +130,7 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 		return nil, err
 	}
 	if rt == nil || rt.Kind != spec.KindRuntime {
-		return nil, r.notA(spec.KindRuntime, name, pos)
+		return nil, r.notA(spec.KindRuntime, name, tp, pos)
 	}
 	if err := r.checkLimited(rt, tp, pos); err != nil {
 		return nil, err
@@ -183,20 +184,21 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 	return in, nil
 }
 
-// notA reports that a reference (pos) names no stage of kind: a reference
-// with ${VAR} that expands, for this platform, to a name no stage has, or
-// to a stage of another kind.
-func (r *resolver) notA(kind spec.Kind, name string, pos spec.Pos) *spec.Error {
+// notA reports that a reference (pos) names no stage of kind. Validation
+// checked the names written as they are, so name comes from a reference
+// with ${VAR} expanded for platform p.
+func (r *resolver) notA(kind spec.Kind, name string, p ocispecs.Platform, pos spec.Pos) *spec.Error {
 	var names []string
 	for _, st := range r.src.Stages() {
 		if st.Kind == kind {
 			names = append(names, st.Name)
 		}
 	}
+	expected := fmt.Sprintf("a reference that expands to the name of %s for every platform it is built for", article(string(kind)))
 	if st := r.src.Stage(name); st != nil {
-		return &spec.Error{Filename: r.src.Filename, Pos: pos, Msg: fmt.Sprintf("%q is %s, not %s", name, article(string(st.Kind)), article(string(kind))), Expected: "the name of " + article(string(kind))}
+		return &spec.Error{Filename: r.src.Filename, Pos: pos, Msg: fmt.Sprintf("the reference is %q for %s, which is %s, not %s", name, platforms.FormatAll(p), article(string(st.Kind)), article(string(kind))), Expected: expected}
 	}
-	return &spec.Error{Filename: r.src.Filename, Pos: pos, Msg: fmt.Sprintf("no %s named %q", kind, name), Expected: "the name of " + article(string(kind)),
+	return &spec.Error{Filename: r.src.Filename, Pos: pos, Msg: fmt.Sprintf("no %s named %q, what the reference is for %s", kind, name, platforms.FormatAll(p)), Expected: expected,
 		Suggestion: spec.Suggest(name, names)}
 }
 

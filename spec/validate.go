@@ -196,6 +196,16 @@ func (v *validator) refPattern(name string, pos Pos, key string, want Kind) {
 	if want != "" {
 		what = string(want)
 	}
+	known := PlatformVarNames()
+	for _, a := range v.s.Args {
+		known = append(known, a.Name)
+	}
+	for _, m := range argReference.FindAllStringSubmatch(name, -1) {
+		if !slices.Contains(known, m[1]) {
+			v.errs.add(pos, fmt.Sprintf("%s %s uses %s, which is neither a declared arg nor a platform variable", key, shorten(name), shorten(m[1])), "args and platform variables such as TARGETARCH", Suggest(m[1], known))
+			return
+		}
+	}
 	names, ok := v.s.refs[name]
 	if !ok {
 		return // beyond MaxRefPatterns, reported once

@@ -103,8 +103,8 @@ func newCases() []Case {
 
 	// 10. Stage references with ${VAR}: more patterns than the limit, and
 	// patterns that match every stage, which the graph turns into edges.
-	add("ref-patterns-65", RefPatterns(65, 1, "b${X{i}}-0"), nil)
-	add("ref-patterns-64-match-all-1000", RefPatterns(64, 1_000, "${A}${X{i}}"), nil)
+	add("ref-patterns-65", RefPatterns(65, 1, "b${A:-{i}}-0"), nil)
+	add("ref-patterns-64-match-all-1000", RefPatterns(64, 1_000, "${A}${A:-{i}}"), nil)
 	add("ref-pattern-1-match-all-999-in-1000", RefPatterns(1_000, 999, "${A}"), nil)
 	return cs
 }
