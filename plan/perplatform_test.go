@@ -164,3 +164,10 @@ func TestAReferenceWithAnUnknownVariableIsAParseError(t *testing.T) {
 		t.Errorf("error: %v", err)
 	}
 }
+
+func TestNeedsTakeNoVariable(t *testing.T) {
+	_, err := spec.Parse("mstage.yaml", []byte("version: 1\nbuilders:\n  b: {image: x}\nruntimes:\n  r: {needs: [\"t-${TARGETARCH}\"]}\n"))
+	if err == nil || !strings.Contains(err.Error(), "5:15: needs \"t-${TARGETARCH}\" holds a ${VAR}") {
+		t.Errorf("error: %v", err)
+	}
+}

@@ -276,6 +276,10 @@ func (v *validator) stage(st *Stage) {
 		}
 	}
 	for _, n := range st.Needs {
+		if IsRefPattern(n.Value) {
+			v.errs.add(n.Pos, fmt.Sprintf("needs %s holds a ${VAR}", shorten(n.Value)), "stage names as written; a stage that needs other stages per platform can list them all, or pick them in a builder, from, copy or bind reference", "")
+			continue
+		}
 		v.ref(n.Value, n.Pos, "needs", "")
 	}
 	v.env(st.Env)
