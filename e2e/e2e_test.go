@@ -49,6 +49,8 @@ func cases() []testCase {
 		{name: "env-path", run: testEnvPath},
 		{name: "stage-args", run: testStageArgs},
 		{name: "url-sources", run: testURLSources},
+		{name: "git-sources", run: testGitSources},
+		{name: "per-platform", run: testPerPlatform},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 	}
 }

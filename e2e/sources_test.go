@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -35,19 +38,62 @@ func serveFile(t *testing.T, body []byte) string {
 	return "http://" + ln.Addr().String() + name
 }
 
-// testURLSources downloads a file with its sha256 and writes an inline file;
-// with a wrong sha256 the build fails, naming the checksum and the url line.
+// tarGz is a gzipped tar of files (name -> body), each 0644.
+func tarGz(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, name := range sortedKeys(files) {
+		body := files[name]
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// testURLSources downloads a file with its sha256, extracts a downloaded
+// archive (unpack) and writes an inline file; with a wrong sha256 the build
+// fails, naming the checksum and the url line.
 func testURLSources(t *testing.T, e *env, m mode) {
 	body := []byte("served by the e2e test " + randomHex(t, 8) + "\n")
 	url := serveFile(t, body)
-	h := sha256.Sum256(body)
-	sum := hex.EncodeToString(h[:])
+	sum := sha256Hex(body)
+	archive := tarGz(t, map[string]string{"bin/tool.sh": "echo tool\n", "README": "the tool\n"})
+	archiveURL := serveFile(t, archive)
+	archiveSum := sha256Hex(archive)
 	dir := e.testdata("url-sources")
 
 	t.Run("checksum-matches", func(t *testing.T) {
 		out := t.TempDir()
-		mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64}, args: map[string]string{"URL": url, "SUM": sum}, out: localTo(out)})
+		mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64}, args: map[string]string{"URL": url, "SUM": sum, "ARCHIVE": archiveURL, "ARCHIVE_SUM": archiveSum}, out: localTo(out)})
 		files, _ := readTree(t, out)
+		if got := string(files["opt/tool/bin/tool.sh"]); got != "echo tool\n" {
+			t.Errorf("opt/tool/bin/tool.sh (unpacked) = %q; files: %v", got, keysOf(files))
+		}
+		if got := string(files["opt/tool/README"]); got != "the tool\n" {
+			t.Errorf("opt/tool/README (unpacked) = %q", got)
+		}
+		for name := range files {
+			if strings.HasSuffix(name, ".gz") {
+				t.Errorf("%s: the archive is copied instead of extracted", name)
+			}
+		}
 		if got := files["dl/fetched.txt"]; string(got) != string(body) {
 			t.Errorf("dl/fetched.txt = %q, want %q; files: %v", got, body, keysOf(files))
 		}
@@ -69,7 +115,7 @@ func testURLSources(t *testing.T, e *env, m mode) {
 	t.Run("checksum-wrong", func(t *testing.T) {
 		wrong := strings.Repeat("0", 64)
 		line := lineOf(t, filepath.Join(dir, specFile), "url: ${URL}")
-		res := mustFail(t, e, m, buildRequest{dir: dir, platforms: []string{amd64}, args: map[string]string{"URL": url, "SUM": wrong}, out: localTo(t.TempDir())})
+		res := mustFail(t, e, m, buildRequest{dir: dir, platforms: []string{amd64}, args: map[string]string{"URL": url, "SUM": wrong, "ARCHIVE": archiveURL, "ARCHIVE_SUM": archiveSum}, out: localTo(t.TempDir())})
 		text := res.errorText()
 		if !strings.Contains(text, wrong) {
 			t.Errorf("the error does not name the expected checksum %s:\n%s", wrong, tail(text, 20))

@@ -63,6 +63,7 @@ const (
 	RuntimeRunsAsRoot     = "RuntimeRunsAsRoot"
 	RuntimeBaseHasShell   = "RuntimeBaseHasShell"
 	ImageNotPinned        = "ImageNotPinned"
+	GitRefNotPinned       = "GitRefNotPinned"
 	SecretInEnvOrArgs     = "SecretInEnvOrArgs"
 	UnusedArg             = "UnusedArg"
 	UndeclaredBuildArg    = "UndeclaredBuildArg"
@@ -88,6 +89,7 @@ func checks() []check {
 		mk(RuntimeRunsAsRoot, "A runtime image runs its process as root.", LevelWarning, (*linter).runtimeRunsAsRoot),
 		mk(RuntimeBaseHasShell, "A runtime that only holds static binaries is based on a full distribution image.", LevelWarning, (*linter).runtimeBaseHasShell),
 		mk(ImageNotPinned, "An image is referenced without a version tag or digest.", LevelInfo, (*linter).imageNotPinned),
+		mk(GitRefNotPinned, "A git source checks out a tag or branch that no commit pins.", LevelWarning, (*linter).gitRefNotPinned),
 		mk(SecretInEnvOrArgs, "A secret is passed through env, args or a command instead of a secret mount.", LevelWarning, (*linter).secretInEnvOrArgs),
 		mk(UnusedArg, "A declared arg is never referenced.", LevelWarning, (*linter).unusedArg),
 		mk(UndefinedVar, "A ${VAR} names a variable that is not defined where it is expanded.", LevelWarning, (*linter).undefinedVar),

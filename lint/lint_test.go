@@ -65,6 +65,7 @@ func TestRulesFindBadSpecs(t *testing.T) {
 		{"wrong_arch_bad.yaml", WrongArchArtifact, Options{}, []string{"26:9 warning", "28:9 warning"}},
 		{"copy_order_bad.yaml", CopyOrderDefeatsCache, Options{}, []string{"7:9 warning", "22:9 warning", "28:9 warning"}},
 		{"unknown_rule.yaml", UnknownLintRule, Options{}, []string{"3:29 warning"}},
+		{"git_ref_bad.yaml", GitRefNotPinned, Options{}, []string{"7:14 warning", "9:14 warning", "12:14 warning", "19:18 warning"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.rule, func(t *testing.T) {

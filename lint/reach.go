@@ -11,8 +11,8 @@ func (l *linter) unreachableStage() {
 		}
 		reached[name] = true
 		if st := l.s.Stage(name); st != nil {
-			for _, d := range deps(st) {
-				visit(d)
+			for _, d := range l.s.Deps(st) {
+				visit(d.Name)
 			}
 		}
 	}

@@ -37,31 +37,6 @@ func copies(st *spec.Stage) []*spec.Copy {
 	return append(out, st.Copy...)
 }
 
-// deps returns the names of the stages st uses directly.
-func deps(st *spec.Stage) []string {
-	var out []string
-	add := func(names ...string) {
-		for _, n := range names {
-			if n != "" {
-				out = append(out, n)
-			}
-		}
-	}
-	add(st.From, st.Builder)
-	for _, n := range st.Needs {
-		add(n.Value)
-	}
-	for _, c := range copies(st) {
-		add(c.Artifact, c.Stage)
-	}
-	for _, step := range st.Steps {
-		for _, m := range step.Mounts {
-			add(m.Artifact, m.Stage)
-		}
-	}
-	return out
-}
-
 var varRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
 
 // referencedVars returns the names of the variables s references as $NAME

@@ -39,6 +39,9 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, p
 	case cp.Has("content"):
 		src, file, err = c.contentSource(sc, cp, mode)
 		from = "content"
+	case cp.Git != "":
+		src, err = c.gitSource(sc, cp.GitSource())
+		from = "git"
 	default:
 		src, from, err = c.copySource(sc, cp, source, pos)
 	}
@@ -81,6 +84,7 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, p
 			AllowEmptyWildcard:  true,
 			ExcludePatterns:     excludes,
 			CreatedTime:         &c.epoch,
+			AttemptUnpack:       cp.URL != "" && cp.Unpack != nil && *cp.Unpack,
 		}
 		opts := []llb.CopyOption{info}
 		if cp.Chown != "" {
@@ -99,6 +103,8 @@ func (c *compiler) copyStep(sc *stepCtx, cp *spec.Copy, source *plan.Instance, p
 		text = addText(cp)
 	case cp.Has("content"):
 		text = contentText(cp)
+	case cp.Git != "":
+		text = gitCopyText(cp, srcs)
 	default:
 		text = copyText(cp, from, srcs, cp.To)
 	}
@@ -211,6 +217,9 @@ func addText(cp *spec.Copy) string {
 	if cp.Chmod != "" {
 		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
 	}
+	if cp.Unpack != nil && *cp.Unpack {
+		b.WriteString(" --unpack=true")
+	}
 	u := cp.URL
 	if parsed, err := spec.ParseURL(cp.URL); err == nil {
 		u = parsed.Redacted()
@@ -220,6 +229,31 @@ func addText(cp *spec.Copy) string {
 		to = "./"
 	}
 	b.WriteString(" " + u + " " + to)
+	return b.String()
+}
+
+// gitCopyText is how a git copy shows: an ADD of the repository, with the
+// paths taken from it when they are not its root.
+func gitCopyText(cp *spec.Copy, srcs []string) string {
+	var b strings.Builder
+	b.WriteString("ADD")
+	if cp.Chown != "" {
+		fmt.Fprintf(&b, " --chown=%s", cp.Chown)
+	}
+	if cp.Chmod != "" {
+		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
+	}
+	b.WriteString(" " + gitText(cp.GitSource()))
+	for _, s := range srcs {
+		if s != "/" {
+			b.WriteString(" " + s)
+		}
+	}
+	to := cp.To
+	if to == "" {
+		to = "./"
+	}
+	b.WriteString(" " + to)
 	return b.String()
 }
 

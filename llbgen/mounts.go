@@ -126,6 +126,8 @@ func (c *compiler) bindMount(sc *stepCtx, pm plan.Mount) (llb.RunOption, error) 
 	case m.URL != "":
 		// The mount is a directory that holds the one downloaded file.
 		src, _, err = c.urlSource(sc, m.Node, m.URL, m.SHA256, m.Filename, spec.Mode{}, false)
+	case m.Git != "":
+		src, err = c.gitSource(sc, m.GitSource())
 	default:
 		src, err = c.mainContext(m.Pos)
 	}

@@ -230,3 +230,40 @@ func TestContentLimitsAndExpandedDirectory(t *testing.T) {
 		t.Errorf("content to an expanded directory: %v", e)
 	}
 }
+
+func TestURLUnpackIsACopyThatAttemptsUnpack(t *testing.T) {
+	src := `version: 1
+runtimes:
+  r:
+    copy:
+      - url: https://example.com/tool.tar.gz
+        sha256: ` + sum + `
+        unpack: true
+        to: /opt/tool/
+      - url: https://example.com/other.tar.gz
+        sha256: ` + sum + `
+        to: /opt/
+`
+	_, g := buildSrc(t, src, "r", amd64, nil)
+	unpacked := map[string]bool{}
+	for _, o := range g.Files() {
+		for _, a := range o.GetFile().Actions {
+			if cp := a.GetCopy(); cp != nil {
+				unpacked[cp.Src+" "+cp.Dest] = cp.AttemptUnpackDockerCompatibility
+			}
+		}
+	}
+	want := map[string]bool{"/tool.tar.gz /opt/tool/": true, "/other.tar.gz /opt/": false}
+	for k, v := range want {
+		if got, ok := unpacked[k]; !ok || got != v {
+			t.Errorf("copy %s: attempt unpack %v (found %v), want %v; copies %v", k, got, ok, v, unpacked)
+		}
+	}
+	if names := strings.Join(g.Names(), "\n"); !strings.Contains(names, "ADD --checksum=sha256:"+sum+" --unpack=true https://example.com/tool.tar.gz /opt/tool/") {
+		t.Errorf("no ADD --unpack=true vertex name:\n%s", names)
+	}
+	_, err := spec.Parse("mstage.yaml", []byte("version: 1\nruntimes:\n  r:\n    copy:\n      - context: c\n        unpack: true\n        to: /x/\n"))
+	if err == nil || !strings.Contains(err.Error(), "6:17: unpack without url") {
+		t.Errorf("unpack without url: %v", err)
+	}
+}

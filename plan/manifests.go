@@ -75,7 +75,7 @@ func FetchesFirst(s *spec.Spec, st *spec.Stage) bool {
 }
 
 func fromMainContext(cp *spec.Copy) bool {
-	return cp.Artifact == "" && cp.Stage == "" && cp.Image == "" && cp.Context == "" && cp.URL == "" && !cp.Has("content")
+	return cp.Artifact == "" && cp.Stage == "" && cp.Image == "" && cp.Context == "" && cp.URL == "" && cp.Git == "" && !cp.Has("content")
 }
 
 // CopiesWholeContext reports whether cp copies the whole main build

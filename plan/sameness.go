@@ -21,7 +21,7 @@ func (in *Instance) SameForEveryTarget() bool {
 
 // sameForEveryTarget works out SameForEveryTarget from the stage as written.
 func sameForEveryTarget(in *Instance, written *spec.Stage) bool {
-	if in.Kind() == spec.KindRuntime || len(in.TargetEnv) > 0 || namesTarget(reflect.ValueOf(written)) {
+	if in.Kind() == spec.KindRuntime || len(in.TargetEnv) > 0 || namesTarget(reflect.ValueOf(written)) || limitsSteps(written) {
 		return false
 	}
 	if in.Base != nil && !in.Base.sameForEveryTarget {
@@ -41,6 +41,17 @@ func sameForEveryTarget(in *Instance, written *spec.Stage) bool {
 		}
 	}
 	return true
+}
+
+// limitsSteps reports whether a step of st runs only for some platforms,
+// so that its steps depend on the platform it is built for.
+func limitsSteps(st *spec.Stage) bool {
+	for _, s := range st.Steps {
+		if len(s.Platforms) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // namesTarget reports whether a string held in v mentions TARGET, as a

@@ -3,7 +3,9 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/mstage/mstage/spec"
@@ -21,7 +23,7 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 		return nil, err
 	}
 	if b == nil || b.Kind != spec.KindBuilder {
-		return nil, r.errorAt(pos, fmt.Sprintf("%q is not a builder", name), "the name of a builder")
+		return nil, r.notA(spec.KindBuilder, name, tp, pos)
 	}
 	ps, err := r.builderPreset(name)
 	if err != nil {
@@ -37,6 +39,9 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 		if b, err = r.base(name, builtFor); err != nil {
 			return nil, err
 		}
+	}
+	if err := r.checkLimited(b, builtFor, pos); err != nil {
+		return nil, err
 	}
 	key := newInstanceKey(spec.KindBuilder, name, builtFor, *runsOn)
 	if in, ok := r.known(key); ok {
@@ -60,7 +65,7 @@ func (r *resolver) builderAt(name string, tp ocispecs.Platform, runsOn *ocispecs
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
-	if in.Steps, err = r.steps(in, plainSteps(in.Stage.Steps)); err != nil {
+	if in.Steps, err = r.steps(in, plainSteps(stepsFor(in.Stage.Steps, builtFor))); err != nil {
 		return nil, err
 	}
 	r.add(in)
@@ -73,7 +78,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 		return nil, err
 	}
 	if a == nil || a.Kind != spec.KindArtifact {
-		return nil, r.errorAt(pos, fmt.Sprintf("%q is not an artifact", name), "the name of an artifact")
+		return nil, r.notA(spec.KindArtifact, name, tp, pos)
 	}
 	sel := artifactSelector(a)
 	builtFor := tp
@@ -86,6 +91,9 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	case spec.PlatformTarget:
 	default:
 		return nil, r.errorAt(a.At("platform"), fmt.Sprintf("invalid artifact platform %q", a.Platform), "build or target")
+	}
+	if err := r.checkLimited(a, builtFor, pos); err != nil {
+		return nil, err
 	}
 	b, err := r.builderAt(a.Builder, builtFor, nil, a.At("builder"))
 	if err != nil {
@@ -106,7 +114,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
-	if in.Steps, err = r.steps(in, manifestsFirst(in.Stage.Steps, b.Preset)); err != nil {
+	if in.Steps, err = r.steps(in, manifestsFirst(stepsFor(in.Stage.Steps, builtFor), b.Preset)); err != nil {
 		return nil, err
 	}
 	if in.Steps, err = r.withSetup(in, in.Steps); err != nil {
@@ -125,7 +133,10 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 		return nil, err
 	}
 	if rt == nil || rt.Kind != spec.KindRuntime {
-		return nil, r.errorAt(pos, fmt.Sprintf("%q is not a runtime", name), "the name of a runtime")
+		return nil, r.notA(spec.KindRuntime, name, tp, pos)
+	}
+	if err := r.checkLimited(rt, tp, pos); err != nil {
+		return nil, err
 	}
 	key := newInstanceKey(spec.KindRuntime, name, tp, tp)
 	if in, ok := r.known(key); ok {
@@ -152,7 +163,7 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
-	if in.Steps, err = r.steps(in, plainSteps(in.Stage.Steps)); err != nil {
+	if in.Steps, err = r.steps(in, plainSteps(stepsFor(in.Stage.Steps, tp))); err != nil {
 		return nil, err
 	}
 	for _, cp := range in.Stage.Copy {
@@ -174,4 +185,29 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 	}
 	r.add(in)
 	return in, nil
+}
+
+// notA reports that a reference (pos) names no stage of kind. Validation
+// checked the names written as they are, so name comes from a reference
+// with ${VAR} expanded for platform p.
+func (r *resolver) notA(kind spec.Kind, name string, p ocispecs.Platform, pos spec.Pos) *spec.Error {
+	var names []string
+	for _, st := range r.src.Stages() {
+		if st.Kind == kind {
+			names = append(names, st.Name)
+		}
+	}
+	expected := fmt.Sprintf("a reference that expands to the name of %s for every platform it is built for", article(string(kind)))
+	if st := r.src.Stage(name); st != nil {
+		return &spec.Error{Filename: r.src.Filename, Pos: pos, Msg: fmt.Sprintf("the reference is %q for %s, which is %s, not %s", name, platforms.FormatAll(p), article(string(st.Kind)), article(string(kind))), Expected: expected}
+	}
+	return &spec.Error{Filename: r.src.Filename, Pos: pos, Msg: fmt.Sprintf("no %s named %q, what the reference is for %s", kind, name, platforms.FormatAll(p)), Expected: expected,
+		Suggestion: spec.Suggest(name, names)}
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

@@ -49,28 +49,52 @@ type CacheUse struct {
 func (p *Plan) Uses() Uses {
 	var u Uses
 	secrets, ssh, caches := map[string]int{}, map[string]int{}, map[string]int{}
+	addSecret := func(id, as string, required bool, stage string, pos spec.Pos) {
+		i, ok := secrets[id]
+		if !ok {
+			i = len(u.Secrets)
+			secrets[id] = i
+			u.Secrets = append(u.Secrets, SecretUse{ID: id, As: as, Pos: pos})
+		}
+		u.Secrets[i].Required = u.Secrets[i].Required || required
+		u.Secrets[i].Stages = addName(u.Secrets[i].Stages, stage)
+	}
+	addSSH := func(id string, required bool, stage string, pos spec.Pos) {
+		i, ok := ssh[id]
+		if !ok {
+			i = len(u.SSH)
+			ssh[id] = i
+			u.SSH = append(u.SSH, SSHUse{ID: id, Pos: pos})
+		}
+		u.SSH[i].Required = u.SSH[i].Required || required
+		u.SSH[i].Stages = addName(u.SSH[i].Stages, stage)
+	}
 	for _, in := range p.Instances {
+		for _, g := range gitSources(in) {
+			// BuildKit reads the default secrets GIT_AUTH_TOKEN and
+			// GIT_AUTH_HEADER when the client has them; only ids the spec
+			// names are listed. An ssh URL needs the agent.
+			if g.AuthToken != "" {
+				addSecret(g.AuthToken, "git auth token", false, in.Name(), g.Node.At("auth-token"))
+			}
+			if g.AuthHeader != "" {
+				addSecret(g.AuthHeader, "git auth header", false, in.Name(), g.Node.At("auth-header"))
+			}
+			if u, err := spec.ParseGitURL(g.URL); err == nil && u.SSH {
+				id := g.SSHAgent
+				if id == "" {
+					id = "default"
+				}
+				addSSH(id, true, in.Name(), g.Node.At("git"))
+			}
+		}
 		for _, step := range in.Steps {
 			for _, m := range step.Mounts {
 				switch m.Type {
 				case spec.MountSecret:
-					i, ok := secrets[m.ID]
-					if !ok {
-						i = len(u.Secrets)
-						secrets[m.ID] = i
-						u.Secrets = append(u.Secrets, SecretUse{ID: m.ID, As: secretAs(m), Pos: m.Spec.Pos})
-					}
-					u.Secrets[i].Required = u.Secrets[i].Required || m.Spec.Required
-					u.Secrets[i].Stages = addName(u.Secrets[i].Stages, in.Name())
+					addSecret(m.ID, secretAs(m), m.Spec.Required, in.Name(), m.Spec.Pos)
 				case spec.MountSSH:
-					i, ok := ssh[m.ID]
-					if !ok {
-						i = len(u.SSH)
-						ssh[m.ID] = i
-						u.SSH = append(u.SSH, SSHUse{ID: m.ID, Pos: m.Spec.Pos})
-					}
-					u.SSH[i].Required = u.SSH[i].Required || m.Spec.Required
-					u.SSH[i].Stages = addName(u.SSH[i].Stages, in.Name())
+					addSSH(m.ID, m.Spec.Required, in.Name(), m.Spec.Pos)
 				case spec.MountCache:
 					i, ok := caches[m.ID]
 					if !ok {
@@ -92,6 +116,27 @@ func (p *Plan) Uses() Uses {
 		return cmpBool(a.Preset != "", b.Preset != "")
 	})
 	return u
+}
+
+// gitSources returns the git sources in's steps and copy entries read.
+func gitSources(in *Instance) []spec.GitSource {
+	var out []spec.GitSource
+	for _, step := range in.Steps {
+		if cp := step.Spec.Copy; cp != nil && cp.Git != "" {
+			out = append(out, cp.GitSource())
+		}
+		for _, m := range step.Mounts {
+			if m.Spec != nil && m.Spec.Git != "" {
+				out = append(out, m.Spec.GitSource())
+			}
+		}
+	}
+	for _, e := range in.CopyEntries {
+		if e.Copy.Git != "" {
+			out = append(out, e.Copy.GitSource())
+		}
+	}
+	return out
 }
 
 func cmpBool(a, b bool) int {

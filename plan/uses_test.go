@@ -81,3 +81,34 @@ runtimes:
 		}
 	}
 }
+
+func TestUsesListTheSecretsAndAgentsOfGitSources(t *testing.T) {
+	s := mustParse(t, `version: 1
+runtimes:
+  r:
+    image: alpine
+    steps:
+      - run: ls /g
+        mounts:
+          - bind: /g
+            git: https://example.com/org/repo.git
+            ref: 0123456789abcdef0123456789abcdef01234567
+            auth-token: GH_TOKEN
+    copy:
+      - git: git@example.com:org/private.git
+        ref: 0123456789abcdef0123456789abcdef01234567
+        ssh-agent: deploy
+        known-hosts: example.com ssh-ed25519 AAAA
+        to: /src/
+      - git: https://example.com/org/public.git
+        ref: 0123456789abcdef0123456789abcdef01234567
+        to: /pub/
+`)
+	u := resolve(t, s, "r", "", amd64).Uses()
+	if len(u.Secrets) != 1 || u.Secrets[0].ID != "GH_TOKEN" || u.Secrets[0].Required || u.Secrets[0].Pos.Line != 11 {
+		t.Errorf("secrets %+v, want GH_TOKEN, optional, at 11", u.Secrets)
+	}
+	if len(u.SSH) != 1 || u.SSH[0].ID != "deploy" || !u.SSH[0].Required || u.SSH[0].Pos.Line != 13 {
+		t.Errorf("ssh %+v, want deploy, required, at 13", u.SSH)
+	}
+}

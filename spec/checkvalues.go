@@ -29,11 +29,13 @@ func checkStageValues(c valueChecker, st *Stage) {
 	if st.Has("platform") {
 		c.platform(st.Platform, st.At("platform"), st.Kind == KindBuilder)
 	}
+	c.platforms(st.Platforms)
 	c.path(st.Workdir, st.At("workdir"), "workdir")
 	for _, o := range st.Outputs {
 		c.output(o)
 	}
 	for _, step := range st.Steps {
+		c.platforms(step.Platforms)
 		c.path(step.Workdir, step.At("workdir"), "workdir")
 		for _, m := range step.Mounts {
 			c.path(m.Target, m.At("target"), "mount target")
@@ -43,6 +45,7 @@ func checkStageValues(c valueChecker, st *Stage) {
 			}
 			c.path(m.Src, m.At("src"), "mount src")
 			c.urlSource(m.Node, m.URL, m.SHA256, m.Filename)
+			c.gitSource(m.GitSource())
 			if m.Has("mode") {
 				c.mode(m.Mode, m.At("mode"), "mode")
 			}
@@ -226,6 +229,7 @@ func (c valueChecker) copy(cp *Copy) {
 		c.image(cp.Image, cp.At("image"))
 	}
 	c.urlSource(cp.Node, cp.URL, cp.SHA256, cp.Filename)
+	c.gitSource(cp.GitSource())
 	c.path(cp.To, cp.At("to"), "to")
 	for _, src := range cp.Src {
 		c.path(src.Value, src.Pos, "src")
@@ -253,6 +257,58 @@ func (c valueChecker) urlSource(n Node, url, sha256, filename string) {
 	if n.Has("filename") && !c.skip(filename) {
 		if _, err := ParseFilename(filename); err != nil {
 			c.errs.add(n.At("filename"), fmt.Sprintf("invalid filename %s: %v", shorten(filename), err), expectedFilename, suggestFilename(filename))
+		}
+	}
+}
+
+// gitSource checks the values of a git source, a copy's or a bind mount's.
+func (c valueChecker) gitSource(g GitSource) {
+	n := g.Node
+	if !n.Has("git") {
+		return
+	}
+	if !c.skip(g.URL) {
+		u, err := ParseGitURL(g.URL)
+		switch {
+		case err != nil:
+			c.errs.add(n.At("git"), fmt.Sprintf("invalid git URL %s: %v", shorten(redactGitURL(g.URL)), err), expectedGitURL, "")
+		case u.SSH && !n.Has("known-hosts"):
+			c.errs.add(n.At("git"), fmt.Sprintf("the ssh git URL %s has no known-hosts", shorten(g.URL)), "known-hosts: the host's keys, as ssh-keyscan HOST prints them, so that the host is verified", "")
+		case !u.SSH:
+			for _, key := range []string{"ssh-agent", "known-hosts"} {
+				if n.Has(key) {
+					c.errs.add(n.At(key), fmt.Sprintf("%s with a git URL that is not ssh", key), "an ssh:// or user@host:path URL, or no "+key, "")
+				}
+			}
+		}
+	}
+	if n.Has("ref") && !c.skip(g.Ref) {
+		if err := ParseGitRef(g.Ref); err != nil {
+			c.errs.add(n.At("ref"), fmt.Sprintf("invalid git ref %s: %v", shorten(g.Ref), err), expectedGitRef, "")
+		}
+	}
+	if n.Has("commit") && !c.skip(g.Commit) {
+		if _, err := ParseCommit(g.Commit); err != nil {
+			c.errs.add(n.At("commit"), fmt.Sprintf("invalid commit %s: %v", shorten(g.Commit), err), expectedCommit, "")
+		} else if IsCommit(g.Ref) && !strings.EqualFold(g.Ref, g.Commit) {
+			c.errs.add(n.At("commit"), fmt.Sprintf("commit %s differs from ref %s, itself a commit", g.Commit, g.Ref), "one commit, in ref or in commit", "")
+		}
+	}
+	if n.Has("subdir") && !c.skip(g.Subdir) {
+		if _, err := ParseSubdir(g.Subdir); err != nil {
+			c.errs.add(n.At("subdir"), fmt.Sprintf("invalid subdir %s: %v", shorten(g.Subdir), err), expectedSubdir, "")
+		}
+	}
+	for key, id := range map[string]string{"auth-token": g.AuthToken, "auth-header": g.AuthHeader, "ssh-agent": g.SSHAgent} {
+		if n.Has(key) {
+			if err := ParseSecretID(id); err != nil {
+				c.errs.add(n.At(key), fmt.Sprintf("invalid %s id %s: %v", key, shorten(id), err), expectedSecretID, "")
+			}
+		}
+	}
+	if n.Has("known-hosts") {
+		if err := ParseKnownHosts(g.KnownHosts); err != nil {
+			c.errs.add(n.At("known-hosts"), fmt.Sprintf("invalid known-hosts: %v", err), "known_hosts lines: host keytype key, as ssh-keyscan prints them", "")
 		}
 	}
 }

@@ -6,6 +6,7 @@ func (st *Stage) clone() *Stage {
 	out := *st
 	out.Env = slices.Clone(st.Env)
 	out.Args = slices.Clone(st.Args)
+	out.Platforms = slices.Clone(st.Platforms)
 	out.Outputs = slices.Clone(st.Outputs)
 	out.ArchGuard = clonePtr(st.ArchGuard)
 	out.Needs = slices.Clone(st.Needs)
@@ -48,12 +49,14 @@ func (step *Step) clone() *Step {
 	out.Run = step.Run.clone()
 	out.Copy = step.Copy.clone()
 	out.Env = slices.Clone(step.Env)
+	out.Platforms = slices.Clone(step.Platforms)
 	if step.Mounts != nil {
 		out.Mounts = make([]*Mount, len(step.Mounts))
 		for i, m := range step.Mounts {
 			c := *m
 			c.UID = clonePtr(m.UID)
 			c.GID = clonePtr(m.GID)
+			c.KeepGitDir = clonePtr(m.KeepGitDir)
 			out.Mounts[i] = &c
 		}
 	}
@@ -68,6 +71,8 @@ func (c *Copy) clone() *Copy {
 	out.Src = slices.Clone(c.Src)
 	out.Exclude = slices.Clone(c.Exclude)
 	out.Link = clonePtr(c.Link)
+	out.KeepGitDir = clonePtr(c.KeepGitDir)
+	out.Unpack = clonePtr(c.Unpack)
 	return &out
 }
 

@@ -11,14 +11,17 @@ import (
 // leaves as written, as Type.Field. A new string field must be expanded in
 // walkStage or listed here, so that nobody forgets to decide.
 var literalFields = []string{
-	"Stage.Name", "Stage.Kind", "Stage.Description", "Stage.From", "Stage.Builder", "Stage.Preset", "Stage.StopSignal",
+	"Stage.Name", "Stage.Kind", "Stage.Description", "Stage.Preset", "Stage.StopSignal",
 	"Stage.Env key", "Stage.Labels key", "Step.Env key",
 	"Stage.Needs", "Stage.Args", // stage and arg names
+	"Stage.Platforms", "Step.Platforms", // platforms are written as they are, as the top-level ones
 	"Command.Shell", "Command.Args", // run, entrypoint, cmd and healthcheck tests: the shell expands them
 	"Step.Network",
-	"Copy.Artifact", "Copy.Stage", "Copy.Context",
-	"Copy.Content", // an inline file is written as it is, like a quoted heredoc
-	"Mount.Type", "Mount.Sharing", "Mount.Env", "Mount.Mode", "Mount.Size", "Mount.Artifact", "Mount.Stage", "Mount.Context",
+	"Copy.Context",
+	"Copy.Content",                                                                                                // an inline file is written as it is, like a quoted heredoc
+	"Copy.AuthToken", "Copy.AuthHeader", "Copy.SSHAgent", "Mount.AuthToken", "Mount.AuthHeader", "Mount.SSHAgent", // ids the client provides
+	"Copy.KnownHosts", "Mount.KnownHosts", // host keys, as ssh-keyscan prints them
+	"Mount.Type", "Mount.Sharing", "Mount.Env", "Mount.Mode", "Mount.Size", "Mount.Context",
 	"Healthcheck.Interval", "Healthcheck.Timeout", "Healthcheck.StartPeriod", "Healthcheck.StartInterval",
 }
 

@@ -117,8 +117,8 @@ func (e *StageExpander) Stage(name string) (*Stage, error) {
 }
 
 // Base returns stage name with the values that choose its base expanded
-// and checked: image and platform, which see the variables only, as a
-// Dockerfile's FROM sees only the global ARGs. Its other values are as
+// and checked: image, platform, builder and from, which see the variables
+// only, as a Dockerfile's FROM sees only the global ARGs. Its other values are as
 // written; In expands them once the base image's env is known. The result
 // is shared: callers must not modify it.
 func (e *StageExpander) Base(name string) (*Stage, error) {
@@ -128,7 +128,7 @@ func (e *StageExpander) Base(name string) (*Stage, error) {
 	}
 	st := e.src.Stage(name)
 	var err error
-	if st != nil && (strings.Contains(st.Image, "$") || strings.Contains(st.Platform, "$")) {
+	if st != nil && (strings.Contains(st.Image, "$") || strings.Contains(st.Platform, "$") || IsRefPattern(st.Builder) || IsRefPattern(st.From)) {
 		out := *st
 		e.x.errs = &errorSink{filename: e.src.Filename}
 		e.x.words.vars = e.vars
@@ -305,6 +305,8 @@ func walkStage(st *Stage, v expandable) {
 func walkBase(st *Stage, v expandable) {
 	v.field(st.Node, "image", &st.Image)
 	v.field(st.Node, "platform", &st.Platform)
+	v.field(st.Node, "builder", &st.Builder)
+	v.field(st.Node, "from", &st.From)
 }
 
 // walkRest visits the values after the stage's env.
@@ -323,9 +325,15 @@ func walkRest(st *Stage, v expandable) {
 			v.field(m.Node, "target", &m.Target)
 			v.field(m.Node, "id", &m.ID)
 			v.field(m.Node, "src", &m.Src)
+			v.field(m.Node, "artifact", &m.Artifact)
+			v.field(m.Node, "stage", &m.Stage)
 			v.field(m.Node, "url", &m.URL)
 			v.field(m.Node, "sha256", &m.SHA256)
 			v.field(m.Node, "filename", &m.Filename)
+			v.field(m.Node, "git", &m.Git)
+			v.field(m.Node, "ref", &m.Ref)
+			v.field(m.Node, "commit", &m.Commit)
+			v.field(m.Node, "subdir", &m.Subdir)
 		}
 		if step.Copy != nil {
 			walkCopy(step.Copy, v)
@@ -338,10 +346,16 @@ func walkRest(st *Stage, v expandable) {
 
 func walkCopy(c *Copy, v expandable) {
 	walkStrings(c.Src, v)
+	v.field(c.Node, "artifact", &c.Artifact)
+	v.field(c.Node, "stage", &c.Stage)
 	v.field(c.Node, "image", &c.Image)
 	v.field(c.Node, "url", &c.URL)
 	v.field(c.Node, "sha256", &c.SHA256)
 	v.field(c.Node, "filename", &c.Filename)
+	v.field(c.Node, "git", &c.Git)
+	v.field(c.Node, "ref", &c.Ref)
+	v.field(c.Node, "commit", &c.Commit)
+	v.field(c.Node, "subdir", &c.Subdir)
 	v.field(c.Node, "to", &c.To)
 	v.field(c.Node, "chown", &c.Chown)
 	v.field(c.Node, "chmod", &c.Chmod)

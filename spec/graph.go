@@ -32,19 +32,27 @@ func (e edge) verb() string {
 // its runtime copy entries, then needs.
 func (s *Spec) edges(st *Stage) []edge {
 	var out []edge
-	if st.Builder != "" {
-		out = append(out, edge{st.Builder, st.At("builder"), "builder"})
+	// add adds the edge to name, or for a reference with variables to
+	// each of its candidates of the kind the key names (any kind: "").
+	add := func(name string, pos Pos, via string, kind Kind) {
+		if name == "" {
+			return
+		}
+		if !IsRefPattern(name) {
+			out = append(out, edge{name, pos, via})
+			return
+		}
+		for _, n := range s.RefNames(name) {
+			if c := s.Stage(n); c != nil && (kind == "" || c.Kind == kind) {
+				out = append(out, edge{n, pos, via})
+			}
+		}
 	}
-	if st.From != "" {
-		out = append(out, edge{st.From, st.At("from"), "from"})
-	}
+	add(st.Builder, st.At("builder"), "builder", KindBuilder)
+	add(st.From, st.At("from"), "from", st.Kind)
 	copyEdges := func(c *Copy) {
-		if c.Artifact != "" {
-			out = append(out, edge{c.Artifact, c.At("artifact"), "copy"})
-		}
-		if c.Stage != "" {
-			out = append(out, edge{c.Stage, c.At("stage"), "copy"})
-		}
+		add(c.Artifact, c.At("artifact"), "copy", KindArtifact)
+		add(c.Stage, c.At("stage"), "copy", "")
 	}
 	for _, step := range st.Steps {
 		if step.Copy != nil {
@@ -54,12 +62,8 @@ func (s *Spec) edges(st *Stage) []edge {
 			if m.Type != MountBind {
 				continue
 			}
-			if m.Artifact != "" {
-				out = append(out, edge{m.Artifact, m.At("artifact"), "bind"})
-			}
-			if m.Stage != "" {
-				out = append(out, edge{m.Stage, m.At("stage"), "bind"})
-			}
+			add(m.Artifact, m.At("artifact"), "bind", KindArtifact)
+			add(m.Stage, m.At("stage"), "bind", "")
 		}
 	}
 	for _, c := range st.Copy {

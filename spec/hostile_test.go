@@ -227,7 +227,7 @@ func TestHostileClasses(t *testing.T) {
 		{"cache-escape-id-expanded", "10:17: cache id \"../../tenant-b/go-build\" has a .. segment, which would leave its cache namespace; expected an id such as go-build or team/npm"},
 		{"duplicate-alias-keys-2000-of-1KiB", "3:16: duplicate key \"KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK\"... (1024 bytes) in args (first set at 3:8); expected each key once"},
 		{"duplicate-alias-keys-12000-of-60KiB", "3:601: document holds more than 4194304 bytes of text once aliases are expanded; expected fewer uses of aliases to long values"},
-		{"unknown-alias-keys-12000-of-1KiB", "4:8: unknown key \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"... (1024 bytes) in builder \"b0\"; expected one of args, description, env, from, image, platform, preset, steps, user, workdir"},
+		{"unknown-alias-keys-12000-of-1KiB", "4:8: unknown key \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"... (1024 bytes) in builder \"b0\"; expected one of args, description, env, from, image, platform, platforms, preset, steps, user, workdir"},
 		{"pattern-product-env-1KiB", "6:14: \"${A//?/${B}}\" expands to more than the limit of 65536 bytes"},
 		{"pattern-product-env-32KiB", "6:14: \"${A//?/${B}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
 		{"pattern-product-nested-1KiB", "6:14: \"${A//?/${B//?/${A}}}\" could build more than 16777216 bytes while it is expanded; expected shorter variables, or fewer ${NAME/pattern/replacement} on long values"},
@@ -250,6 +250,12 @@ func TestHostileClasses(t *testing.T) {
 		{"tmpfs-size-9999999999999999t", "8:33: invalid tmpfs size \"9999999999999999t\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
 		{"tmpfs-size-17179869184g", "8:33: invalid tmpfs size \"17179869184g\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
 		{"tmpfs-size--1", "8:33: invalid tmpfs size \"-1\": not a whole number of bytes with an optional k, m, g or t; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"git-url-token", "6:14: invalid git URL \"https://xxxxx@example.com/org/repo.git\": the URL holds credentials (userinfo); give a token through the GIT_AUTH_TOKEN secret (or auth-token) instead; expected a repository URL such as https://example.com/org/repo.git, git://host/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git"},
+		{"git-url-token-expanded", "7:14: invalid git URL \"https://xxxxx@example.com/org/repo.git\": the URL holds credentials (userinfo); give a token through the GIT_AUTH_TOKEN secret (or auth-token) instead; expected a repository URL such as https://example.com/org/repo.git, git://host/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git"},
+		{"git-ref-option", "7:14: invalid git ref \"--upload-pack=touch /tmp/x\": the ref starts with -; expected a tag, branch or commit such as v1.2.0, main or a full commit sha"},
+		{"git-url-60KiB", "7:14: invalid git ref \"-x\": the ref starts with -; expected a tag, branch or commit such as v1.2.0, main or a full commit sha"},
+		{"git-known-hosts-60KiB", "7:22: invalid known-hosts: a line is not \"host keytype key\"; expected known_hosts lines: host keytype key, as ssh-keyscan prints them"},
+		{"ref-patterns-65", "70:18: more than 64 different stage references with a ${VAR}; expected fewer references that pick a stage per platform"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, ok := corpus[tc.name]

@@ -39,6 +39,10 @@ const (
 	// MaxStages is the most stages (builders, artifacts and runtimes
 	// together) in one file.
 	MaxStages = 2_000
+	// MaxRefPatterns is the most distinct stage references with a
+	// ${VAR} (builder: base-${TARGETARCH}) one file may hold: each is
+	// matched against every stage name.
+	MaxRefPatterns = 64
 	// MaxStringLen is the longest scalar in the file, in bytes.
 	MaxStringLen = 64 << 10
 	// MaxExpandedLen is the longest value a ${VAR} expansion may produce.

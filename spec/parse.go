@@ -267,6 +267,8 @@ func (d *decoder) stage(e entry, kind Kind) *Stage {
 			st.Env = d.strMap(e.value, key)
 		case "args":
 			st.Args, _ = d.strList(e.value, key)
+		case "platforms":
+			st.Platforms, _ = d.strList(e.value, key)
 		case "steps":
 			st.Steps = d.steps(e.value)
 		case "outputs":
@@ -371,6 +373,9 @@ func (d *decoder) step(n ast.Node) *Step {
 	default:
 		d.errs.add(m.pos, "a step needs run or copy", "exactly one of run or copy per step", suggestStepKey(m))
 	}
+	if e, ok := m.get("platforms"); ok {
+		step.Platforms, _ = d.strList(e.value, "platforms")
+	}
 	return step
 }
 
@@ -387,7 +392,7 @@ func suggestStepKey(m *mapping) string {
 // copyStepKeys are the keys of a copy step: `copy` names the source paths,
 // the options are those of a Copy except src.
 func (d *decoder) copyStepKeys() []string {
-	keys := []string{"copy"}
+	keys := []string{"copy", "platforms"}
 	for _, k := range d.allowedKeys(typeOf[Copy](), "") {
 		if k != "src" {
 			keys = append(keys, k)
@@ -440,6 +445,30 @@ func (d *decoder) copyFields(m *mapping, srcKey string) *Copy {
 			c.Filename, _ = d.str(e.value, e.key)
 		case "content":
 			c.Content, _ = d.str(e.value, e.key)
+		case "unpack":
+			if b, ok := d.boolean(e.value, e.key); ok {
+				c.Unpack = &b
+			}
+		case "git":
+			c.Git, _ = d.str(e.value, e.key)
+		case "ref":
+			c.Ref, _ = d.str(e.value, e.key)
+		case "commit":
+			c.Commit, _ = d.str(e.value, e.key)
+		case "subdir":
+			c.Subdir, _ = d.str(e.value, e.key)
+		case "keep-git-dir":
+			if b, ok := d.boolean(e.value, e.key); ok {
+				c.KeepGitDir = &b
+			}
+		case "auth-token":
+			c.AuthToken, _ = d.str(e.value, e.key)
+		case "auth-header":
+			c.AuthHeader, _ = d.str(e.value, e.key)
+		case "ssh-agent":
+			c.SSHAgent, _ = d.str(e.value, e.key)
+		case "known-hosts":
+			c.KnownHosts, _ = d.str(e.value, e.key)
 		case "to":
 			c.To, _ = d.str(e.value, e.key)
 		case "chown":
@@ -579,6 +608,26 @@ func (d *decoder) mount(n ast.Node) *Mount {
 			mt.SHA256, _ = d.str(e.value, e.key)
 		case "filename":
 			mt.Filename, _ = d.str(e.value, e.key)
+		case "git":
+			mt.Git, _ = d.str(e.value, e.key)
+		case "ref":
+			mt.Ref, _ = d.str(e.value, e.key)
+		case "commit":
+			mt.Commit, _ = d.str(e.value, e.key)
+		case "subdir":
+			mt.Subdir, _ = d.str(e.value, e.key)
+		case "keep-git-dir":
+			if b, ok := d.boolean(e.value, e.key); ok {
+				mt.KeepGitDir = &b
+			}
+		case "auth-token":
+			mt.AuthToken, _ = d.str(e.value, e.key)
+		case "auth-header":
+			mt.AuthHeader, _ = d.str(e.value, e.key)
+		case "ssh-agent":
+			mt.SSHAgent, _ = d.str(e.value, e.key)
+		case "known-hosts":
+			mt.KnownHosts, _ = d.str(e.value, e.key)
 		case "src":
 			mt.Src, _ = d.str(e.value, e.key)
 		case "rw":

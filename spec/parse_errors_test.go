@@ -25,14 +25,14 @@ func TestParseErrors(t *testing.T) {
 			name: "unknown-stage-key",
 			src:  "version: 1\nbuilders:\n  go:\n    imge: golang\n",
 			want: []string{
-				"4:5: unknown key \"imge\" in builder \"go\"; expected one of args, description, env, from, image, platform, preset, steps, user, workdir; did you mean \"image\"?",
+				"4:5: unknown key \"imge\" in builder \"go\"; expected one of args, description, env, from, image, platform, platforms, preset, steps, user, workdir; did you mean \"image\"?",
 			},
 		},
 		{
 			name: "misplaced-key",
 			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    outputs: [/out]\n",
 			want: []string{
-				"5:5: key \"outputs\" is not allowed in builder \"go\"; it belongs in artifacts; expected one of args, description, env, from, image, platform, preset, steps, user, workdir",
+				"5:5: key \"outputs\" is not allowed in builder \"go\"; it belongs in artifacts; expected one of args, description, env, from, image, platform, platforms, preset, steps, user, workdir",
 			},
 		},
 		{
@@ -242,14 +242,14 @@ func TestParseErrors(t *testing.T) {
 			name: "step-run-copy-key",
 			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - run: make\n        to: /x\n",
 			want: []string{
-				"7:9: key \"to\" is not allowed in a run step; it belongs in copy steps; expected one of env, mounts, network, run, user, workdir",
+				"7:9: key \"to\" is not allowed in a run step; it belongs in copy steps; expected one of env, mounts, network, platforms, run, user, workdir",
 			},
 		},
 		{
 			name: "copy-two-sources",
 			src:  "version: 1\nbuilders:\n  go:\n    image: golang\n    steps:\n      - copy: /x\n        image: alpine\n        context: foo\n",
 			want: []string{
-				"8:18: a copy has more than one source (image and context); expected at most one of artifact, stage, image, context, url, content",
+				"8:18: a copy has more than one source (image and context); expected at most one of artifact, stage, image, context, url, git, content",
 			},
 		},
 		{

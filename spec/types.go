@@ -73,6 +73,9 @@ type Spec struct {
 	// byName indexes the stages of a parsed or expanded spec; it is built
 	// once, before the spec is shared, and never changed.
 	byName map[string]*Stage
+	// refs are the candidates of the stage references with variables (see
+	// RefNames), built with byName.
+	refs map[string][]string
 	// chainWork is the chain work of a parsed spec's stages (see
 	// MaxChainWork), set by validation.
 	chainWork int
@@ -121,6 +124,8 @@ type Stage struct {
 	Preset   string `yaml:"preset" kinds:"builder" doc:"Toolchain preset (see Presets in docs/spec.md)."`                                                                                                                                                                                                                                          // builder: name of a preset (see package preset)
 	Platform string `yaml:"platform" kinds:"builder,artifact" doc:"Where the stage runs. Builder: build, target or os/arch[/variant] (default build when the preset cross-compiles, else target). Artifact: target (built once per target platform) or build (built once, natively); default target when it has outputs, build when it has none."` // builder, artifact: "", build, target or os/arch[/variant]
 
+	Platforms []String `yaml:"platforms" doc:"The only platforms (os/arch[/variant]) the stage can be built for, the ones its TARGET* describe; a build that needs it for another platform fails. Default: any."`
+
 	Workdir string   `yaml:"workdir" doc:"Working directory (absolute path) of its steps; for a runtime also the image WorkingDir."`
 	User    string   `yaml:"user" doc:"User of its steps (user[:group] or uid[:gid]); for a runtime also the image User (65532:65532 on scratch, else the base's)."`
 	Env     []KV     `yaml:"env" doc:"Environment variables of its steps; a builder's also reach its artifacts' steps, a runtime's are the image environment."`
@@ -157,6 +162,8 @@ type Step struct {
 	Node
 	Run  *Command `yaml:"run" kinds:"run" doc:"The command: a string runs through the shell, a list is run as is."` // set for run steps
 	Copy *Copy    `yaml:"copy" kinds:"copy" doc:"Source path(s) of a copy step."`                                   // set for copy steps
+	// Platforms limits the step to the platforms its stage is built for.
+	Platforms []String `yaml:"platforms" kinds:"run,copy" doc:"Run (or copy) only when the stage is built for one of these platforms (os/arch[/variant]), the one its TARGET* describe. Default: every platform."`
 
 	// run options
 	Env     []KV     `yaml:"env" kinds:"run" doc:"Environment of this step only."`
@@ -167,24 +174,34 @@ type Step struct {
 }
 
 // Copy copies files from a source into a stage. The source is the main build
-// context unless exactly one of Artifact, Stage, Image, Context, URL or
+// context unless exactly one of Artifact, Stage, Image, Context, URL, Git or
 // Content is set.
 type Copy struct {
 	Node
-	Src      []String `yaml:"src" doc:"Path(s) in the source. Default: everything in the source (all outputs of an artifact)."` // paths in the source; empty means the whole source (or all outputs of an artifact)
-	Artifact string   `yaml:"artifact" doc:"Copy from an artifact's filesystem (its outputs)."`
-	Stage    string   `yaml:"stage" doc:"Copy from a stage's filesystem."`
-	Image    string   `yaml:"image" doc:"Copy from an image, with no stage declared for it."`
-	Context  string   `yaml:"context" doc:"Copy from the named context --build-context NAME=...."`                                                                 // a named context (--build-context NAME=...)
-	URL      string   `yaml:"url" doc:"Download one http(s) file, like ADD URL. Requires sha256."`                                                                 // an http(s) file, verified against SHA256
-	SHA256   string   `yaml:"sha256" doc:"The downloaded file's checksum (64 hex digits); required with url. BuildKit verifies it and caches the download by it."` // url: the file's sha256, 64 hex digits (required)
-	Filename string   `yaml:"filename" doc:"Name of the downloaded file (what lands in a to ending with /). Default: the URL's last path segment."`                // url: the file's name (default: the URL's last path segment)
-	Content  string   `yaml:"content" doc:"Write this text as one file at to, like a COPY <<EOF heredoc (no ${VAR} expansion)."`                                   // an inline file written at To, as written (no ${VAR} expansion)
-	To       string   `yaml:"to" doc:"Destination. A trailing / means into this directory. Default for copy steps: the stage's workdir."`
-	Chown    string   `yaml:"chown" doc:"Owner of the copied files: user[:group]."`
-	Chmod    string   `yaml:"chmod" doc:"Mode of the copied files: octal (0755 or 755, up to 07777; not 0o755) or symbolic as for COPY --chmod (u+x, a=rX, u=rwx,go=rx)."`
-	Exclude  []String `yaml:"exclude" doc:"Patterns of paths not copied."`
-	Link     *bool    `yaml:"link" doc:"Copy into an independent layer, like COPY --link, so the layer can be reused when the layers below it change. Default: false."`
+	Src        []String `yaml:"src" doc:"Path(s) in the source. Default: everything in the source (all outputs of an artifact)."` // paths in the source; empty means the whole source (or all outputs of an artifact)
+	Artifact   string   `yaml:"artifact" doc:"Copy from an artifact's filesystem (its outputs)."`
+	Stage      string   `yaml:"stage" doc:"Copy from a stage's filesystem."`
+	Image      string   `yaml:"image" doc:"Copy from an image, with no stage declared for it."`
+	Context    string   `yaml:"context" doc:"Copy from the named context --build-context NAME=...."`                                                                 // a named context (--build-context NAME=...)
+	URL        string   `yaml:"url" doc:"Download one http(s) file, like ADD URL. Requires sha256."`                                                                 // an http(s) file, verified against SHA256
+	SHA256     string   `yaml:"sha256" doc:"The downloaded file's checksum (64 hex digits); required with url. BuildKit verifies it and caches the download by it."` // url: the file's sha256, 64 hex digits (required)
+	Filename   string   `yaml:"filename" doc:"Name of the downloaded file (what lands in a to ending with /). Default: the URL's last path segment."`                // url: the file's name (default: the URL's last path segment)
+	Unpack     *bool    `yaml:"unpack" doc:"With url: extract the downloaded archive (a tar, plain or compressed with gzip, bzip2 or xz) into to, like ADD --unpack=true; a file that is not an archive is copied as is. Default: false."`
+	Content    string   `yaml:"content" doc:"Write this text as one file at to, like a COPY <<EOF heredoc (no ${VAR} expansion)."` // an inline file written at To, as written (no ${VAR} expansion)
+	Git        string   `yaml:"git" doc:"Copy from a git repository at this URL (https://, http://, git://, ssh:// or user@host:path), like ADD of a git URL. No credentials in the URL: use the GIT_AUTH_TOKEN secret or ssh-agent."`
+	Ref        string   `yaml:"ref" doc:"With git: the tag, branch or commit to check out. Default: the remote's HEAD."`
+	Commit     string   `yaml:"commit" doc:"With git: the full commit sha (40 or 64 hex digits) ref must resolve to; BuildKit fails the build when it does not. Pins a tag or branch."`
+	Subdir     string   `yaml:"subdir" doc:"With git: the directory of the repository to use as the source's root."`
+	KeepGitDir *bool    `yaml:"keep-git-dir" doc:"With git: keep the .git directory. Default: false."`
+	AuthToken  string   `yaml:"auth-token" doc:"With git: id of the secret holding a token for https (--secret id=ID). Default: GIT_AUTH_TOKEN."`
+	AuthHeader string   `yaml:"auth-header" doc:"With git: id of the secret holding a full Authorization header for https. Default: GIT_AUTH_HEADER."`
+	SSHAgent   string   `yaml:"ssh-agent" doc:"With an ssh git URL: id of the forwarded ssh agent (--ssh ID). Default: default."`
+	KnownHosts string   `yaml:"known-hosts" doc:"With an ssh git URL (required there): the host's known_hosts lines, as ssh-keyscan prints them."`
+	To         string   `yaml:"to" doc:"Destination. A trailing / means into this directory. Default for copy steps: the stage's workdir."`
+	Chown      string   `yaml:"chown" doc:"Owner of the copied files: user[:group]."`
+	Chmod      string   `yaml:"chmod" doc:"Mode of the copied files: octal (0755 or 755, up to 07777; not 0o755) or symbolic as for COPY --chmod (u+x, a=rX, u=rwx,go=rx)."`
+	Exclude    []String `yaml:"exclude" doc:"Patterns of paths not copied."`
+	Link       *bool    `yaml:"link" doc:"Copy into an independent layer, like COPY --link, so the layer can be reused when the layers below it change. Default: false."`
 }
 
 // MountType is the kind of a run mount.
@@ -214,14 +231,23 @@ type Mount struct {
 	Size     string    `yaml:"size" kinds:"tmpfs" doc:"Size limit of the tmpfs, such as 64m. Default: unlimited."` // tmpfs: size such as 64m
 
 	// bind source: the main context unless one of these is set
-	Artifact  string `yaml:"artifact" kinds:"bind" doc:"Bind an artifact's filesystem (at most one source)."`
-	Stage     string `yaml:"stage" kinds:"bind" doc:"Bind a stage's filesystem (at most one source)."`
-	Context   string `yaml:"context" kinds:"bind" doc:"Bind the named context --build-context NAME=... (at most one source)."`
-	URL       string `yaml:"url" kinds:"bind" doc:"Bind a directory holding one downloaded http(s) file; requires sha256."`             // an http(s) file, verified against SHA256
-	SHA256    string `yaml:"sha256" kinds:"bind" doc:"With url: the downloaded file's checksum (64 hex digits)."`                       // url: the file's sha256 (required)
-	Filename  string `yaml:"filename" kinds:"bind" doc:"With url: the file's name in the mount. Default: the URL's last path segment."` // url: the file's name in the mount
-	Src       string `yaml:"src" kinds:"bind" doc:"Path in the source. Default: the source's root."`                                    // path in the source
-	ReadWrite bool   `yaml:"rw" kinds:"bind" doc:"Writable; writes are discarded after the step. Default: false."`
+	Artifact   string `yaml:"artifact" kinds:"bind" doc:"Bind an artifact's filesystem (at most one source)."`
+	Stage      string `yaml:"stage" kinds:"bind" doc:"Bind a stage's filesystem (at most one source)."`
+	Context    string `yaml:"context" kinds:"bind" doc:"Bind the named context --build-context NAME=... (at most one source)."`
+	URL        string `yaml:"url" kinds:"bind" doc:"Bind a directory holding one downloaded http(s) file; requires sha256."`             // an http(s) file, verified against SHA256
+	SHA256     string `yaml:"sha256" kinds:"bind" doc:"With url: the downloaded file's checksum (64 hex digits)."`                       // url: the file's sha256 (required)
+	Filename   string `yaml:"filename" kinds:"bind" doc:"With url: the file's name in the mount. Default: the URL's last path segment."` // url: the file's name in the mount
+	Git        string `yaml:"git" kinds:"bind" doc:"Bind a git repository at this URL (https://, http://, git://, ssh:// or user@host:path); no credentials in the URL (at most one source)."`
+	Ref        string `yaml:"ref" kinds:"bind" doc:"With git: the tag, branch or commit to check out. Default: the remote's HEAD."`
+	Commit     string `yaml:"commit" kinds:"bind" doc:"With git: the full commit sha (40 or 64 hex digits) ref must resolve to. Pins a tag or branch."`
+	Subdir     string `yaml:"subdir" kinds:"bind" doc:"With git: the directory of the repository to mount."`
+	KeepGitDir *bool  `yaml:"keep-git-dir" kinds:"bind" doc:"With git: keep the .git directory. Default: false."`
+	AuthToken  string `yaml:"auth-token" kinds:"bind" doc:"With git: id of the secret holding a token for https. Default: GIT_AUTH_TOKEN."`
+	AuthHeader string `yaml:"auth-header" kinds:"bind" doc:"With git: id of the secret holding a full Authorization header for https. Default: GIT_AUTH_HEADER."`
+	SSHAgent   string `yaml:"ssh-agent" kinds:"bind" doc:"With an ssh git URL: id of the forwarded ssh agent. Default: default."`
+	KnownHosts string `yaml:"known-hosts" kinds:"bind" doc:"With an ssh git URL (required there): the host's known_hosts lines."`
+	Src        string `yaml:"src" kinds:"bind" doc:"Path in the source. Default: the source's root."` // path in the source
+	ReadWrite  bool   `yaml:"rw" kinds:"bind" doc:"Writable; writes are discarded after the step. Default: false."`
 }
 
 // Healthcheck is a runtime's HEALTHCHECK.
@@ -266,4 +292,36 @@ func (s *Spec) index() {
 			s.byName[st.Name] = st
 		}
 	}
+	if s.refs == nil {
+		s.refs = refCandidates(s.Stages())
+	}
+}
+
+// GitSource is the git source of a copy or a bind mount, as written (or as
+// expanded): the repository, what to check out and how to authenticate.
+type GitSource struct {
+	Node       Node
+	URL        string
+	Ref        string
+	Commit     string
+	Subdir     string
+	KeepGitDir bool
+	AuthToken  string
+	AuthHeader string
+	SSHAgent   string
+	KnownHosts string
+}
+
+// GitSource returns the copy's git source; its URL is empty when the copy
+// has none.
+func (c *Copy) GitSource() GitSource {
+	return GitSource{Node: c.Node, URL: c.Git, Ref: c.Ref, Commit: c.Commit, Subdir: c.Subdir, KeepGitDir: c.KeepGitDir != nil && *c.KeepGitDir,
+		AuthToken: c.AuthToken, AuthHeader: c.AuthHeader, SSHAgent: c.SSHAgent, KnownHosts: c.KnownHosts}
+}
+
+// GitSource returns the bind mount's git source; its URL is empty when the
+// mount has none.
+func (m *Mount) GitSource() GitSource {
+	return GitSource{Node: m.Node, URL: m.Git, Ref: m.Ref, Commit: m.Commit, Subdir: m.Subdir, KeepGitDir: m.KeepGitDir != nil && *m.KeepGitDir,
+		AuthToken: m.AuthToken, AuthHeader: m.AuthHeader, SSHAgent: m.SSHAgent, KnownHosts: m.KnownHosts}
 }

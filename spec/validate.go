@@ -18,6 +18,7 @@ func validate(s *Spec, errs *errorSink) {
 	v.projectName()
 	v.args()
 	v.names()
+	v.refPatterns()
 	for _, st := range s.Stages() {
 		v.stage(st)
 	}
@@ -143,6 +144,10 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 		v.errs.add(pos, fmt.Sprintf("%s is empty", key), "the name of a "+what, "")
 		return nil
 	}
+	if IsRefPattern(name) {
+		v.refPattern(name, pos, key, want)
+		return nil
+	}
 	target := v.byName[name]
 	if target == nil {
 		if v.errs.full() {
@@ -172,6 +177,64 @@ func (v *validator) ref(name string, pos Pos, key string, want Kind) *Stage {
 		return nil
 	}
 	return target
+}
+
+// refPatterns indexes the stages and works out the candidates of the stage
+// references with variables (the graph's edges read both), and rejects
+// more of them than MaxRefPatterns.
+func (v *validator) refPatterns() {
+	v.s.index()
+	if ps := refPatterns(v.s.Stages()); len(ps) > MaxRefPatterns {
+		v.errs.add(ps[MaxRefPatterns].Pos, fmt.Sprintf("more than %d different stage references with a ${VAR}", MaxRefPatterns), "fewer references that pick a stage per platform", "")
+	}
+}
+
+// refPattern checks a stage reference with variables: it must be able to
+// name a stage of the kind key wants. Which one is decided per platform.
+func (v *validator) refPattern(name string, pos Pos, key string, want Kind) {
+	what := "stage"
+	if want != "" {
+		what = string(want)
+	}
+	known := PlatformVarNames()
+	for _, a := range v.s.Args {
+		known = append(known, a.Name)
+	}
+	for _, m := range argReference.FindAllStringSubmatch(name, -1) {
+		if !slices.Contains(known, m[1]) {
+			v.errs.add(pos, fmt.Sprintf("%s %s uses %s, which is neither a declared arg nor a platform variable", key, shorten(name), shorten(m[1])), "args and platform variables such as TARGETARCH", Suggest(m[1], known))
+			return
+		}
+	}
+	names, ok := v.s.refs[name]
+	if !ok {
+		return // beyond MaxRefPatterns, reported once
+	}
+	for _, n := range names {
+		if st := v.byName[n]; st != nil && (want == "" || st.Kind == want) {
+			return
+		}
+	}
+	v.errs.add(pos, fmt.Sprintf("no %s name can match %s", what, shorten(name)), fmt.Sprintf("`%s` to expand to the name of a %s, such as base-${TARGETARCH} with builders base-amd64 and base-arm64", key, what), "")
+}
+
+// parents returns the stages st extends (from) or, for an artifact, runs
+// in (builder): one, or the candidates of a reference with variables.
+func (v *validator) parents(st *Stage) []*Stage {
+	name := st.From
+	if st.Kind == KindArtifact {
+		name = st.Builder
+	}
+	if name == "" {
+		return nil
+	}
+	var out []*Stage
+	for _, n := range v.s.RefNames(name) {
+		if p := v.byName[n]; p != nil && p != st {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func article(word string) string {
@@ -213,6 +276,10 @@ func (v *validator) stage(st *Stage) {
 		}
 	}
 	for _, n := range st.Needs {
+		if IsRefPattern(n.Value) {
+			v.errs.add(n.Pos, fmt.Sprintf("needs %s holds a ${VAR}", shorten(n.Value)), "stage names as written; a stage that needs other stages per platform can list them all, or pick them in a builder, from, copy or bind reference", "")
+			continue
+		}
 		v.ref(n.Value, n.Pos, "needs", "")
 	}
 	v.env(st.Env)
@@ -315,15 +382,16 @@ func (v *validator) mount(m *Mount) {
 		}
 	case MountBind:
 		sources := 0
-		for _, key := range []string{"artifact", "stage", "context", "url"} {
+		for _, key := range []string{"artifact", "stage", "context", "url", "git"} {
 			if m.Has(key) {
 				sources++
 				if sources > 1 {
-					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context, url", "")
+					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context, url, git", "")
 				}
 			}
 		}
 		v.urlKeys(m.Node, "bind mount")
+		v.gitKeys(m.Node)
 		if m.Has("artifact") {
 			v.ref(m.Artifact, m.At("artifact"), "artifact", KindArtifact)
 		}
@@ -350,15 +418,16 @@ func (v *validator) mount(m *Mount) {
 
 func (v *validator) copy(c *Copy, runtimeEntry bool) {
 	var sources []string
-	for _, key := range []string{"artifact", "stage", "image", "context", "url", "content"} {
+	for _, key := range []string{"artifact", "stage", "image", "context", "url", "git", "content"} {
 		if c.Has(key) {
 			sources = append(sources, key)
 			if len(sources) > 1 {
-				v.errs.add(c.At(key), fmt.Sprintf("a copy has more than one source (%s)", strings.Join(sources, " and ")), "at most one of artifact, stage, image, context, url, content", "")
+				v.errs.add(c.At(key), fmt.Sprintf("a copy has more than one source (%s)", strings.Join(sources, " and ")), "at most one of artifact, stage, image, context, url, git, content", "")
 			}
 		}
 	}
 	v.fileSource(c)
+	v.gitKeys(c.Node)
 	if c.Has("artifact") {
 		v.ref(c.Artifact, c.At("artifact"), "artifact", KindArtifact)
 	}
@@ -380,6 +449,9 @@ func (v *validator) copy(c *Copy, runtimeEntry bool) {
 // keys those copies do not take.
 func (v *validator) fileSource(c *Copy) {
 	v.urlKeys(c.Node, "copy")
+	if c.Has("unpack") && !c.Has("url") {
+		v.errs.add(c.At("unpack"), "unpack without url", "url: the http(s) URL of an archive to extract", "")
+	}
 	if c.Has("content") {
 		switch {
 		case !c.Has("to") || c.To == "":
@@ -414,6 +486,18 @@ func (v *validator) urlKeys(n Node, what string) {
 	for _, key := range []string{"sha256", "filename"} {
 		if n.Has(key) {
 			v.errs.add(n.At(key), fmt.Sprintf("%s without url", key), "url: the http(s) URL of the file", "")
+		}
+	}
+}
+
+// gitKeys checks that the keys of a git source come with git.
+func (v *validator) gitKeys(n Node) {
+	if n.Has("git") {
+		return
+	}
+	for _, key := range []string{"ref", "commit", "subdir", "keep-git-dir", "auth-token", "auth-header", "ssh-agent", "known-hosts"} {
+		if n.Has(key) {
+			v.errs.add(n.At(key), fmt.Sprintf("%s without git", key), "git: the URL of the repository", "")
 		}
 	}
 }
@@ -514,10 +598,14 @@ func (v *validator) exposedPorts() {
 		if n, ok := chain[st]; ok {
 			return n
 		}
-		n := own(st)
-		if base := v.byName[st.From]; st.From != "" && base != nil && base != st && depth < MaxStages {
-			n += portsOf(base, depth+1)
+		chain[st] = own(st) // a cycle through candidates ends here
+		most := 0
+		if st.Kind == KindRuntime && depth < MaxStages {
+			for _, base := range v.parents(st) {
+				most = max(most, portsOf(base, depth+1))
+			}
 		}
+		n := own(st) + most
 		chain[st] = n
 		return n
 	}
@@ -558,13 +646,12 @@ func (v *validator) chainWork() {
 		if n, ok := end[st]; ok {
 			return n
 		}
+		end[st] = len(st.Steps) + len(st.Copy) // a cycle through candidates ends here
 		base := 0
-		parent := st.From
-		if st.Kind == KindArtifact {
-			parent = st.Builder
-		}
-		if p := v.byName[parent]; parent != "" && p != nil && p != st && depth < MaxStages {
-			base = endOf(p, depth+1)
+		if depth < MaxStages {
+			for _, p := range v.parents(st) {
+				base = max(base, endOf(p, depth+1))
+			}
 		}
 		end[st] = base + len(st.Steps) + len(st.Copy)
 		return end[st]

@@ -69,10 +69,23 @@ type stageGraph struct {
 func buildGraph(s *spec.Spec, builtOnce map[string]bool) stageGraph {
 	var g stageGraph
 	seen := map[graphEdge]bool{}
+	// add adds e, or for a reference that picks a stage per platform
+	// (${VAR}) an edge from each stage it may name.
 	add := func(e graphEdge) {
-		if e.from != "" && !seen[e] && s.Stage(e.from) != nil {
-			seen[e] = true
-			g.edges = append(g.edges, e)
+		if e.from == "" {
+			return
+		}
+		pattern := spec.IsRefPattern(e.from)
+		for _, name := range s.RefNames(e.from) {
+			e := e
+			e.from = name
+			if pattern {
+				e.label = strings.TrimSpace(e.label + " per platform")
+			}
+			if !seen[e] && s.Stage(e.from) != nil {
+				seen[e] = true
+				g.edges = append(g.edges, e)
+			}
 		}
 	}
 	for _, st := range s.Stages() {
@@ -136,7 +149,14 @@ func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
 		}
 		p, err := plan.Resolve(plan.Request{Spec: s, Target: target, TargetPlatforms: tps, BuildPlatform: plan.PlaceholderBuildPlatform()})
 		if err != nil {
-			return nil, err
+			// A target limited to some platforms (its own platforms, or a
+			// stage it needs) is shown for the ones it can be built for.
+			if p, err = resolveAdmitted(s, target, tps); err != nil {
+				return nil, err
+			}
+			if p == nil {
+				continue
+			}
 		}
 		seen := map[string]bool{}
 		for _, in := range p.Instances {
@@ -150,6 +170,31 @@ func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
 		}
 	}
 	return once, nil
+}
+
+// resolveAdmitted resolves target for the platforms of tps it can be built
+// for alone, when there are two or more (once or per platform only shows
+// with two); it returns a nil plan when there are fewer, and the error of
+// the first platform when none resolves.
+func resolveAdmitted(s *spec.Spec, target string, tps []ocispecs.Platform) (*plan.Plan, error) {
+	var ok []ocispecs.Platform
+	var first error
+	for _, tp := range tps {
+		_, err := plan.Resolve(plan.Request{Spec: s, Target: target, TargetPlatforms: []ocispecs.Platform{tp}, BuildPlatform: plan.PlaceholderBuildPlatform()})
+		switch {
+		case err == nil:
+			ok = append(ok, tp)
+		case first == nil:
+			first = err
+		}
+	}
+	switch {
+	case len(ok) == 0:
+		return nil, first
+	case len(ok) < 2:
+		return nil, nil
+	}
+	return plan.Resolve(plan.Request{Spec: s, Target: target, TargetPlatforms: ok, BuildPlatform: plan.PlaceholderBuildPlatform()})
 }
 
 // mermaidID makes a stage name usable as a mermaid node id.

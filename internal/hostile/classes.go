@@ -2,6 +2,7 @@ package hostile
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -91,7 +92,43 @@ func newCases() []Case {
 	for _, size := range []string{"18446744073709551615", "9223372036854775808", "9999999999999999t", "17179869184g", "-1"} {
 		add("tmpfs-size-"+size, TmpfsSize(size), nil)
 	}
+
+	// 9. Git sources: credentials in the URL, written or from an arg; an
+	// option smuggled in as a ref; huge values.
+	add("git-url-token", GitCopy("git: https://ghp_T0KEN@example.com/org/repo.git"), nil)
+	add("git-url-token-expanded", "version: 1\nargs: {REPO: x}\n"+strings.TrimPrefix(GitCopy("git: ${REPO}"), "version: 1\n"), map[string]string{"REPO": "https://u:ghp_T0KEN@example.com/org/repo.git"})
+	add("git-ref-option", GitCopy("git: https://example.com/org/repo.git\n        ref: --upload-pack=touch /tmp/x"), nil)
+	add("git-url-60KiB", GitCopy("git: https://example.com/"+strings.Repeat("r", 60<<10)+".git\n        ref: -x"), nil)
+	add("git-known-hosts-60KiB", GitCopy("git: git@example.com:org/repo.git\n        known-hosts: "+strings.Repeat("k", 60<<10)), nil)
+
+	// 10. Stage references with ${VAR}: more patterns than the limit, and
+	// patterns that match every stage, which the graph turns into edges.
+	add("ref-patterns-65", RefPatterns(65, 1, "b${A:-{i}}-0"), nil)
+	add("ref-patterns-64-match-all-1000", RefPatterns(64, 1_000, "${A}${A:-{i}}"), nil)
+	add("ref-pattern-1-match-all-999-in-1000", RefPatterns(1_000, 999, "${A}"), nil)
 	return cs
+}
+
+// RefPatterns writes n artifacts whose builder is the reference pattern
+// with {i} replaced by the artifact's number, and builders builders named
+// b0-0, b1-0, ...; the arg A defaults to b0-0.
+func RefPatterns(n, builders int, pattern string) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nargs: {A: b0-0}\nbuilders:\n")
+	for i := range builders {
+		fmt.Fprintf(&b, "  b%d-0: {image: busybox}\n", i)
+	}
+	b.WriteString("artifacts:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  a%d: {builder: \"%s\", outputs: [/o]}\n", i, strings.ReplaceAll(pattern, "{i}", strconv.Itoa(i)))
+	}
+	return b.String()
+}
+
+// GitCopy is a runtime whose one copy entry reads a git source with the
+// given keys.
+func GitCopy(keys string) string {
+	return "version: 1\nruntimes:\n  r:\n    copy:\n      - to: /src/\n        " + keys + "\n"
 }
 
 // CacheMount is a builder whose run step mounts a cache with the given
