@@ -18,7 +18,7 @@ func TestParseErrors(t *testing.T) {
 			name: "unknown-top-key",
 			src:  "version: 1\nbuilderz: {}\n",
 			want: []string{
-				"2:1: unknown key \"builderz\" in the spec; expected one of args, artifacts, builders, default, description, lint, name, platforms, runtimes, version; did you mean \"builders\"?",
+				"2:1: unknown key \"builderz\" in the spec; expected one of args, artifacts, builders, default, description, include, lint, name, platforms, runtimes, version; did you mean \"builders\"?",
 			},
 		},
 		{

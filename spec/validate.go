@@ -70,8 +70,28 @@ func CheckCacheIDPart(part string) error {
 	return nil
 }
 
+// where names the position p for a message at the position at: with its
+// file when the two are in different files.
+func (v *validator) where(p, at Pos) string {
+	switch {
+	case p.File == at.File:
+		return fmt.Sprintf("%d:%d", p.Line, p.Col)
+	case p.File == "":
+		return v.s.Filename + ":" + p.String()
+	}
+	return p.String()
+}
+
 func (v *validator) args() {
+	declared := map[string]*Arg{}
 	for _, a := range v.s.Args {
+		if first, dup := declared[a.Name]; dup {
+			// Within one file the mapping's duplicate keys are reported;
+			// this is an arg of an included file declared again.
+			v.errs.add(a.Pos, fmt.Sprintf("arg %q is already declared at %s", a.Name, v.where(first.Pos, a.Pos)), "arg names unique across the spec and the files it includes", "")
+			continue
+		}
+		declared[a.Name] = a
 		switch {
 		case !validVarName(a.Name):
 			v.errs.add(a.Pos, fmt.Sprintf("invalid arg name %q", a.Name), "letters, digits and _, not starting with a digit", "")
@@ -95,7 +115,7 @@ func (v *validator) names() {
 				"lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", "")
 		}
 		if first, dup := v.byName[st.Name]; dup {
-			v.errs.add(st.Pos, fmt.Sprintf("stage name %q is already used by the %s declared at %s", st.Name, first.Kind, first.Pos), "stage names unique across builders, artifacts and runtimes", "")
+			v.errs.add(st.Pos, fmt.Sprintf("stage name %q is already used by the %s declared at %s", st.Name, first.Kind, v.where(first.Pos, st.Pos)), "stage names unique across builders, artifacts and runtimes", "")
 			continue
 		}
 		v.byName[st.Name] = st
