@@ -45,8 +45,10 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, parseErr := spec.Parse(src.Filename, src.Data)
-	parseErr = withSpecSource(parseErr, src.SourceMap)
+	files := newContextFiles(ctx, bc, c, src)
+	s, parseErr := spec.Load(src.Filename, src.Data, files.read)
+	srcs := sourcesOf(src, files)
+	parseErr = withSpecSource(parseErr, srcs)
 
 	res, handled, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(context.Context) (*targets.List, error) {
@@ -59,7 +61,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			if parseErr != nil {
 				return nil, parseErr
 			}
-			if err := useSpecPlatforms(bc, s, src); err != nil {
+			if err := useSpecPlatforms(bc, s, srcs); err != nil {
 				return nil, err
 			}
 			return outlineOf(s, plan.Request{
@@ -76,7 +78,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			}, src.Data)
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
-			return lintSpec(ctx, s, parseErr, lintOptions(bc), src.SourceMap), nil
+			return lintSpec(ctx, s, parseErr, lintOptions(bc), srcs), nil
 		},
 	})
 	if err != nil || handled {
@@ -86,14 +88,14 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, parseErr
 	}
 	if _, err := targetStage(s, bc.Target); err != nil {
-		return nil, withSpecSource(err, src.SourceMap)
+		return nil, withSpecSource(err, srcs)
 	}
-	if err := useSpecPlatforms(bc, s, src); err != nil {
+	if err := useSpecPlatforms(bc, s, srcs); err != nil {
 		return nil, err
 	}
 	// The --check rules, shown as warnings once for every platform; with
 	// a check of error=true, they fail the build before anything is solved.
-	if err := lintBuild(ctx, s, lintOptions(bc), src); err != nil {
+	if err := lintBuild(ctx, s, lintOptions(bc), src, srcs); err != nil {
 		return nil, err
 	}
 	epoch, err := sourceDateEpoch(ctx, bc)
@@ -101,7 +103,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 
-	builder := &platformBuilder{c: c, bc: bc, src: src, spec: s, epoch: epoch}
+	builder := &platformBuilder{c: c, bc: bc, src: src, srcs: srcs, spec: s, epoch: epoch}
 	rb, err := bc.Build(ctx, builder.build)
 	if err != nil {
 		return nil, err
@@ -121,11 +123,11 @@ func lintOptions(bc *dockerui.Client) speclint.Options {
 // useSpecPlatforms builds for the spec's platforms list when the client did
 // not ask for platforms, removes platforms the client named twice, and
 // checks the size of the build (spec.CheckBuildSize).
-func useSpecPlatforms(bc *dockerui.Client, s *spec.Spec, src *dockerui.Source) error {
+func useSpecPlatforms(bc *dockerui.Client, s *spec.Spec, srcs specSources) error {
 	if len(bc.TargetPlatforms) == 0 && len(s.Platforms) > 0 {
 		ps, err := specPlatforms(s)
 		if err != nil {
-			return withSpecSource(err, src.SourceMap)
+			return withSpecSource(err, srcs)
 		}
 		bc.TargetPlatforms = ps
 		if len(ps) > 1 {
@@ -134,7 +136,7 @@ func useSpecPlatforms(bc *dockerui.Client, s *spec.Spec, src *dockerui.Source) e
 	}
 	bc.TargetPlatforms = uniquePlatforms(bc.TargetPlatforms)
 	if err := checkBuildSize(s, bc.Target, bc.TargetPlatforms); err != nil {
-		return withSpecSource(err, src.SourceMap)
+		return withSpecSource(err, srcs)
 	}
 	return nil
 }
@@ -177,6 +179,7 @@ type platformBuilder struct {
 	c     client.Client
 	bc    *dockerui.Client
 	src   *dockerui.Source
+	srcs  specSources
 	spec  *spec.Spec
 	epoch *time.Time
 }
@@ -194,18 +197,19 @@ func (b *platformBuilder) build(ctx context.Context, platform *ocispecs.Platform
 	}()
 
 	opt := llbgen.Options{
-		Target:         b.bc.Target,
-		TargetPlatform: target,
-		BuildPlatform:  b.bc.BuildPlatforms[0],
-		BuildArgs:      b.bc.BuildArgs,
-		Labels:         b.bc.Labels,
-		Contexts:       buildContexts{bc: b.bc},
-		MetaResolver:   b.c,
-		ResolveMode:    b.bc.ImageResolveMode,
-		SourceMap:      b.src.SourceMap,
-		Epoch:          b.epoch,
-		NoArgWarnings:  true, // lintBuild's UndeclaredBuildArg
-		CacheNamespace: b.bc.CacheIDNamespace,
+		Target:          b.bc.Target,
+		TargetPlatform:  target,
+		BuildPlatform:   b.bc.BuildPlatforms[0],
+		BuildArgs:       b.bc.BuildArgs,
+		Labels:          b.bc.Labels,
+		Contexts:        buildContexts{bc: b.bc},
+		MetaResolver:    b.c,
+		ResolveMode:     b.bc.ImageResolveMode,
+		SourceMap:       b.src.SourceMap,
+		IncludedSources: b.srcs.included,
+		Epoch:           b.epoch,
+		NoArgWarnings:   true, // lintBuild's UndeclaredBuildArg
+		CacheNamespace:  b.bc.CacheIDNamespace,
 		Run: llbgen.RunDefaults{
 			NetworkMode:    b.bc.NetworkMode,
 			ExtraHosts:     b.bc.ExtraHosts,
@@ -223,15 +227,15 @@ func (b *platformBuilder) build(ctx context.Context, platform *ocispecs.Platform
 			if pos.IsValid() {
 				ranges = []*pb.Range{posRange(pos)}
 			}
-			b.src.Warn(ctx, msg, client.WarnOpts{Range: ranges})
+			b.src.Warn(ctx, msg, client.WarnOpts{Range: ranges, SourceInfo: includedInfo(b.srcs, pos)})
 		}
 	}
 	r, err := llbgen.Compile(ctx, b.spec, opt)
 	if err != nil {
-		return nil, withSpecSource(err, b.src.SourceMap)
+		return nil, withSpecSource(err, b.srcs)
 	}
 
-	s := solver{c: b.c, cacheImports: b.bc.CacheImports, sourceMap: b.src.SourceMap}
+	s := solver{c: b.c, cacheImports: b.bc.CacheImports, sources: b.srcs}
 	ref, err := s.solveVerified(ctx, r)
 	if err != nil {
 		return nil, err

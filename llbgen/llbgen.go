@@ -51,10 +51,13 @@ type Options struct {
 	MetaResolver   sourceresolver.MetaResolver // resolves image configs; nil means images have no config
 	ResolveMode    llb.ResolveMode
 	SourceMap      *llb.SourceMap // the spec file, for op locations
-	Epoch          *time.Time     // SOURCE_DATE_EPOCH
-	CacheNamespace string         // BUILDKIT_CACHE_MOUNT_NS
-	Run            RunDefaults
-	Warn           func(pos spec.Pos, msg string)
+	// IncludedSources are the files the spec includes, by the name
+	// positions give, for the locations of the ops of their stages.
+	IncludedSources map[string]*llb.SourceMap
+	Epoch           *time.Time // SOURCE_DATE_EPOCH
+	CacheNamespace  string     // BUILDKIT_CACHE_MOUNT_NS
+	Run             RunDefaults
+	Warn            func(pos spec.Pos, msg string)
 	// NoArgWarnings leaves undeclared build args to the caller: the
 	// frontend reports them through its lint rule UndeclaredBuildArg.
 	NoArgWarnings bool
