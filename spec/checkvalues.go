@@ -42,6 +42,9 @@ func checkStageValues(c valueChecker, st *Stage) {
 				c.cacheID(m.ID, m.At("id"))
 			}
 			c.path(m.Src, m.At("src"), "mount src")
+			if m.Image != "" {
+				c.image(m.Image, m.At("image"))
+			}
 			c.urlSource(m.Node, m.URL, m.SHA256, m.Filename)
 			if m.Has("mode") {
 				c.mode(m.Mode, m.At("mode"), "mode")

@@ -323,6 +323,7 @@ func walkRest(st *Stage, v expandable) {
 			v.field(m.Node, "target", &m.Target)
 			v.field(m.Node, "id", &m.ID)
 			v.field(m.Node, "src", &m.Src)
+			v.field(m.Node, "image", &m.Image)
 			v.field(m.Node, "url", &m.URL)
 			v.field(m.Node, "sha256", &m.SHA256)
 			v.field(m.Node, "filename", &m.Filename)

@@ -51,14 +51,14 @@ func (s *Spec) edges(st *Stage) []edge {
 			copyEdges(step.Copy)
 		}
 		for _, m := range step.Mounts {
-			if m.Type != MountBind {
+			if m.Type != MountBind && m.Type != MountCache {
 				continue
 			}
 			if m.Artifact != "" {
-				out = append(out, edge{m.Artifact, m.At("artifact"), "bind"})
+				out = append(out, edge{m.Artifact, m.At("artifact"), string(m.Type)})
 			}
 			if m.Stage != "" {
-				out = append(out, edge{m.Stage, m.At("stage"), "bind"})
+				out = append(out, edge{m.Stage, m.At("stage"), string(m.Type)})
 			}
 		}
 	}

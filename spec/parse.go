@@ -609,6 +609,8 @@ func (d *decoder) mount(n ast.Node) *Mount {
 			mt.Artifact, _ = d.str(e.value, e.key)
 		case "stage":
 			mt.Stage, _ = d.str(e.value, e.key)
+		case "image":
+			mt.Image, _ = d.str(e.value, e.key)
 		case "context":
 			mt.Context, _ = d.str(e.value, e.key)
 		case "url":

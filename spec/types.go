@@ -227,14 +227,17 @@ type Mount struct {
 	GID      *int      `yaml:"gid" kinds:"cache,secret,ssh" doc:"Owner gid of the cache directory, secret file or ssh socket. Default: 0."`
 	Size     string    `yaml:"size" kinds:"tmpfs" doc:"Size limit of the tmpfs, such as 64m. Default: unlimited."` // tmpfs: size such as 64m
 
-	// bind source: the main context unless one of these is set
-	Artifact  string `yaml:"artifact" kinds:"bind" doc:"Bind an artifact's filesystem (at most one source)."`
-	Stage     string `yaml:"stage" kinds:"bind" doc:"Bind a stage's filesystem (at most one source)."`
+	// bind and cache sources: a bind mount reads the main context unless
+	// one of these is set; a cache mount seeded from artifact, stage or
+	// image starts with its files when the cache is created.
+	Artifact  string `yaml:"artifact" kinds:"bind,cache" doc:"Bind an artifact's filesystem, or seed a new cache with it (at most one source)."`
+	Stage     string `yaml:"stage" kinds:"bind,cache" doc:"Bind a stage's filesystem, or seed a new cache with it (at most one source)."`
+	Image     string `yaml:"image" kinds:"bind,cache" doc:"Bind an image's filesystem, or seed a new cache with it (at most one source); fetched for the platform the stage is built for."`
 	Context   string `yaml:"context" kinds:"bind" doc:"Bind the named context --build-context NAME=... (at most one source)."`
 	URL       string `yaml:"url" kinds:"bind" doc:"Bind a directory holding one downloaded http(s) file; requires sha256."`             // an http(s) file, verified against SHA256
 	SHA256    string `yaml:"sha256" kinds:"bind" doc:"With url: the downloaded file's checksum (64 hex digits)."`                       // url: the file's sha256 (required)
 	Filename  string `yaml:"filename" kinds:"bind" doc:"With url: the file's name in the mount. Default: the URL's last path segment."` // url: the file's name in the mount
-	Src       string `yaml:"src" kinds:"bind" doc:"Path in the source. Default: the source's root."`                                    // path in the source
+	Src       string `yaml:"src" kinds:"bind,cache" doc:"Path in the source. Default: the source's root."`                               // path in the source
 	ReadWrite bool   `yaml:"rw" kinds:"bind" doc:"Writable; writes are discarded after the step. Default: false."`
 }
 
