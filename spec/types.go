@@ -237,7 +237,7 @@ type Mount struct {
 	URL       string `yaml:"url" kinds:"bind" doc:"Bind a directory holding one downloaded http(s) file; requires sha256."`             // an http(s) file, verified against SHA256
 	SHA256    string `yaml:"sha256" kinds:"bind" doc:"With url: the downloaded file's checksum (64 hex digits)."`                       // url: the file's sha256 (required)
 	Filename  string `yaml:"filename" kinds:"bind" doc:"With url: the file's name in the mount. Default: the URL's last path segment."` // url: the file's name in the mount
-	Src       string `yaml:"src" kinds:"bind,cache" doc:"Path in the source. Default: the source's root."`                               // path in the source
+	Src       string `yaml:"src" kinds:"bind,cache" doc:"Path in the source. Default: the source's root."`                              // path in the source
 	ReadWrite bool   `yaml:"rw" kinds:"bind" doc:"Writable; writes are discarded after the step. Default: false."`
 }
 
