@@ -46,6 +46,7 @@ func cases() []testCase {
 		{name: "stage-args", run: testStageArgs},
 		{name: "url-sources", run: testURLSources},
 		{name: "include", run: testInclude},
+		{name: "mount-sources", run: testMountSources},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 	}
 }
