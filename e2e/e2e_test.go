@@ -48,6 +48,7 @@ func cases() []testCase {
 		{name: "include", run: testInclude},
 		{name: "mount-sources", run: testMountSources},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
+		{name: "bake-example", only: []string{"buildx"}, run: testBakeExample},
 	}
 }
 
