@@ -37,7 +37,9 @@ func (f *contextFiles) read(rel string) ([]byte, error) {
 	// ReadEntrypoint builds the local (or the remote context) dockerui
 	// reads the spec from; following the included path as well makes it
 	// transfer that file too.
-	src, err := f.bc.ReadEntrypoint(f.ctx, "yaml", llb.FollowPaths([]string{f.specSrc.Filename, name}))
+	src, err := f.bc.ReadEntrypoint(f.ctx, "yaml",
+		llb.FollowPaths([]string{f.specSrc.Filename, name}),
+		dockerui.WithInternalName("load included file "+name))
 	if err != nil {
 		return nil, err
 	}
