@@ -118,6 +118,18 @@ func TestIncludeErrorsPointIntoTheirFile(t *testing.T) {
 			want:  `svc/mstage.yaml:3:8: arg "V" is already declared at svc/a.yaml:2:3; expected arg names unique across the spec and the files it includes`,
 		},
 		{
+			name:  "an empty file",
+			src:   "version: 1\ninclude: [a.yaml]\n",
+			files: map[string]string{"a.yaml": "# nothing yet\n"},
+			want:  `svc/a.yaml:1:1: the included file is empty; expected a mapping with args, builders, artifacts or runtimes`,
+		},
+		{
+			name:  "a list",
+			src:   "version: 1\ninclude: [a.yaml]\n",
+			files: map[string]string{"a.yaml": "- a\n"},
+			want:  `svc/a.yaml:1:1: an included file is a list; expected a mapping`,
+		},
+		{
 			name: "a missing file",
 			src:  "version: 1\ninclude: [ci/missing.yaml]\n",
 			want: `svc/mstage.yaml:2:11: included file svc/ci/missing.yaml does not exist; expected a file in the build context, relative to the spec's directory`,

@@ -73,7 +73,7 @@ func (l *loader) decode(data []byte, s *Spec, fragment bool) bool {
 		yamlError(errs, perr)
 		return false
 	}
-	body := documentBody(errs, file)
+	body := documentBody(errs, file, fragment)
 	if body == nil {
 		return false
 	}
@@ -87,7 +87,7 @@ func (l *loader) decode(data []byte, s *Spec, fragment bool) bool {
 }
 
 // documentBody returns the single document of the file.
-func documentBody(errs *errorSink, file *ast.File) ast.Node {
+func documentBody(errs *errorSink, file *ast.File, fragment bool) ast.Node {
 	var docs []*ast.DocumentNode
 	for _, doc := range file.Docs {
 		if doc == nil || doc.Body == nil {
@@ -100,6 +100,10 @@ func documentBody(errs *errorSink, file *ast.File) ast.Node {
 	}
 	switch len(docs) {
 	case 0:
+		if fragment {
+			errs.add(Pos{Line: 1, Col: 1}, "the included file is empty", "a mapping with args, builders, artifacts or runtimes", "")
+			return nil
+		}
 		errs.add(Pos{Line: 1, Col: 1}, "the file holds no spec", "a mapping that starts with version: 1", "")
 		return nil
 	case 1:
@@ -111,7 +115,11 @@ func documentBody(errs *errorSink, file *ast.File) ast.Node {
 }
 
 func (d *decoder) spec(root ast.Node, s *Spec) {
-	m, ok := d.mapping(root, "the spec")
+	what := "the spec"
+	if d.fragment {
+		what = "an included file"
+	}
+	m, ok := d.mapping(root, what)
 	if !ok {
 		return
 	}
