@@ -9,7 +9,7 @@ import (
 type edge struct {
 	name string
 	pos  Pos
-	via  string // from, builder, needs, copy or bind
+	via  string // from, builder, needs, copy, bind or cache
 }
 
 func (e edge) verb() string {
@@ -22,14 +22,16 @@ func (e edge) verb() string {
 		return "needs"
 	case "copy":
 		return "copies from"
+	case "cache":
+		return "seeds a cache from"
 	default:
 		return "mounts"
 	}
 }
 
 // edges lists the references of st in a fixed order: its builder or base
-// (from), the sources of its steps' copies and bind mounts in step order,
-// its runtime copy entries, then needs.
+// (from), the sources of its steps' copies, bind mounts and cache seeds in
+// step order, its runtime copy entries, then needs.
 func (s *Spec) edges(st *Stage) []edge {
 	var out []edge
 	if st.Builder != "" {
