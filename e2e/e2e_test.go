@@ -51,7 +51,10 @@ func cases() []testCase {
 		{name: "url-sources", run: testURLSources},
 		{name: "git-sources", run: testGitSources},
 		{name: "per-platform", run: testPerPlatform},
+		{name: "include", run: testInclude},
+		{name: "mount-sources", run: testMountSources},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
+		{name: "bake-example", only: []string{"buildx"}, run: testBakeExample},
 	}
 }
 

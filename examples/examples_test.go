@@ -40,7 +40,7 @@ func parseExample(t *testing.T, file string) *spec.Spec {
 	if !bytes.HasPrefix(data, []byte("# syntax=")) {
 		t.Errorf("%s: first line is not a # syntax= line", file)
 	}
-	s, err := spec.Parse(file, data)
+	s, err := spec.Load(file, data, spec.DirFiles(filepath.Dir(file)))
 	if err != nil {
 		t.Fatalf("%s does not parse:\n%v", file, err)
 	}

@@ -27,7 +27,9 @@ func agreementFiles(t *testing.T) []string {
 		"../lint/testdata/invalid/*.yaml",
 		"../spec/testdata/*.yaml",
 		"testdata/*.yaml",
+		"testdata/include/mstage.yaml",
 		"../cmd/mstage/testdata/*.yaml",
+		"../cmd/mstage/testdata/include/*.yaml",
 	} {
 		m, err := filepath.Glob(pattern)
 		if err != nil || len(m) == 0 {
@@ -62,17 +64,19 @@ func TestLintAgreesWithBuild(t *testing.T) {
 		name := filepath.Base(file)
 		for _, r := range runs {
 			t.Run(file+"/"+r.name, func(t *testing.T) {
-				_, _, lintErr := speclint.File(name, data, speclint.Options{Target: r.opts["target"]})
+				files := spec.DirFiles(filepath.Dir(file))
+				_, _, lintErr := speclint.File(name, data, speclint.Options{Target: r.opts["target"], Files: files})
 				opts := map[string]string{"filename": name}
 				for k, v := range r.opts {
 					opts[k] = v
 				}
 				// Only the command line can give named contexts; give
 				// every one the spec uses, as lint assumes.
-				for name := range usedContexts(data) {
+				for name := range usedContexts(data, files) {
 					opts["context:"+name] = "docker-image://busybox:1.36"
 				}
-				c := &fakeClient{opts: opts, specName: name, specData: data, outputs: memFS{}, anyOutput: true}
+				dir := yamlFiles(t, filepath.Dir(file))
+				c := &fakeClient{opts: opts, specName: name, specData: data, contextFiles: dir, outputs: memFS{}, anyOutput: true}
 				_, buildErr := Build(context.Background(), c)
 				switch {
 				case strings.Contains(file, "/invalid/") && lintErr == nil:
@@ -87,7 +91,7 @@ func TestLintAgreesWithBuild(t *testing.T) {
 
 				// --check, with the same options, judges the same way.
 				opts["requestid"] = lint.RequestLint
-				c = &fakeClient{opts: opts, specName: name, specData: data, outputs: memFS{}}
+				c = &fakeClient{opts: opts, specName: name, specData: data, contextFiles: dir, outputs: memFS{}}
 				res, err := Build(context.Background(), c)
 				if err != nil {
 					t.Fatalf("--check failed instead of reporting: %v", err)
@@ -105,10 +109,36 @@ func TestLintAgreesWithBuild(t *testing.T) {
 }
 
 // usedContexts returns the named contexts a spec copies or mounts from.
-func usedContexts(data []byte) map[string]bool {
-	s, err := spec.Parse("mstage.yaml", data)
+func usedContexts(data []byte, files spec.ReadFunc) map[string]bool {
+	s, err := spec.Load("mstage.yaml", data, files)
 	if err != nil {
 		return map[string]bool{}
 	}
 	return s.ContextNames()
+}
+
+// yamlFiles are the YAML files under dir, by their slash-separated path in
+// it: what a spec in dir may include.
+func yamlFiles(t *testing.T, dir string) memFS {
+	t.Helper()
+	out := memFS{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".yaml" {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		out[filepath.ToSlash(rel)] = memFile{data: data, mode: 0o644}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -46,8 +46,10 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, parseErr := spec.Parse(src.Filename, src.Data)
-	parseErr = withSpecSource(parseErr, src.SourceMap)
+	files := newContextFiles(ctx, bc, c, src)
+	s, parseErr := spec.Load(src.Filename, src.Data, files.read)
+	srcs := sourcesOf(src, files)
+	parseErr = withSpecSource(parseErr, srcs)
 
 	res, handled, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(context.Context) (*targets.List, error) {
@@ -60,7 +62,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			if parseErr != nil {
 				return nil, parseErr
 			}
-			if err := useSpecPlatforms(bc, s, src); err != nil {
+			if err := useSpecPlatforms(bc, s, srcs); err != nil {
 				return nil, err
 			}
 			return outlineOf(s, plan.Request{
@@ -77,7 +79,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			}, src.Data)
 		},
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
-			return lintSpec(ctx, s, parseErr, lintOptions(bc), src.SourceMap), nil
+			return lintSpec(ctx, s, parseErr, lintOptions(bc), srcs), nil
 		},
 	})
 	if err != nil || handled {
@@ -87,14 +89,14 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, parseErr
 	}
 	if _, err := targetStage(s, bc.Target); err != nil {
-		return nil, withSpecSource(err, src.SourceMap)
+		return nil, withSpecSource(err, srcs)
 	}
-	if err := useSpecPlatforms(bc, s, src); err != nil {
+	if err := useSpecPlatforms(bc, s, srcs); err != nil {
 		return nil, err
 	}
 	// The --check rules, shown as warnings once for every platform; with
 	// a check of error=true, they fail the build before anything is solved.
-	if err := lintBuild(ctx, s, lintOptions(bc), src); err != nil {
+	if err := lintBuild(ctx, s, lintOptions(bc), src, srcs); err != nil {
 		return nil, err
 	}
 	epoch, err := sourceDateEpoch(ctx, bc)
@@ -102,7 +104,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 
-	builder := &platformBuilder{c: c, bc: bc, src: src, spec: s, epoch: epoch}
+	builder := &platformBuilder{c: c, bc: bc, src: src, srcs: srcs, spec: s, epoch: epoch}
 	builder.compiled = sync.OnceValues(func() ([]*llbgen.Result, error) { return builder.compile(ctx) })
 	rb, err := bc.Build(ctx, builder.build)
 	if err != nil {
@@ -123,11 +125,11 @@ func lintOptions(bc *dockerui.Client) speclint.Options {
 // useSpecPlatforms builds for the spec's platforms list when the client did
 // not ask for platforms, removes platforms the client named twice, and
 // checks the size of the build (spec.CheckBuildSize).
-func useSpecPlatforms(bc *dockerui.Client, s *spec.Spec, src *dockerui.Source) error {
+func useSpecPlatforms(bc *dockerui.Client, s *spec.Spec, srcs specSources) error {
 	if len(bc.TargetPlatforms) == 0 && len(s.Platforms) > 0 {
 		ps, err := specPlatforms(s)
 		if err != nil {
-			return withSpecSource(err, src.SourceMap)
+			return withSpecSource(err, srcs)
 		}
 		bc.TargetPlatforms = ps
 		if len(ps) > 1 {
@@ -136,7 +138,7 @@ func useSpecPlatforms(bc *dockerui.Client, s *spec.Spec, src *dockerui.Source) e
 	}
 	bc.TargetPlatforms = uniquePlatforms(bc.TargetPlatforms)
 	if err := checkBuildSize(s, bc.Target, bc.TargetPlatforms); err != nil {
-		return withSpecSource(err, src.SourceMap)
+		return withSpecSource(err, srcs)
 	}
 	return nil
 }
@@ -181,6 +183,7 @@ type platformBuilder struct {
 	c        client.Client
 	bc       *dockerui.Client
 	src      *dockerui.Source
+	srcs     specSources
 	spec     *spec.Spec
 	epoch    *time.Time
 	compiled func() ([]*llbgen.Result, error) // compile, once
@@ -197,18 +200,19 @@ func (b *platformBuilder) targetPlatforms() []ocispecs.Platform {
 
 func (b *platformBuilder) compile(ctx context.Context) ([]*llbgen.Result, error) {
 	opt := llbgen.Options{
-		Target:         b.bc.Target,
-		BuildPlatform:  b.bc.BuildPlatforms[0],
-		BuildArgs:      b.bc.BuildArgs,
-		Labels:         b.bc.Labels,
-		Contexts:       buildContexts{bc: b.bc},
-		MetaResolver:   b.c,
-		ResolveMode:    b.bc.ImageResolveMode,
-		SourceMap:      b.src.SourceMap,
-		Epoch:          b.epoch,
-		NoArgWarnings:  true, // lintBuild's UndeclaredBuildArg
-		CacheNamespace: b.bc.CacheIDNamespace,
-		NoCache:        b.bc.IsNoCache,
+		Target:          b.bc.Target,
+		BuildPlatform:   b.bc.BuildPlatforms[0],
+		BuildArgs:       b.bc.BuildArgs,
+		Labels:          b.bc.Labels,
+		Contexts:        buildContexts{bc: b.bc},
+		MetaResolver:    b.c,
+		ResolveMode:     b.bc.ImageResolveMode,
+		SourceMap:       b.src.SourceMap,
+		IncludedSources: b.srcs.included,
+		Epoch:           b.epoch,
+		NoArgWarnings:   true, // lintBuild's UndeclaredBuildArg
+		CacheNamespace:  b.bc.CacheIDNamespace,
+		NoCache:         b.bc.IsNoCache,
 		Run: llbgen.RunDefaults{
 			NetworkMode:    b.bc.NetworkMode,
 			ExtraHosts:     b.bc.ExtraHosts,
@@ -223,12 +227,12 @@ func (b *platformBuilder) compile(ctx context.Context) ([]*llbgen.Result, error)
 			if pos.IsValid() {
 				ranges = []*pb.Range{posRange(pos)}
 			}
-			b.src.Warn(ctx, msg, client.WarnOpts{Range: ranges})
+			b.src.Warn(ctx, msg, client.WarnOpts{Range: ranges, SourceInfo: includedInfo(b.srcs, pos)})
 		},
 	}
 	rs, err := llbgen.CompileEach(ctx, b.spec, opt, b.targetPlatforms())
 	if err != nil {
-		return nil, withSpecSource(err, b.src.SourceMap)
+		return nil, withSpecSource(err, b.srcs)
 	}
 	return rs, nil
 }
@@ -251,7 +255,7 @@ func (b *platformBuilder) build(ctx context.Context, platform *ocispecs.Platform
 	}
 	r := rs[idx]
 
-	s := solver{c: b.c, cacheImports: b.bc.CacheImports, sourceMap: b.src.SourceMap}
+	s := solver{c: b.c, cacheImports: b.bc.CacheImports, sources: b.srcs}
 	ref, err := s.solveVerified(ctx, r)
 	if err != nil {
 		return nil, err

@@ -4,31 +4,46 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/util/grpcerrors"
 	"google.golang.org/grpc/status"
 
 	"github.com/mstage/mstage/spec"
 )
 
-// withSpecSource attaches the spec file to an error from spec (a parse,
-// validation or expansion error), pointing at every position it names, so
-// that buildx prints the offending lines. Other errors pass unchanged.
-func withSpecSource(err error, sm *llb.SourceMap) error {
+// withSpecSource attaches the spec file, or the included file, to an error
+// from spec (a parse, validation or expansion error), pointing at every
+// position it names, so that buildx prints the offending lines. Other
+// errors pass unchanged.
+func withSpecSource(err error, srcs specSources) error {
 	if err == nil {
 		return nil
 	}
+	var positions []spec.Pos
 	var list spec.ErrorList
-	if errors.As(err, &list) {
-		var positions []spec.Pos
+	var one *spec.Error
+	switch {
+	case errors.As(err, &list):
 		for _, e := range list {
 			positions = append(positions, e.Pos)
 		}
-		return withSourceAt(err, sm, positions...)
+	case errors.As(err, &one):
+		positions = append(positions, one.Pos)
+	default:
+		return err
 	}
-	var one *spec.Error
-	if errors.As(err, &one) {
-		return withSourceAt(err, sm, one.Pos)
+	// One source per file, in the order the positions name them (the
+	// errors are sorted, so the spec file's come first).
+	var files []string
+	byFile := map[string][]spec.Pos{}
+	for _, p := range positions {
+		if _, seen := byFile[p.File]; !seen {
+			files = append(files, p.File)
+		}
+		byFile[p.File] = append(byFile[p.File], p)
+	}
+	for i := len(files) - 1; i >= 0; i-- {
+		ps := byFile[files[i]]
+		err = withSourceAt(err, srcs.of(ps[0]), ps...)
 	}
 	return err
 }

@@ -35,7 +35,10 @@ type fakeClient struct {
 	opts     map[string]string
 	specName string
 	specData []byte
-	outputs  memFS
+	// contextFiles are the other files of the spec's directory; a solve
+	// of it serves those its followpaths name.
+	contextFiles memFS
+	outputs      memFS
 	// failSolve makes a solve fail when its definition has an exec op whose
 	// arguments contain this string.
 	failSolve string
@@ -148,6 +151,13 @@ func (c *fakeClient) Solve(_ context.Context, req client.SolveRequest) (*client.
 	for _, op := range ops {
 		if src := op.GetSource(); src != nil && src.Identifier == "local://dockerfile" {
 			files = memFS{c.specName: {data: c.specData, mode: 0o644}}
+			var follow []string
+			_ = json.Unmarshal([]byte(src.Attrs[pb.AttrFollowPaths]), &follow)
+			for _, p := range follow {
+				if f, ok := c.contextFiles[cleanPath(p)]; ok {
+					files[cleanPath(p)] = f
+				}
+			}
 		}
 		if exec := op.GetExec(); exec != nil && c.failSolve != "" &&
 			strings.Contains(strings.Join(exec.Meta.Args, " "), c.failSolve) {

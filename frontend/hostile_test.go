@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -78,6 +79,16 @@ func TestHostileCorpus(t *testing.T) {
 			if err := os.WriteFile(file+".args", args, 0o600); err != nil {
 				t.Fatal(err)
 			}
+			// The files it includes are in the directory of its own.
+			for name, data := range c.Files {
+				p := filepath.Join(file+".d", filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
 			// The child is started by a shell that forks it: a process
 			// that os/exec starts inherits this one's peak RSS (it runs on
 			// this process's memory until it calls exec), so only a
@@ -142,8 +153,9 @@ func TestHostileCorpus(t *testing.T) {
 	}
 }
 
-// positioned matches an error that names the spec file, line and column.
-var positioned = regexp.MustCompile(`^mstage\.yaml:\d+:\d+: \S`)
+// positioned matches an error that names the spec file (or a YAML file it
+// includes), line and column.
+var positioned = regexp.MustCompile(`^[a-z0-9/]*\.yaml:\d+:\d+: \S`)
 
 func tail(s string) string {
 	if len(s) > 2000 {
@@ -171,7 +183,15 @@ func TestHostileCorpusChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := hostile.Case{Name: file, Src: string(src)}
+	c := hostile.Case{Name: file, Src: string(src), Files: map[string]string{}}
+	includes := os.DirFS(file + ".d")
+	_ = fs.WalkDir(includes, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			data, _ := fs.ReadFile(includes, p)
+			c.Files[p] = string(data)
+		}
+		return nil
+	})
 	if err := json.Unmarshal(args, &c.BuildArgs); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +228,13 @@ func hostilePlatforms() []ocispecs.Platform {
 func runHostile(c hostile.Case) (int, error) {
 	ctx := context.Background()
 	data := []byte(c.Src)
-	s, err := spec.Parse("mstage.yaml", data)
+	s, err := spec.Load("mstage.yaml", data, func(name string) ([]byte, error) {
+		text, ok := c.Files[name]
+		if !ok {
+			return nil, fs.ErrNotExist
+		}
+		return []byte(text), nil
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -224,7 +250,7 @@ func runHostile(c hostile.Case) (int, error) {
 			return 0, err
 		}
 	}
-	lintSpec(ctx, s, nil, speclint.Options{BuildArgs: c.BuildArgs, Platforms: targets}, sm)
+	lintSpec(ctx, s, nil, speclint.Options{BuildArgs: c.BuildArgs, Platforms: targets}, specSources{main: sm, included: includedMaps(s)})
 	if err := checkBuildSize(s, "", targets); err != nil {
 		return 0, err
 	}

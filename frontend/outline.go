@@ -18,6 +18,8 @@ import (
 //
 // The outline format has no field for platforms, so they close the
 // description: "platforms: linux/amd64, linux/arm64".
+// Source locations point into the file each arg, secret or cache mount is
+// declared in: the spec (source 0) or a file it includes.
 func outlineOf(s *spec.Spec, req plan.Request, data []byte) (*outline.Outline, error) {
 	st, err := targetStage(s, req.Target)
 	if err != nil {
@@ -30,10 +32,19 @@ func outlineOf(s *spec.Spec, req plan.Request, data []byte) (*outline.Outline, e
 	}
 	stages := s.Reachable(st.Name)
 	targets := req.TargetPlatforms
+	sources, location := sourceList(s, data)
 	o := &outline.Outline{
 		Name:        st.Name,
 		Description: st.Description,
-		Sources:     [][]byte{data},
+		Sources:     sources,
+	}
+	// Nor for where stages come from: the included files the target's
+	// stages are declared in close it too, "from ci/go.yaml: go, lint".
+	if from := includedStages(stages); from != "" {
+		if o.Description != "" {
+			o.Description += "\n"
+		}
+		o.Description += from
 	}
 	if len(targets) > 0 {
 		var names []string
@@ -71,4 +82,26 @@ func outlineOf(s *spec.Spec, req plan.Request, data []byte) (*outline.Outline, e
 		o.Cache = append(o.Cache, outline.CacheMount{ID: u.ID, Location: location(u.Pos)})
 	}
 	return o, nil
+}
+
+// includedStages names the stages among stages that an included file
+// declares, one line per file, in the order the stages come.
+func includedStages(stages []*spec.Stage) string {
+	var files []string
+	byFile := map[string][]string{}
+	for _, st := range stages {
+		f := st.Pos.File
+		if f == "" {
+			continue
+		}
+		if _, seen := byFile[f]; !seen {
+			files = append(files, f)
+		}
+		byFile[f] = append(byFile[f], st.Name)
+	}
+	lines := make([]string, len(files))
+	for i, f := range files {
+		lines[i] = "from " + f + ": " + strings.Join(byFile[f], ", ")
+	}
+	return strings.Join(lines, "\n")
 }

@@ -46,6 +46,7 @@ func Lint(ctx context.Context, filename string, data []byte, opt speclint.Option
 	sm := llb.NewSourceMap(nil, filename, "yaml", data)
 	// No build, so no LLB of the file's source; results need one.
 	sm.Definition = &llb.Definition{}
-	s, err := spec.Parse(filename, data)
-	return lintSpec(ctx, s, withSpecSource(err, sm), opt, sm)
+	s, err := spec.Load(filename, data, opt.Files)
+	srcs := specSources{main: sm, included: includedMaps(s)}
+	return lintSpec(ctx, s, withSpecSource(err, srcs), opt, srcs)
 }

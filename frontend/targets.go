@@ -17,7 +17,8 @@ func targetStage(s *spec.Spec, name string) (*spec.Stage, error) {
 // front of its description.
 func listTargets(s *spec.Spec, data []byte) *targets.List {
 	def := s.DefaultTarget()
-	list := &targets.List{Sources: [][]byte{data}}
+	sources, locate := sourceList(s, data)
+	list := &targets.List{Sources: sources}
 	for _, st := range s.Stages() {
 		list.Targets = append(list.Targets, targets.Target{
 			Name:        st.Name,
@@ -25,7 +26,7 @@ func listTargets(s *spec.Spec, data []byte) *targets.List {
 			Description: strings.TrimSpace("[" + string(st.Kind) + "] " + st.Description),
 			Base:        stageBase(st),
 			Platform:    st.Platform,
-			Location:    location(st.Pos),
+			Location:    locate(st.Pos),
 		})
 	}
 	return list

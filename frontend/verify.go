@@ -28,7 +28,7 @@ const headerBytes = 64
 type solver struct {
 	c            client.Client
 	cacheImports []client.CacheOptionsEntry
-	sourceMap    *llb.SourceMap // the spec file, to point errors at it
+	sources      specSources // the spec's files, to point errors at them
 }
 
 // solve solves a marshalled state. With evaluate, the state is built
@@ -70,7 +70,7 @@ func (s solver) checkArchGuard(ctx context.Context, g llbgen.ArchGuard, def *llb
 		if err := w.check(ctx, p, st); err != nil {
 			err = fmt.Errorf("stage %q: %w (cross-compile it for $TARGETOS/$TARGETARCH, build it with platform: target, or turn the check off with arch-guard: false)",
 				g.Stage, err)
-			return withSourceAt(err, s.sourceMap, g.Pos)
+			return withSourceAt(err, s.sources.of(g.Pos), g.Pos)
 		}
 	}
 	return nil

@@ -20,7 +20,8 @@ func builtinArg(name string) bool {
 func (l *linter) unusedArg() {
 	used := l.s.ArgsUsedBy(l.s.Stages())
 	for _, a := range l.s.Args {
-		if !used[a.Name] && !builtinArg(a.Name) {
+		// A file shared through include offers args a spec may not use.
+		if !used[a.Name] && !builtinArg(a.Name) && a.Pos.File == "" {
 			l.report(a.Pos, "arg %s is declared but never referenced as $%s or ${%s}; remove it or use it", a.Name, a.Name, a.Name)
 		}
 	}

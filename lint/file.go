@@ -16,7 +16,7 @@ import (
 // (Failure), since a build would fail on them. The spec is returned when it
 // parsed.
 func File(filename string, data []byte, opt Options) (s *spec.Spec, findings []Finding, err error) {
-	s, err = spec.Parse(filename, data)
+	s, err = spec.Load(filename, data, opt.Files)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -55,6 +55,13 @@ func (l *linter) imageRefs() []spec.String {
 				out = append(out, spec.String{Value: c.Image, Pos: c.At("image")})
 			}
 		}
+		for _, step := range st.Steps {
+			for _, m := range step.Mounts {
+				if m.Image != "" {
+					out = append(out, spec.String{Value: m.Image, Pos: m.At("image")})
+				}
+			}
+		}
 	}
 	return out
 }

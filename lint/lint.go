@@ -54,6 +54,9 @@ type Options struct {
 	// Source is the spec file as read, for the rules that read what the
 	// spec does not keep (the # syntax= line). Without it they do not run.
 	Source []byte
+	// Files reads the files the spec includes (see spec.Load); nil makes
+	// an include an error.
+	Files spec.ReadFunc
 }
 
 const docsURL = "https://github.com/mstage/mstage/blob/main/docs/lint.md#"

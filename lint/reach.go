@@ -24,7 +24,8 @@ func (l *linter) unreachableStage() {
 		visit(l.opt.Target)
 	}
 	for _, st := range l.s.Stages() {
-		if reached[st.Name] {
+		// A file shared through include offers stages a spec may not use.
+		if reached[st.Name] || st.Pos.File != "" {
 			continue
 		}
 		hint := "remove it, use it, or make it the default"

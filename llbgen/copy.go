@@ -139,25 +139,32 @@ func (c *compiler) copySource(sc *stepCtx, cp *spec.Copy, source *plan.Instance,
 		st, err := c.namedContext(cp.Context, tp, cp.At("context"))
 		return st, cp.Context, err
 	case cp.Image != "":
-		ipos := cp.At("image")
-		r, err := c.resolveImage(cp.Image, tp, ipos)
-		if err != nil {
-			return llb.State{}, "", err
-		}
-		switch {
-		case r.named != nil:
-			return r.named.Platform(tp), cp.Image, nil
-		case r.empty:
-			return llb.Scratch(), cp.Image, nil
-		}
-		opts := []llb.ImageOption{c.opt.ResolveMode}
-		for _, o := range c.constraints(tp, plainName(sc.inst.plan.Name(), "FROM "+r.display), ipos) {
-			opts = append(opts, o)
-		}
-		return llb.Image(r.pinned, opts...), cp.Image, nil
+		st, err := c.imageSource(sc, cp.Image, cp.At("image"))
+		return st, cp.Image, err
 	}
 	st, err := c.mainContext(pos)
 	return st, "", err
+}
+
+// imageSource is the filesystem of an image that a copy or a mount reads,
+// for the platform the stage is built for.
+func (c *compiler) imageSource(sc *stepCtx, ref string, pos spec.Pos) (llb.State, error) {
+	tp := sc.inst.plan.BuiltFor
+	r, err := c.resolveImage(ref, tp, pos)
+	if err != nil {
+		return llb.State{}, err
+	}
+	switch {
+	case r.named != nil:
+		return r.named.Platform(tp), nil
+	case r.empty:
+		return llb.Scratch(), nil
+	}
+	opts := []llb.ImageOption{c.opt.ResolveMode}
+	for _, o := range c.constraints(tp, plainName(sc.inst.plan.Name(), "FROM "+r.display), pos) {
+		opts = append(opts, o)
+	}
+	return llb.Image(r.pinned, opts...), nil
 }
 
 // urlSource is the state of a url copy: BuildKit downloads the file,

@@ -51,8 +51,11 @@ type Options struct {
 	MetaResolver   sourceresolver.MetaResolver // resolves image configs; nil means images have no config
 	ResolveMode    llb.ResolveMode
 	SourceMap      *llb.SourceMap // the spec file, for op locations
-	Epoch          *time.Time     // SOURCE_DATE_EPOCH
-	CacheNamespace string         // BUILDKIT_CACHE_MOUNT_NS
+	// IncludedSources are the files the spec includes, by the name
+	// positions give, for the locations of the ops of their stages.
+	IncludedSources map[string]*llb.SourceMap
+	Epoch           *time.Time // SOURCE_DATE_EPOCH
+	CacheNamespace  string     // BUILDKIT_CACHE_MOUNT_NS
 	// NoCache reports whether a stage's run and copy steps must not use
 	// BuildKit's cache (--no-cache, --no-cache-filter); nil means none.
 	NoCache func(stage string) bool

@@ -47,6 +47,17 @@ func cacheSharing(s string) llb.CacheMountSharingMode {
 func (c *compiler) cacheMount(sc *stepCtx, pm plan.Mount) (llb.RunOption, error) {
 	src := llb.Scratch()
 	opts := []llb.MountOption{llb.AsPersistentCacheDir(pm.ID, cacheSharing(pm.Sharing))}
+	if seeded, err := c.mountSource(sc, pm); err != nil || seeded != nil {
+		// BuildKit copies the source (at src) into the cache when it
+		// creates it; the spec forbids mode, uid and gid then.
+		if err != nil {
+			return nil, err
+		}
+		if m := pm.Spec; m.Src != "" {
+			opts = append(opts, llb.SourcePath(m.Src))
+		}
+		return llb.AddMount(pm.Target, *seeded, opts...), nil
+	}
 	if m := pm.Spec; m != nil && (m.UID != nil || m.GID != nil || m.Mode != "") {
 		mode, err := parseMode(m.Mode, 0o755)
 		if err != nil {
@@ -117,10 +128,11 @@ func (c *compiler) tmpfsMount(m *spec.Mount) (llb.RunOption, error) {
 func (c *compiler) bindMount(sc *stepCtx, pm plan.Mount) (llb.RunOption, error) {
 	m := pm.Spec
 	var src llb.State
-	var err error
+	seeded, err := c.mountSource(sc, pm)
 	switch {
-	case pm.Source != nil:
-		src, err = c.output(pm.Source)
+	case err != nil:
+	case seeded != nil:
+		src = *seeded
 	case m.Context != "":
 		src, err = c.namedContext(m.Context, sc.inst.plan.BuiltFor, m.At("context"))
 	case m.URL != "":
@@ -142,4 +154,23 @@ func (c *compiler) bindMount(sc *stepCtx, pm plan.Mount) (llb.RunOption, error) 
 		opts = append(opts, llb.Readonly)
 	}
 	return llb.AddMount(pm.Target, src, opts...), nil
+}
+
+// mountSource is the stage, artifact or image a bind or cache mount reads,
+// or nil when it names none of them.
+func (c *compiler) mountSource(sc *stepCtx, pm plan.Mount) (*llb.State, error) {
+	var st llb.State
+	var err error
+	switch {
+	case pm.Source != nil:
+		st, err = c.output(pm.Source)
+	case pm.Spec != nil && pm.Spec.Image != "":
+		st, err = c.imageSource(sc, pm.Spec.Image, pm.Spec.At("image"))
+	default:
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
 }

@@ -36,11 +36,15 @@ func plainName(stage, cmd string) string {
 // location points an op at pos in the spec file, when the caller gave a
 // source map.
 func (c *compiler) location(pos spec.Pos) []llb.ConstraintsOpt {
-	if c.opt.SourceMap == nil || !pos.IsValid() {
+	sm := c.opt.SourceMap
+	if pos.File != "" {
+		sm = c.opt.IncludedSources[pos.File]
+	}
+	if sm == nil || !pos.IsValid() {
 		return nil
 	}
 	col := int32(max(pos.Col-1, 0))
-	return []llb.ConstraintsOpt{c.opt.SourceMap.Location([]*pb.Range{{
+	return []llb.ConstraintsOpt{sm.Location([]*pb.Range{{
 		Start: &pb.Position{Line: int32(pos.Line), Character: col},
 		End:   &pb.Position{Line: int32(pos.Line), Character: col},
 	}})}

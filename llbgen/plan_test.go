@@ -30,7 +30,7 @@ func TestExecsRunWhereThePlanSays(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := spec.Parse(filepath.Base(file), dt)
+		s, err := spec.Load(filepath.Base(file), dt, spec.DirFiles(filepath.Dir(file)))
 		if err != nil {
 			t.Fatal(err)
 		}

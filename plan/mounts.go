@@ -93,6 +93,17 @@ func (r *resolver) cacheMount(in *Instance, m *spec.Mount, pm *Mount) error {
 	default:
 		return r.errorAt(m.At("sharing"), fmt.Sprintf("unknown cache sharing %q", m.Sharing), "shared, private or locked")
 	}
+	// A cache seeded from a stage starts with its files, as
+	// RUN --mount=type=cache,from=STAGE does.
+	switch {
+	case m.Artifact != "":
+		pm.Source, err = r.stageAt(m.Artifact, in.BuiltFor, m.At("artifact"))
+	case m.Stage != "":
+		pm.Source, err = r.stageAt(m.Stage, in.BuiltFor, m.At("stage"))
+	}
+	if err != nil {
+		return err
+	}
 	id := m.ID
 	if id == "" {
 		id = target

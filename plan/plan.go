@@ -140,8 +140,8 @@ type Mount struct {
 	Sharing string // cache: shared, private or locked
 	// Preset names the preset that adds a cache mount.
 	Preset string
-	// Source is the instance a bind mount reads, if it mounts a stage or
-	// an artifact.
+	// Source is the instance a bind mount reads, or a cache mount is
+	// seeded from, if it names a stage or an artifact.
 	Source *Instance
 }
 

@@ -13,7 +13,7 @@ import (
 // the platform it is built for, so that the instances of a stage that run
 // on the same platform are one build for every target: it is not a
 // runtime, nothing in it names a TARGET* variable, no preset sets a target
-// environment, it copies no image or named context (those are fetched for
+// environment, it copies or mounts no image or named context (those are fetched for
 // the target), and what it starts from and reads is the same too.
 func (in *Instance) SameForEveryTarget() bool {
 	return in.sameForEveryTarget
@@ -35,7 +35,7 @@ func sameForEveryTarget(in *Instance, written *spec.Stage) bool {
 			return false
 		}
 		for _, m := range st.Mounts {
-			if m.Spec != nil && m.Spec.Context != "" || m.Source != nil && !m.Source.sameForEveryTarget {
+			if m.Spec != nil && (m.Spec.Context != "" || m.Spec.Image != "") || m.Source != nil && !m.Source.sameForEveryTarget {
 				return false
 			}
 		}

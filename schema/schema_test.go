@@ -19,7 +19,7 @@ func parseFile(path string) error {
 	if err != nil {
 		return err
 	}
-	_, err = spec.Parse(path, src)
+	_, err = spec.Load(path, src, spec.DirFiles(filepath.Dir(path)))
 	return err
 }
 

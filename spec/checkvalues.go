@@ -44,6 +44,9 @@ func checkStageValues(c valueChecker, st *Stage) {
 				c.cacheID(m.ID, m.At("id"))
 			}
 			c.path(m.Src, m.At("src"), "mount src")
+			if m.Image != "" {
+				c.image(m.Image, m.At("image"))
+			}
 			c.urlSource(m.Node, m.URL, m.SHA256, m.Filename)
 			c.gitSource(m.GitSource())
 			if m.Has("mode") {

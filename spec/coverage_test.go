@@ -78,6 +78,8 @@ func stringFields(v reflect.Value, owner string, fn func(name string, p *string)
 			fn(owner+" key", &item.Key)
 			fn(owner, &item.Value)
 			return
+		case *Pos:
+			return
 		}
 		for i := range v.NumField() {
 			f := v.Type().Field(i)

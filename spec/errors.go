@@ -22,11 +22,20 @@ type Error struct {
 	Suggestion string // the likely intended value ("did you mean")
 }
 
+// File is the file the error points into: the included file its position
+// is in, else Filename.
+func (e *Error) File() string {
+	if e.Pos.File != "" {
+		return e.Pos.File
+	}
+	return e.Filename
+}
+
 // Error renders the error as `file:line:col: msg; expected ...; did you mean "x"?`.
 func (e *Error) Error() string {
 	var b strings.Builder
-	if e.Filename != "" {
-		b.WriteString(e.Filename)
+	if file := e.File(); file != "" {
+		b.WriteString(file)
 		b.WriteString(":")
 	}
 	if e.Pos.IsValid() {
@@ -95,15 +104,21 @@ const maxCollectedErrorBytes = maxCollectedErrors * 3 * maxErrorTextLen
 // and maxCollectedErrorBytes of text; the others are counted, not kept.
 type errorSink struct {
 	filename string
-	errs     []*Error
-	bytes    int // text kept in errs
-	dropped  int
+	// file is the included file being read, stamped on the positions of
+	// its errors; empty while the spec file itself is.
+	file    string
+	errs    []*Error
+	bytes   int // text kept in errs
+	dropped int
 }
 
 func (s *errorSink) add(pos Pos, msg, expected, suggestion string) {
 	if s.full() {
 		s.dropped++
 		return
+	}
+	if pos.File == "" {
+		pos.File = s.file
 	}
 	e := &Error{Filename: s.filename, Pos: pos, Msg: cutMiddle(msg), Expected: cutMiddle(expected), Suggestion: cutMiddle(suggestion)}
 	s.bytes += len(e.Msg) + len(e.Expected) + len(e.Suggestion)
@@ -154,6 +169,9 @@ func (s *errorSink) result() error {
 	errs := append([]*Error(nil), s.errs...)
 	sort.SliceStable(errs, func(i, j int) bool {
 		a, b := errs[i].Pos, errs[j].Pos
+		if a.File != b.File {
+			return a.File < b.File // the spec file ("") first
+		}
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}

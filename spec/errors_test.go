@@ -14,10 +14,10 @@ func TestErrorFormat(t *testing.T) {
 		err  Error
 		want string
 	}{
-		{Error{"mstage.yaml", Pos{3, 5}, "unknown key \"imge\"", "one of image, from", "image"},
+		{Error{"mstage.yaml", Pos{Line: 3, Col: 5}, "unknown key \"imge\"", "one of image, from", "image"},
 			`mstage.yaml:3:5: unknown key "imge"; expected one of image, from; did you mean "image"?`},
-		{Error{"mstage.yaml", Pos{1, 1}, "missing version", "", ""}, "mstage.yaml:1:1: missing version"},
-		{Error{"", Pos{2, 3}, "bad", "", "x"}, `2:3: bad; did you mean "x"?`},
+		{Error{"mstage.yaml", Pos{Line: 1, Col: 1}, "missing version", "", ""}, "mstage.yaml:1:1: missing version"},
+		{Error{"", Pos{Line: 2, Col: 3}, "bad", "", "x"}, `2:3: bad; did you mean "x"?`},
 		{Error{"f.yaml", Pos{}, "too big", "", ""}, "f.yaml: too big"},
 	}
 	for _, tt := range tests {
@@ -53,7 +53,7 @@ func TestErrorListSortedAndCapped(t *testing.T) {
 		t.Errorf("Error() has %d newlines, want one line per error", lines)
 	}
 	var one *Error
-	if !errors.As(err, &one) || one.Pos != (Pos{3, 24}) {
+	if !errors.As(err, &one) || one.Pos != (Pos{Line: 3, Col: 24}) {
 		t.Errorf("errors.As(*Error) = %v", one)
 	}
 }
@@ -70,10 +70,10 @@ func TestSnippet(t *testing.T) {
 		t.Errorf("Snippet:\n%s\nwant:\n%s", got, want)
 	}
 	tabbed := []byte("a:\n\tb: 1\n")
-	if got := Snippet(tabbed, &Error{Pos: Pos{2, 2}}); got != " 2 | \tb: 1\n   | \t^\n" {
+	if got := Snippet(tabbed, &Error{Pos: Pos{Line: 2, Col: 2}}); got != " 2 | \tb: 1\n   | \t^\n" {
 		t.Errorf("Snippet with a tab = %q", got)
 	}
-	if got := Snippet(src, &Error{Pos: Pos{99, 1}}); got != "" {
+	if got := Snippet(src, &Error{Pos: Pos{Line: 99, Col: 1}}); got != "" {
 		t.Errorf("Snippet past the end = %q", got)
 	}
 }

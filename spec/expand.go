@@ -327,6 +327,7 @@ func walkRest(st *Stage, v expandable) {
 			v.field(m.Node, "src", &m.Src)
 			v.field(m.Node, "artifact", &m.Artifact)
 			v.field(m.Node, "stage", &m.Stage)
+			v.field(m.Node, "image", &m.Image)
 			v.field(m.Node, "url", &m.URL)
 			v.field(m.Node, "sha256", &m.SHA256)
 			v.field(m.Node, "filename", &m.Filename)

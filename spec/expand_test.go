@@ -119,7 +119,7 @@ func TestExpand(t *testing.T) {
 		t.Errorf("Expand modified its input")
 	}
 	// Positions survive.
-	if goB.At("image") != (Pos{8, 12}) || goB.Steps[1].Copy.Src[0].Pos != (Pos{18, 16}) {
+	if goB.At("image") != (Pos{Line: 8, Col: 12}) || goB.Steps[1].Copy.Src[0].Pos != (Pos{Line: 18, Col: 16}) {
 		t.Errorf("positions after Expand: image %v src %v", goB.At("image"), goB.Steps[1].Copy.Src[0].Pos)
 	}
 }

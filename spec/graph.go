@@ -9,7 +9,7 @@ import (
 type edge struct {
 	name string
 	pos  Pos
-	via  string // from, builder, needs, copy or bind
+	via  string // from, builder, needs, copy, bind or cache
 }
 
 func (e edge) verb() string {
@@ -22,14 +22,16 @@ func (e edge) verb() string {
 		return "needs"
 	case "copy":
 		return "copies from"
+	case "cache":
+		return "seeds a cache from"
 	default:
 		return "mounts"
 	}
 }
 
 // edges lists the references of st in a fixed order: its builder or base
-// (from), the sources of its steps' copies and bind mounts in step order,
-// its runtime copy entries, then needs.
+// (from), the sources of its steps' copies, bind mounts and cache seeds in
+// step order, its runtime copy entries, then needs.
 func (s *Spec) edges(st *Stage) []edge {
 	var out []edge
 	// add adds the edge to name, or for a reference with variables to
@@ -59,11 +61,11 @@ func (s *Spec) edges(st *Stage) []edge {
 			copyEdges(step.Copy)
 		}
 		for _, m := range step.Mounts {
-			if m.Type != MountBind {
+			if m.Type != MountBind && m.Type != MountCache {
 				continue
 			}
-			add(m.Artifact, m.At("artifact"), "bind", KindArtifact)
-			add(m.Stage, m.At("stage"), "bind", "")
+			add(m.Artifact, m.At("artifact"), string(m.Type), KindArtifact)
+			add(m.Stage, m.At("stage"), string(m.Type), "")
 		}
 	}
 	for _, c := range st.Copy {

@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"runtime"
 	"strings"
@@ -25,7 +26,8 @@ type hostileCase struct {
 	// buildArgs, when not nil, makes the case run Expand after a
 	// successful Parse, with the spec's args overridden by them.
 	buildArgs map[string]string
-	want      string // the first error, "line:col: message" without the file name
+	files     map[string]string // the files it may include
+	want      string            // the first error, "line:col: message" without the file name
 }
 
 func hostileCases() []hostileCase {
@@ -198,7 +200,7 @@ func TestHostile(t *testing.T) {
 }
 
 func (tc hostileCase) run() error {
-	s, err := Parse("mstage.yaml", []byte(tc.src))
+	s, err := Load("mstage.yaml", []byte(tc.src), mapFiles(tc.files))
 	if err != nil || tc.buildArgs == nil {
 		return err
 	}
@@ -249,6 +251,16 @@ func TestHostileClasses(t *testing.T) {
 		{"tmpfs-size-9223372036854775808", "8:33: invalid tmpfs size \"9223372036854775808\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
 		{"tmpfs-size-9999999999999999t", "8:33: invalid tmpfs size \"9999999999999999t\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
 		{"tmpfs-size-17179869184g", "8:33: invalid tmpfs size \"17179869184g\": more than 9223372036854775807 bytes; expected a size such as 64m or 1g, at most 8 EiB"},
+		{"include-self", "2:11: mstage.yaml includes itself; expected a different file"},
+		{"include-self-fragment", "a.yaml:1:11: a.yaml includes itself; expected a different file"},
+		{"include-cycle", "ci/b.yaml:1:11: include cycle: mstage.yaml -> ci/a.yaml -> ci/b.yaml -> mstage.yaml; expected includes that do not lead back to a file that includes them"},
+		{"include-chain-100", "f7.yaml:1:11: includes nest deeper than 8 files: mstage.yaml -> f0.yaml -> f1.yaml -> f2.yaml -> f3.yaml -> f4.yaml -> f5.yaml -> f6.yaml -> f7.yaml -> f8.yaml; expected a shorter chain of includes"},
+		{"include-fanout-100", "67:5: the spec includes more than 64 files; expected fewer included files"},
+		{"include-escape", "2:11: include path \"ci/../../secrets.yaml\" leaves the spec's directory; expected a relative path to a YAML file in the spec's directory or below, such as ci/builders.yaml"},
+		{"include-absolute", "2:11: include path \"/etc/passwd\" is not a relative slash-separated path; expected a relative path to a YAML file in the spec's directory or below, such as ci/builders.yaml"},
+		{"include-bytes", "2:19: included file b.yaml makes the spec and its included files 614489 bytes, more than the limit of 524288; expected smaller or fewer included files"},
+		{"include-stages", "b.yaml:502:3: more than 2000 stages in the spec and its included files"},
+		{"include-nodes", "b.yaml:1:1: the spec and its included files have more than 200000 nodes once aliases are expanded; expected smaller or fewer included files"},
 		{"tmpfs-size--1", "8:33: invalid tmpfs size \"-1\": not a whole number of bytes with an optional k, m, g or t; expected a size such as 64m or 1g, at most 8 EiB"},
 		{"git-url-token", "6:14: invalid git URL \"https://xxxxx@example.com/org/repo.git\": the URL holds credentials (userinfo); give a token through the GIT_AUTH_TOKEN secret (or auth-token) instead; expected a repository URL such as https://example.com/org/repo.git, git://host/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git"},
 		{"git-url-token-expanded", "7:14: invalid git URL \"https://xxxxx@example.com/org/repo.git\": the URL holds credentials (userinfo); give a token through the GIT_AUTH_TOKEN secret (or auth-token) instead; expected a repository URL such as https://example.com/org/repo.git, git://host/repo.git, ssh://git@host/org/repo.git or git@host:org/repo.git"},
@@ -262,7 +274,7 @@ func TestHostileClasses(t *testing.T) {
 			if !ok {
 				t.Fatalf("no case %s in the corpus", tc.name)
 			}
-			hc := hostileCase{name: c.Name, src: c.Src, buildArgs: c.BuildArgs}
+			hc := hostileCase{name: c.Name, src: c.Src, buildArgs: c.BuildArgs, files: c.Files}
 			var err error
 			alloc := allocated(func() { err = hc.run() })
 			if alloc > maxHostileAlloc && !race.Enabled {
@@ -336,4 +348,15 @@ func posOfByte(src string, i int) string {
 	line := strings.Count(src[:i], "\n") + 1
 	col := i - strings.LastIndexByte(src[:i], '\n')
 	return fmt.Sprintf("%d:%d", line, col)
+}
+
+// mapFiles reads included files from files, by path.
+func mapFiles(files map[string]string) ReadFunc {
+	return func(name string) ([]byte, error) {
+		data, ok := files[name]
+		if !ok {
+			return nil, fmt.Errorf("open %s: %w", name, fs.ErrNotExist)
+		}
+		return []byte(data), nil
+	}
 }

@@ -134,12 +134,12 @@ func checkBytes(errs *errorSink, data []byte) bool {
 		b := data[i]
 		switch {
 		case b == 0:
-			errs.add(Pos{line, col}, "NUL byte in file", "UTF-8 text", "")
+			errs.add(Pos{Line: line, Col: col}, "NUL byte in file", "UTF-8 text", "")
 			return false
 		case b == '\n' || b == '\r' && (i+1 == len(data) || data[i+1] != '\n'):
 			if lineBlank {
 				if blank++; blank > MaxBlankLines {
-					errs.add(Pos{line, 1}, fmt.Sprintf("more than %d blank lines in a row", MaxBlankLines), "fewer blank lines", "")
+					errs.add(Pos{Line: line, Col: 1}, fmt.Sprintf("more than %d blank lines in a row", MaxBlankLines), "fewer blank lines", "")
 					return false
 				}
 			} else {
@@ -165,7 +165,7 @@ func checkBytes(errs *errorSink, data []byte) bool {
 		default:
 			r, size := utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && size <= 1 {
-				errs.add(Pos{line, col}, "invalid UTF-8 byte sequence", "UTF-8 text", "")
+				errs.add(Pos{Line: line, Col: col}, "invalid UTF-8 byte sequence", "UTF-8 text", "")
 				return false
 			}
 			if !inWord {
@@ -175,7 +175,7 @@ func checkBytes(errs *errorSink, data []byte) bool {
 			i += size
 		}
 		if tokens > MaxTokens {
-			errs.add(Pos{line, col}, fmt.Sprintf("more than %d YAML tokens", MaxTokens), "a smaller file: fewer keys, list items and words", "")
+			errs.add(Pos{Line: line, Col: col}, fmt.Sprintf("more than %d YAML tokens", MaxTokens), "a smaller file: fewer keys, list items and words", "")
 			return false
 		}
 		col++
@@ -298,15 +298,32 @@ type extent struct {
 // bytes as if every alias were expanded. It returns false (with an error)
 // when a limit is exceeded; nothing is ever expanded here, so a
 // billion-laughs document costs time linear in its text.
-func measure(errs *errorSink, root ast.Node) (*shape, bool) {
+//
+// totals holds what the files read before this one (a spec and the files it
+// includes) used of MaxNodes and MaxDocumentBytes; measure adds this one's.
+func measure(errs *errorSink, root ast.Node, totals *docTotals) (*shape, bool) {
 	sh := &shape{
 		errs:    errs,
 		anchors: map[string]ast.Node{},
 		aliases: map[*ast.AliasNode]ast.Node{},
 		extents: map[ast.Node]extent{},
+		bytes:   totals.bytes,
 	}
-	_, ok := sh.walk(root, 1)
-	return sh, ok
+	e, ok := sh.walk(root, 1)
+	if !ok {
+		return sh, false
+	}
+	totals.bytes = sh.bytes
+	if totals.nodes += e.size; totals.nodes > MaxNodes {
+		errs.add(nodePos(root), fmt.Sprintf("the spec and its included files have more than %d nodes once aliases are expanded", MaxNodes), "smaller or fewer included files", "")
+		return sh, false
+	}
+	return sh, true
+}
+
+// docTotals is what the files of one spec hold together, aliases expanded.
+type docTotals struct {
+	nodes, bytes int
 }
 
 // addBytes counts n more bytes of expanded text at node at.

@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -10,10 +11,21 @@ import (
 	"github.com/goccy/go-yaml/parser"
 )
 
-// Parse decodes and validates a spec file. filename is used in error
-// messages only. On failure the error is an ErrorList of *Error, each naming
-// the line and column of the offending node.
-func Parse(filename string, data []byte) (s *Spec, err error) {
+// Parse decodes and validates a spec file that includes no other file (an
+// include is an error). filename is used in error messages only. On failure
+// the error is an ErrorList of *Error, each naming the line and column of
+// the offending node.
+func Parse(filename string, data []byte) (*Spec, error) {
+	return Load(filename, data, nil)
+}
+
+// Load decodes and validates a spec file and the files it includes, which
+// read returns (see ReadFunc); with a nil read, an include is an error.
+// filename is used in error messages, and names the included files with
+// the paths they are read at: an include ci/go.yaml of dir/mstage.yaml is
+// dir/ci/go.yaml. On failure the error is an ErrorList of *Error, each
+// naming the file, line and column of the offending node.
+func Load(filename string, data []byte, read ReadFunc) (s *Spec, err error) {
 	errs := &errorSink{filename: filename}
 	defer func() {
 		// The YAML library is third-party code fed with untrusted input; a
@@ -22,33 +34,13 @@ func Parse(filename string, data []byte) (s *Spec, err error) {
 			s, err = nil, ErrorList{{Filename: filename, Msg: fmt.Sprintf("internal error while parsing: %v", r)}}
 		}
 	}()
-	// Editors on Windows may start a UTF-8 file with a byte-order mark; it
-	// is not part of the first key. Line 1's columns do not count it, as
-	// editors do not show it.
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	if !checkBytes(errs, data) {
-		return nil, errs.result()
-	}
-	tokens := lexer.Tokenize(string(data))
-	if !checkTokens(errs, tokens) {
-		return nil, errs.result()
-	}
-	file, perr := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
-	if perr != nil {
-		yamlError(errs, perr)
-		return nil, errs.result()
-	}
-	body := documentBody(errs, file)
-	if body == nil {
-		return nil, errs.result()
-	}
-	sh, ok := measure(errs, body)
-	if !ok {
-		return nil, errs.result()
-	}
-	d := &decoder{errs: errs, shape: sh}
+	l := &loader{errs: errs, read: read, filename: filename, loaded: map[string]bool{}}
 	s = &Spec{Filename: filename}
-	d.spec(body, s)
+	if !l.decode(data, s, false) {
+		return nil, errs.result()
+	}
+	l.includes(s, []string{path.Base(filename)})
+	s.Included = l.included
 	if errs.empty() {
 		validate(s, errs)
 	}
@@ -59,8 +51,43 @@ func Parse(filename string, data []byte) (s *Spec, err error) {
 	return s, nil
 }
 
+// decode checks the bytes of one file against the limits (what the files
+// read before it used counting toward them) and decodes it into s; a
+// fragment may hold only what an included file may.
+func (l *loader) decode(data []byte, s *Spec, fragment bool) bool {
+	errs := l.errs
+	// Editors on Windows may start a UTF-8 file with a byte-order mark; it
+	// is not part of the first key. Line 1's columns do not count it, as
+	// editors do not show it.
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	if !checkBytes(errs, data) {
+		return false
+	}
+	l.bytes += len(data)
+	tokens := lexer.Tokenize(string(data))
+	if !checkTokens(errs, tokens) {
+		return false
+	}
+	file, perr := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
+	if perr != nil {
+		yamlError(errs, perr)
+		return false
+	}
+	body := documentBody(errs, file, fragment)
+	if body == nil {
+		return false
+	}
+	sh, ok := measure(errs, body, &l.totals)
+	if !ok {
+		return false
+	}
+	d := &decoder{errs: errs, shape: sh, fragment: fragment, stageCount: &l.stages}
+	d.spec(body, s)
+	return errs.empty()
+}
+
 // documentBody returns the single document of the file.
-func documentBody(errs *errorSink, file *ast.File) ast.Node {
+func documentBody(errs *errorSink, file *ast.File, fragment bool) ast.Node {
 	var docs []*ast.DocumentNode
 	for _, doc := range file.Docs {
 		if doc == nil || doc.Body == nil {
@@ -73,6 +100,10 @@ func documentBody(errs *errorSink, file *ast.File) ast.Node {
 	}
 	switch len(docs) {
 	case 0:
+		if fragment {
+			errs.add(Pos{Line: 1, Col: 1}, "the included file is empty", "a mapping with args, builders, artifacts or runtimes", "")
+			return nil
+		}
 		errs.add(Pos{Line: 1, Col: 1}, "the file holds no spec", "a mapping that starts with version: 1", "")
 		return nil
 	case 1:
@@ -84,7 +115,11 @@ func documentBody(errs *errorSink, file *ast.File) ast.Node {
 }
 
 func (d *decoder) spec(root ast.Node, s *Spec) {
-	m, ok := d.mapping(root, "the spec")
+	what := "the spec"
+	if d.fragment {
+		what = "an included file"
+	}
+	m, ok := d.mapping(root, what)
 	if !ok {
 		return
 	}
@@ -97,7 +132,11 @@ func (d *decoder) spec(root ast.Node, s *Spec) {
 	}
 	m = top
 	s.Node = m.node(m.pos)
-	d.checkKeys(m, d.allowedKeys(typeOf[Spec](), ""), "the spec", nil)
+	if d.fragment {
+		d.checkKeys(m, fragmentKeys, "an included file", nil)
+	} else {
+		d.checkKeys(m, d.allowedKeys(typeOf[Spec](), ""), "the spec", nil)
+	}
 	if !d.checkStageCount(m) {
 		return
 	}
@@ -107,6 +146,8 @@ func (d *decoder) spec(root ast.Node, s *Spec) {
 			s.Version, _ = d.integer(e.value, "version")
 		case "name":
 			s.Name, _ = d.str(e.value, "name")
+		case "include":
+			s.Include, _ = d.strList(e.value, "include")
 		case "description":
 			s.Description, _ = d.str(e.value, "description")
 		case "args":
@@ -129,7 +170,8 @@ func (d *decoder) spec(root ast.Node, s *Spec) {
 
 // checkStageCount enforces MaxStages before any stage is decoded.
 func (d *decoder) checkStageCount(m *mapping) bool {
-	count := 0
+	count := *d.stageCount
+	defer func() { *d.stageCount = count }()
 	for _, section := range []string{"builders", "artifacts", "runtimes"} {
 		e, ok := m.get(section)
 		if !ok {
@@ -142,7 +184,11 @@ func (d *decoder) checkStageCount(m *mapping) bool {
 		for _, mv := range stages.Values {
 			count++
 			if count > MaxStages {
-				d.errs.add(nodePos(mv), fmt.Sprintf("more than %d stages", MaxStages), "", "")
+				msg := fmt.Sprintf("more than %d stages", MaxStages)
+				if d.fragment {
+					msg += " in the spec and its included files"
+				}
+				d.errs.add(nodePos(mv), msg, "", "")
 				return false
 			}
 		}
@@ -600,6 +646,8 @@ func (d *decoder) mount(n ast.Node) *Mount {
 			mt.Artifact, _ = d.str(e.value, e.key)
 		case "stage":
 			mt.Stage, _ = d.str(e.value, e.key)
+		case "image":
+			mt.Image, _ = d.str(e.value, e.key)
 		case "context":
 			mt.Context, _ = d.str(e.value, e.key)
 		case "url":

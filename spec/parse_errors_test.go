@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mstage/mstage/preset"
 )
 
 // TestParseErrors checks, for each kind of mistake, the exact position and
@@ -18,7 +20,7 @@ func TestParseErrors(t *testing.T) {
 			name: "unknown-top-key",
 			src:  "version: 1\nbuilderz: {}\n",
 			want: []string{
-				"2:1: unknown key \"builderz\" in the spec; expected one of args, artifacts, builders, default, description, lint, name, platforms, runtimes, version; did you mean \"builders\"?",
+				"2:1: unknown key \"builderz\" in the spec; expected one of args, artifacts, builders, default, description, include, lint, name, platforms, runtimes, version; did you mean \"builders\"?",
 			},
 		},
 		{
@@ -172,7 +174,7 @@ func TestParseErrors(t *testing.T) {
 			name: "preset-unknown",
 			src:  "version: 1\nbuilders:\n  go: {image: golang, preset: goo}\n",
 			want: []string{
-				"3:31: unknown preset \"goo\"; expected one of go; did you mean \"go\"?",
+				"3:31: unknown preset \"goo\"; expected one of " + strings.Join(preset.Names(), ", ") + "; did you mean \"go\"?",
 			},
 		},
 		{

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -22,9 +23,9 @@ func parseFile(t *testing.T, name string) *Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Parse("mstage.yaml", data)
+	s, err := Load("mstage.yaml", data, DirFiles(filepath.Dir(name)))
 	if err != nil {
-		t.Fatalf("Parse(%s): %v", name, err)
+		t.Fatalf("Load(%s): %v", name, err)
 	}
 	return s
 }
@@ -46,10 +47,10 @@ func TestParseFull(t *testing.T) {
 		s.Args[1].Name != "VERSION" || s.Args[1].Default != "dev" || s.Args[1].Description != "version stamped into the binary" {
 		t.Errorf("args: %+v %+v", s.Args[0], s.Args[1])
 	}
-	if got := s.Args[1].At("default"); got != (Pos{8, 14}) {
+	if got := s.Args[1].At("default"); got != (Pos{Line: 8, Col: 14}) {
 		t.Errorf("VERSION default at %v, want 8:14", got)
 	}
-	if len(s.Platforms) != 2 || s.Platforms[1].Value != "linux/arm64" || s.Platforms[1].Pos != (Pos{10, 26}) {
+	if len(s.Platforms) != 2 || s.Platforms[1].Value != "linux/arm64" || s.Platforms[1].Pos != (Pos{Line: 10, Col: 26}) {
 		t.Errorf("platforms: %+v", s.Platforms)
 	}
 	if s.Lint == nil || len(s.Lint.Skip) != 1 || s.Lint.Skip[0].Value != "NoDigest" || s.Lint.RequireDigests {
@@ -63,7 +64,7 @@ func TestParseFull(t *testing.T) {
 	if goB.Kind != KindBuilder || goB.Image != "golang:${GO_VERSION}" || goB.Preset != "go" || goB.Workdir != "/src" {
 		t.Errorf("go builder: %+v", goB)
 	}
-	if len(goB.Env) != 1 || goB.Env[0] != (KV{"GOFLAGS", "-trimpath", Pos{17, 12}}) {
+	if len(goB.Env) != 1 || goB.Env[0] != (KV{"GOFLAGS", "-trimpath", Pos{Line: 17, Col: 12}}) {
 		t.Errorf("go env (from an alias): %+v", goB.Env)
 	}
 	if len(goB.Steps) != 2 || goB.Steps[0].Copy == nil || len(goB.Steps[0].Copy.Src) != 2 ||
@@ -82,14 +83,14 @@ func TestParseFull(t *testing.T) {
 	if app.Kind != KindArtifact || app.Builder != "go" || len(app.Outputs) != 1 || app.Outputs[0].Value != "/out/app" || app.ArchGuard != nil {
 		t.Errorf("app: %+v", app)
 	}
-	if run := app.Steps[1]; !run.Run.IsShell() || !strings.Contains(run.Run.Shell, "${VERSION}") || run.Env[0] != (KV{"CGO_ENABLED", "0", Pos{43, 24}}) {
+	if run := app.Steps[1]; !run.Run.IsShell() || !strings.Contains(run.Run.Shell, "${VERSION}") || run.Env[0] != (KV{"CGO_ENABLED", "0", Pos{Line: 43, Col: 24}}) {
 		t.Errorf("app run step: %+v %+v", run.Run, run.Env)
 	}
 	tests := s.Stage("unit-tests")
 	if tests.Platform != PlatformBuild || tests.ArchGuard == nil || *tests.ArchGuard {
 		t.Errorf("unit-tests: platform %q arch-guard %v", tests.Platform, tests.ArchGuard)
 	}
-	if run := tests.Steps[1]; run.Run.IsShell() || strings.Join(run.Run.Args, " ") != "go test ./..." || run.Network != "none" || run.Run.Pos != (Pos{51, 14}) {
+	if run := tests.Steps[1]; run.Run.IsShell() || strings.Join(run.Run.Args, " ") != "go test ./..." || run.Network != "none" || run.Run.Pos != (Pos{Line: 51, Col: 14}) {
 		t.Errorf("unit-tests argv step: %+v network %q", run.Run, run.Network)
 	}
 	mounts := tests.Steps[2].Mounts
@@ -102,13 +103,13 @@ func TestParseFull(t *testing.T) {
 	if svc.Kind != KindRuntime || svc.Image != "scratch" || svc.User != "65532:65532" || svc.StopSignal != "SIGTERM" {
 		t.Errorf("service: %+v", svc)
 	}
-	if len(svc.Needs) != 1 || svc.Needs[0] != (String{"unit-tests", Pos{64, 13}}) {
+	if len(svc.Needs) != 1 || svc.Needs[0] != (String{"unit-tests", Pos{Line: 64, Col: 13}}) {
 		t.Errorf("service needs: %+v", svc.Needs)
 	}
 	if c := svc.Copy[0]; c.Artifact != "app" || c.To != "/usr/local/bin/" || c.Src != nil {
 		t.Errorf("service copy 0: %+v", c)
 	}
-	if c := svc.Copy[1]; c.Image != "alpine:3.20" || c.Src[0].Value != "/etc/ssl/certs/ca-certificates.crt" || c.Chmod != "0644" || c.At("chmod") != (Pos{71, 16}) {
+	if c := svc.Copy[1]; c.Image != "alpine:3.20" || c.Src[0].Value != "/etc/ssl/certs/ca-certificates.crt" || c.Chmod != "0644" || c.At("chmod") != (Pos{Line: 71, Col: 16}) {
 		t.Errorf("service copy 1: %+v", c)
 	}
 	if svc.Entrypoint.IsShell() || svc.Entrypoint.Args[0] != "/usr/local/bin/app" || !svc.Cmd.IsShell() || svc.Cmd.Shell != "serve" {
@@ -132,23 +133,23 @@ func TestPositions(t *testing.T) {
 		got  Pos
 		want Pos
 	}{
-		{"spec", s.Pos, Pos{2, 1}},
-		{"spec default", s.At("default"), Pos{11, 10}},
-		{"builder go (its name)", s.Stage("go").Pos, Pos{20, 3}},
-		{"go image", s.Stage("go").At("image"), Pos{21, 12}},
-		{"go steps", s.Stage("go").At("steps"), Pos{26, 7}},
-		{"go first step", s.Stage("go").Steps[0].Pos, Pos{26, 9}},
-		{"go copy src", s.Stage("go").Steps[0].Copy.At("src"), Pos{26, 15}},
-		{"go copy src item", s.Stage("go").Steps[0].Copy.Src[1].Pos, Pos{26, 24}},
-		{"go-tools mount", s.Stage("go-tools").Steps[0].Mounts[0].Pos, Pos{33, 13}},
-		{"go-tools mount target", s.Stage("go-tools").Steps[0].Mounts[0].At("target"), Pos{33, 20}},
-		{"app builder", s.Stage("app").At("builder"), Pos{38, 14}},
-		{"app output", s.Stage("app").Outputs[0].Pos, Pos{44, 15}},
-		{"service copy entry", s.Stage("service").Copy[0].Pos, Pos{66, 9}},
-		{"service copy to", s.Stage("service").Copy[0].At("to"), Pos{67, 13}},
-		{"service cmd", s.Stage("service").Cmd.Pos, Pos{74, 10}},
-		{"service healthcheck", s.Stage("service").Healthcheck.Pos, Pos{82, 7}},
-		{"unwritten key falls back to node", s.Stage("service").At("workdir"), Pos{62, 3}},
+		{"spec", s.Pos, Pos{Line: 2, Col: 1}},
+		{"spec default", s.At("default"), Pos{Line: 11, Col: 10}},
+		{"builder go (its name)", s.Stage("go").Pos, Pos{Line: 20, Col: 3}},
+		{"go image", s.Stage("go").At("image"), Pos{Line: 21, Col: 12}},
+		{"go steps", s.Stage("go").At("steps"), Pos{Line: 26, Col: 7}},
+		{"go first step", s.Stage("go").Steps[0].Pos, Pos{Line: 26, Col: 9}},
+		{"go copy src", s.Stage("go").Steps[0].Copy.At("src"), Pos{Line: 26, Col: 15}},
+		{"go copy src item", s.Stage("go").Steps[0].Copy.Src[1].Pos, Pos{Line: 26, Col: 24}},
+		{"go-tools mount", s.Stage("go-tools").Steps[0].Mounts[0].Pos, Pos{Line: 33, Col: 13}},
+		{"go-tools mount target", s.Stage("go-tools").Steps[0].Mounts[0].At("target"), Pos{Line: 33, Col: 20}},
+		{"app builder", s.Stage("app").At("builder"), Pos{Line: 38, Col: 14}},
+		{"app output", s.Stage("app").Outputs[0].Pos, Pos{Line: 44, Col: 15}},
+		{"service copy entry", s.Stage("service").Copy[0].Pos, Pos{Line: 66, Col: 9}},
+		{"service copy to", s.Stage("service").Copy[0].At("to"), Pos{Line: 67, Col: 13}},
+		{"service cmd", s.Stage("service").Cmd.Pos, Pos{Line: 74, Col: 10}},
+		{"service healthcheck", s.Stage("service").Healthcheck.Pos, Pos{Line: 82, Col: 7}},
+		{"unwritten key falls back to node", s.Stage("service").At("workdir"), Pos{Line: 62, Col: 3}},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -231,7 +232,7 @@ builders:
 	if goB.Image != "golang" || goB.Workdir != "/app" {
 		t.Errorf("image %q workdir %q, want golang and the explicit /app", goB.Image, goB.Workdir)
 	}
-	if goB.At("image") != (Pos{3, 10}) || goB.At("workdir") != (Pos{8, 14}) {
+	if goB.At("image") != (Pos{Line: 3, Col: 10}) || goB.At("workdir") != (Pos{Line: 8, Col: 14}) {
 		t.Errorf("positions image %v workdir %v", goB.At("image"), goB.At("workdir"))
 	}
 }
@@ -297,11 +298,11 @@ func TestByteOrderMarkIsSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Version != 1 || s.At("version") != (Pos{1, 10}) {
+	if s.Version != 1 || s.At("version") != (Pos{Line: 1, Col: 10}) {
 		t.Errorf("version %d at %v, want 1 at 1:10", s.Version, s.At("version"))
 	}
 	_, err = Parse("mstage.yaml", []byte("\uFEFFversion: 2\nruntimes:\n  r: {}\n"))
-	if e := FirstError(err); e == nil || e.Pos != (Pos{1, 10}) {
+	if e := FirstError(err); e == nil || e.Pos != (Pos{Line: 1, Col: 10}) {
 		t.Errorf("error = %v, want one at 1:10", err)
 	}
 }
@@ -311,7 +312,7 @@ func TestByteOrderMarkIsSkipped(t *testing.T) {
 func TestExpandedControlCharacterIsRejected(t *testing.T) {
 	s := mustParse(t, "version: 1\nargs: {A: a}\nbuilders:\n  go:\n    image: golang\n    workdir: /src/$A\n")
 	_, err := expandFile(s, map[string]string{"A": "x\x00y"})
-	if e := FirstError(err); e == nil || e.Pos != (Pos{6, 14}) || !strings.Contains(e.Msg, "U+0000") {
+	if e := FirstError(err); e == nil || e.Pos != (Pos{Line: 6, Col: 14}) || !strings.Contains(e.Msg, "U+0000") {
 		t.Errorf("error = %v, want a NUL at 6:14", err)
 	}
 }

@@ -7,13 +7,23 @@ package spec
 
 import "fmt"
 
-// Pos is a 1-based line and column in the spec file.
+// Pos is a 1-based line and column in the spec file, or in a file it
+// includes.
 type Pos struct {
 	Line int `json:"line"`
 	Col  int `json:"column"`
+	// File names the included file the position is in, as messages show
+	// it; it is empty in the spec file itself.
+	File string `json:"file,omitempty"`
 }
 
-func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+// String is "line:col", with the included file in front when there is one.
+func (p Pos) String() string {
+	if p.File != "" {
+		return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	}
+	return fmt.Sprintf("%d:%d", p.Line, p.Col)
+}
 
 // IsValid reports whether the position points into the file.
 func (p Pos) IsValid() bool { return p.Line > 0 }
@@ -61,6 +71,7 @@ type Spec struct {
 	Filename    string      `json:"-" yaml:"-"`
 	Version     int         `yaml:"version" doc:"Spec format version. Only 1 exists."`
 	Name        string      `yaml:"name" doc:"Project name. Namespaces the cache mounts presets add, so two projects do not share them. Default: derived from the stage names."` // project name; namespaces cache mounts
+	Include     []String    `yaml:"include" doc:"Files of the build context, relative to the spec's directory, whose args and stages join the spec's, before its own (see Includes in docs/spec.md)."`
 	Description string      `yaml:"description" doc:"What the project is, for people who read the file; --call=targets and --call=outline show the stages' descriptions."`
 	Args        []*Arg      `yaml:"args" doc:"Build arguments: NAME: default, or NAME: {default, description}; --build-arg overrides the default."` // in file order
 	Platforms   []String    `yaml:"platforms" doc:"Target platforms (os/arch[/variant]) used when --platform is not given."`
@@ -69,6 +80,9 @@ type Spec struct {
 	Builders    []*Stage    `yaml:"builders" doc:"Toolchain stages: a toolchain image plus setup steps, by name."` // in file order
 	Artifacts   []*Stage    `yaml:"artifacts" doc:"Build stages that produce files: steps that run in a builder, by name."`
 	Runtimes    []*Stage    `yaml:"runtimes" doc:"Final images that receive only the files they need, by name."`
+
+	// Included is every file read through include, in the order read.
+	Included []*Included `json:"-" yaml:"-"`
 
 	// byName indexes the stages of a parsed or expanded spec; it is built
 	// once, before the spec is shared, and never changed.
@@ -230,9 +244,12 @@ type Mount struct {
 	GID      *int      `yaml:"gid" kinds:"cache,secret,ssh" doc:"Owner gid of the cache directory, secret file or ssh socket. Default: 0."`
 	Size     string    `yaml:"size" kinds:"tmpfs" doc:"Size limit of the tmpfs, such as 64m. Default: unlimited."` // tmpfs: size such as 64m
 
-	// bind source: the main context unless one of these is set
-	Artifact   string `yaml:"artifact" kinds:"bind" doc:"Bind an artifact's filesystem (at most one source)."`
-	Stage      string `yaml:"stage" kinds:"bind" doc:"Bind a stage's filesystem (at most one source)."`
+	// bind and cache sources: a bind mount reads the main context unless
+	// one of these is set; a cache mount seeded from artifact, stage or
+	// image starts with its files when the cache is created.
+	Artifact   string `yaml:"artifact" kinds:"bind,cache" doc:"Bind an artifact's filesystem, or seed a new cache with it (at most one source)."`
+	Stage      string `yaml:"stage" kinds:"bind,cache" doc:"Bind a stage's filesystem, or seed a new cache with it (at most one source)."`
+	Image      string `yaml:"image" kinds:"bind,cache" doc:"Bind an image's filesystem, or seed a new cache with it (at most one source); fetched for the platform the stage is built for."`
 	Context    string `yaml:"context" kinds:"bind" doc:"Bind the named context --build-context NAME=... (at most one source)."`
 	URL        string `yaml:"url" kinds:"bind" doc:"Bind a directory holding one downloaded http(s) file; requires sha256."`             // an http(s) file, verified against SHA256
 	SHA256     string `yaml:"sha256" kinds:"bind" doc:"With url: the downloaded file's checksum (64 hex digits)."`                       // url: the file's sha256 (required)
@@ -246,7 +263,7 @@ type Mount struct {
 	AuthHeader string `yaml:"auth-header" kinds:"bind" doc:"With git: id of the secret holding a full Authorization header for https. Default: GIT_AUTH_HEADER."`
 	SSHAgent   string `yaml:"ssh-agent" kinds:"bind" doc:"With an ssh git URL: id of the forwarded ssh agent. Default: default."`
 	KnownHosts string `yaml:"known-hosts" kinds:"bind" doc:"With an ssh git URL (required there): the host's known_hosts lines."`
-	Src        string `yaml:"src" kinds:"bind" doc:"Path in the source. Default: the source's root."` // path in the source
+	Src        string `yaml:"src" kinds:"bind,cache" doc:"Path in the source. Default: the source's root."` // path in the source
 	ReadWrite  bool   `yaml:"rw" kinds:"bind" doc:"Writable; writes are discarded after the step. Default: false."`
 }
 

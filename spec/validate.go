@@ -71,8 +71,52 @@ func CheckCacheIDPart(part string) error {
 	return nil
 }
 
+// mountSources checks that m names at most one of the source keys and
+// that the stage it names exists, and reports whether it names one.
+func (v *validator) mountSources(m *Mount, keys []string) bool {
+	sources := 0
+	for _, key := range keys {
+		if m.Has(key) {
+			sources++
+			if sources > 1 {
+				v.errs.add(m.At(key), fmt.Sprintf("a %s mount has more than one source", m.Type), "at most one of "+strings.Join(keys, ", "), "")
+			}
+		}
+	}
+	if m.Has("artifact") {
+		v.ref(m.Artifact, m.At("artifact"), "artifact", KindArtifact)
+	}
+	if m.Has("stage") {
+		v.ref(m.Stage, m.At("stage"), "stage", "")
+	}
+	if m.Has("image") && m.Image == "" {
+		v.errs.add(m.At("image"), "image is empty", "an image reference such as busybox:1.36", "")
+	}
+	return sources > 0
+}
+
+// where names the position p for a message at the position at: with its
+// file when the two are in different files.
+func (v *validator) where(p, at Pos) string {
+	switch {
+	case p.File == at.File:
+		return fmt.Sprintf("%d:%d", p.Line, p.Col)
+	case p.File == "":
+		return v.s.Filename + ":" + p.String()
+	}
+	return p.String()
+}
+
 func (v *validator) args() {
+	declared := map[string]*Arg{}
 	for _, a := range v.s.Args {
+		if first, dup := declared[a.Name]; dup {
+			// Within one file the mapping's duplicate keys are reported;
+			// this is an arg of an included file declared again.
+			v.errs.add(a.Pos, fmt.Sprintf("arg %q is already declared at %s", a.Name, v.where(first.Pos, a.Pos)), "arg names unique across the spec and the files it includes", "")
+			continue
+		}
+		declared[a.Name] = a
 		switch {
 		case !validVarName(a.Name):
 			v.errs.add(a.Pos, fmt.Sprintf("invalid arg name %q", a.Name), "letters, digits and _, not starting with a digit", "")
@@ -96,7 +140,7 @@ func (v *validator) names() {
 				"lowercase letters, digits, '.', '_' and '-', starting with a letter or digit", "")
 		}
 		if first, dup := v.byName[st.Name]; dup {
-			v.errs.add(st.Pos, fmt.Sprintf("stage name %q is already used by the %s declared at %s", st.Name, first.Kind, first.Pos), "stage names unique across builders, artifacts and runtimes", "")
+			v.errs.add(st.Pos, fmt.Sprintf("stage name %q is already used by the %s declared at %s", st.Name, first.Kind, v.where(first.Pos, st.Pos)), "stage names unique across builders, artifacts and runtimes", "")
 			continue
 		}
 		v.byName[st.Name] = st
@@ -362,6 +406,15 @@ func (v *validator) step(step *Step) {
 func (v *validator) mount(m *Mount) {
 	switch m.Type {
 	case MountCache:
+		if v.mountSources(m, []string{"artifact", "stage", "image"}) {
+			for _, key := range []string{"mode", "uid", "gid"} {
+				if m.Has(key) {
+					v.errs.add(m.At(key), fmt.Sprintf("%s of a cache seeded from a source", key), "no mode, uid or gid: the cache starts with the source's files, owners and modes", "")
+				}
+			}
+		} else if m.Has("src") {
+			v.errs.add(m.At("src"), "src of a cache mount without a source", "artifact, stage or image with src, as RUN --mount=type=cache,from=...,source=...", "")
+		}
 		switch m.Sharing {
 		case "", "shared", "private", "locked":
 		default:
@@ -381,23 +434,9 @@ func (v *validator) mount(m *Mount) {
 			}
 		}
 	case MountBind:
-		sources := 0
-		for _, key := range []string{"artifact", "stage", "context", "url", "git"} {
-			if m.Has(key) {
-				sources++
-				if sources > 1 {
-					v.errs.add(m.At(key), "a bind mount has more than one source", "at most one of artifact, stage, context, url, git", "")
-				}
-			}
-		}
+		v.mountSources(m, []string{"artifact", "stage", "image", "context", "url", "git"})
 		v.urlKeys(m.Node, "bind mount")
 		v.gitKeys(m.Node)
-		if m.Has("artifact") {
-			v.ref(m.Artifact, m.At("artifact"), "artifact", KindArtifact)
-		}
-		if m.Has("stage") {
-			v.ref(m.Stage, m.At("stage"), "stage", "")
-		}
 		if m.Has("context") && m.Context == "" {
 			v.errs.add(m.At("context"), "context is empty", "the name of a build context", "")
 		}

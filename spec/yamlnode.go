@@ -18,7 +18,11 @@ import (
 type decoder struct {
 	errs  *errorSink
 	shape *shape
-	keys  map[keysOf][]string // memoized yamlKeys: reflection is slow and a spec has many stages
+	// fragment is set while an included file is decoded.
+	fragment bool
+	// stages counts the stages of the spec and its included files so far.
+	stageCount *int
+	keys       map[keysOf][]string // memoized yamlKeys: reflection is slow and a spec has many stages
 }
 
 type keysOf struct {

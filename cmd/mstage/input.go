@@ -38,7 +38,7 @@ func readSpec(file string, stdin io.Reader, stderr io.Writer) (*spec.Spec, []byt
 		fmt.Fprintf(stderr, "mstage: %v\n", err)
 		return nil, nil, name, false
 	}
-	s, err := spec.Parse(name, src)
+	s, err := spec.Load(name, src, includedFiles(name))
 	if err != nil {
 		printError(stderr, src, err)
 		return nil, src, name, false

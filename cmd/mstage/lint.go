@@ -63,6 +63,7 @@ func lintText(file string, stdin io.Reader, opt lint.Options, stdout, stderr io.
 		fmt.Fprintf(stderr, "mstage: %v\n", err)
 		return true, false
 	}
+	opt.Files = includedFiles(name)
 	_, findings, err := lint.File(name, src, opt)
 	if err != nil && findings == nil {
 		printError(stderr, src, err)
@@ -73,8 +74,8 @@ func lintText(file string, stdin io.Reader, opt lint.Options, stdout, stderr io.
 		if f.Level == lint.LevelWarning {
 			nwarn++
 		}
-		fmt.Fprintf(stdout, "%s:%s: [%s] %s: %s\n", name, f.Pos, f.Rule.Name, f.Level, f.Msg)
-		fmt.Fprint(stdout, spec.Snippet(src, &spec.Error{Pos: f.Pos}))
+		fmt.Fprintf(stdout, "%s: [%s] %s: %s\n", where(name, f.Pos), f.Rule.Name, f.Level, f.Msg)
+		fmt.Fprint(stdout, spec.Snippet(sourceOf(src, f.Pos), &spec.Error{Pos: f.Pos}))
 	}
 	if err != nil {
 		// The check directive has error=true: a build fails on the
@@ -92,6 +93,7 @@ func lintJSON(file string, stdin io.Reader, opt lint.Options, stdout, stderr io.
 		fmt.Fprintf(stderr, "mstage: %v\n", err)
 		return true, false
 	}
+	opt.Files = includedFiles(name)
 	res := frontend.Lint(context.Background(), name, src, opt)
 	if writeJSON(stdout, stderr, "lint", res) != exitOK {
 		return true, false

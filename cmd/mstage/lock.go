@@ -102,7 +102,7 @@ func planLock(ctx context.Context, s *spec.Spec, src []byte, r *resolver, stderr
 }
 
 // imageValues returns every image reference in s with the position of its
-// value: stage images and the image sources of copies.
+// value: stage images and the image sources of copies and mounts.
 func imageValues(s *spec.Spec) []spec.String {
 	var out []spec.String
 	add := func(value string, pos spec.Pos) {
@@ -115,6 +115,9 @@ func imageValues(s *spec.Spec) []spec.String {
 		for _, step := range st.Steps {
 			if step.Copy != nil {
 				add(step.Copy.Image, step.Copy.At("image"))
+			}
+			for _, m := range step.Mounts {
+				add(m.Image, m.At("image"))
 			}
 		}
 		for _, c := range st.Copy {

@@ -79,9 +79,22 @@ func writeOutline(w io.Writer, p *plan.Plan) {
 	}
 	fmt.Fprintf(w, "PLATFORMS:   %s\n", strings.Join(plats, ", "))
 
-	section(w, "STAGES", []string{"NAME", "KIND", "BUILT FOR", "RUNS ON"}, func(row func(...string)) {
+	// A spec that includes files says which file each stage is from.
+	header := []string{"NAME", "KIND", "BUILT FOR", "RUNS ON"}
+	if len(s.Included) > 0 {
+		header = append(header, "FROM")
+	}
+	section(w, "STAGES", header, func(row func(...string)) {
 		for _, st := range stagePlatforms(p) {
-			row(st.name, string(st.kind), strings.Join(st.builtFor, ", "), strings.Join(st.runsOn, ", "))
+			cells := []string{st.name, string(st.kind), strings.Join(st.builtFor, ", "), strings.Join(st.runsOn, ", ")}
+			if len(s.Included) > 0 {
+				from := s.Stage(st.name).Pos.File
+				if from == "" {
+					from = s.Filename
+				}
+				cells = append(cells, from)
+			}
+			row(cells...)
 		}
 	})
 

@@ -34,7 +34,7 @@ func runTargets(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if st.Name == def {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%s\n", st.Name, st.Kind, mark, oneLine(st.Description), name, st.Pos)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", st.Name, st.Kind, mark, oneLine(st.Description), where(name, st.Pos))
 	}
 	if err := tw.Flush(); err != nil {
 		fmt.Fprintf(stderr, "mstage targets: %v\n", err)

@@ -19,6 +19,9 @@ type Case struct {
 	Src  string
 	// BuildArgs, when not nil, are the --build-arg values of the build.
 	BuildArgs map[string]string
+	// Files are the files the spec may include, by their path relative to
+	// its directory.
+	Files map[string]string
 }
 
 // The limits of package spec that the sizes of cases are chosen around;
@@ -35,6 +38,7 @@ func Cases() []Case {
 	var all []Case
 	all = append(all, specCases()...)
 	all = append(all, newCases()...)
+	all = append(all, includeCases()...)
 	return all
 }
 

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "greet @VERSION@: hello, ${1:-world}"

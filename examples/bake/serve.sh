@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "serve @VERSION@: listening on :8080"
+exec httpd -f -p 8080 -h /tmp
