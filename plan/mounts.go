@@ -58,7 +58,7 @@ func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
 		return out, nil
 	}
 	for _, c := range in.Preset.Caches {
-		if slices.Contains(targets, path.Clean(c.Target)) {
+		if slices.Contains(targets, path.Clean(c.Target)) || (len(c.Commands) > 0 && !triggers(step, c.Commands)) {
 			continue
 		}
 		id, err := r.presetCacheID(c.Name)

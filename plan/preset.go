@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/containerd/platforms"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/mstage/mstage/preset"
@@ -80,4 +81,22 @@ func targetEnv(a *spec.Stage, sel string, p *preset.Preset, builtFor ocispecs.Pl
 
 func hasKey(kvs []spec.KV, k string) bool {
 	return slices.ContainsFunc(kvs, func(kv spec.KV) bool { return kv.Key == k })
+}
+
+// targetSetup is the step a preset with a TargetSetup inserts first in
+// artifact in, built in builder b: it prepares b's filesystem to build for
+// in.BuiltFor on b.RunsOn. It runs as root, whatever the stage's user, since
+// it installs packages.
+func (r *resolver) targetSetup(in, b *Instance) (*Step, error) {
+	ps := b.Preset
+	if ps == nil || ps.TargetSetup == nil {
+		return nil, nil
+	}
+	script, err := ps.TargetSetup(in.BuiltFor, b.RunsOn)
+	if err != nil {
+		return nil, r.errorAt(in.Stage.At("builder"), err.Error(), "a target platform the "+ps.Name+" preset builds for")
+	}
+	a := in.Stage
+	step := &spec.Step{Node: a.Node, Run: &spec.Command{Shell: script, Pos: a.At("builder")}, User: "0"}
+	return &Step{Spec: step, Display: ps.Name + " preset: toolchain for " + platforms.Format(in.BuiltFor)}, nil
 }

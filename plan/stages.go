@@ -106,7 +106,13 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
-	if in.Steps, err = r.steps(in, manifestsFirst(in.Stage.Steps, b.Preset)); err != nil {
+	steps := manifestsFirst(in.Stage.Steps, b.Preset)
+	if setup, err := r.targetSetup(in, b); err != nil {
+		return nil, err
+	} else if setup != nil {
+		steps = slices.Insert(steps, 0, *setup)
+	}
+	if in.Steps, err = r.steps(in, steps); err != nil {
 		return nil, err
 	}
 	if err := r.needs(in, builtFor); err != nil {

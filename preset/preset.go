@@ -21,6 +21,9 @@ type CacheMount struct {
 	Name    string
 	Target  string
 	Sharing string // shared, private or locked
+	// Commands, when set, limit the mount to run steps that start one of
+	// these commands (as Triggers match); otherwise every run step gets it.
+	Commands []string
 }
 
 // Preset describes one toolchain.
@@ -31,6 +34,12 @@ type Preset struct {
 	CrossCompiles bool
 	// TargetEnv returns the variables that select the target platform.
 	TargetEnv func(target ocispecs.Platform) []EnvVar
+	// TargetSetup, when set, returns the shell script that prepares an
+	// artifact's builder to build for target while running on host, such
+	// as installing a cross toolchain. It runs as the artifact's first
+	// step, with TargetEnv set; an error means the preset cannot build
+	// for target.
+	TargetSetup func(target, host ocispecs.Platform) (string, error)
 	// DefaultEnv are set unless the spec sets them.
 	DefaultEnv []EnvVar
 	// Caches are mounted on every run step.
@@ -63,6 +72,7 @@ func Names() []string {
 
 func registry() map[string]*Preset {
 	return map[string]*Preset{
+		"c":  cPreset(),
 		"go": goPreset(),
 	}
 }
