@@ -178,8 +178,12 @@ func TestInitOtherProjects(t *testing.T) {
 		{map[string]string{"package.json": `{"name": "x"}`},
 			[]string{"npm install", "copy: package.json\n", "cmd: [node, index.js]"}},
 		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\n", "main.cpp": ""},
-			[]string{"image: debian:bookworm", "cmake --build", "/out/calc", "g++"}},
-		{map[string]string{"main.cpp": ""}, []string{"g++ -O2 -static -o /out/"}},
+			[]string{"image: debian:bookworm", "preset: c", "install -y --no-install-recommends cmake", "cmake --build", "/tmp/build/calc /out/bin/calc", "entrypoint: [/usr/local/bin/calc]"}},
+		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\ninstall(TARGETS calc)\n", "main.cpp": ""},
+			[]string{"preset: c", "cmake --install /tmp/build --prefix /out", "outputs: [/out/]", "entrypoint: [/usr/local/bin/calc]"}},
+		{map[string]string{"Makefile": "all:\n", "main.c": ""}, []string{"preset: c", "make LDFLAGS=-static"}},
+		{map[string]string{"main.cpp": ""}, []string{"preset: c", "$CXX -O2 -static -o /out/bin/"}},
+		{map[string]string{"main.c": ""}, []string{"preset: c", "$CC -O2 -static -o /out/bin/"}},
 	}
 	for _, tt := range tests {
 		dir := t.TempDir()
