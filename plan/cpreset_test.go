@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/containerd/platforms"
+
+	"github.com/mstage/mstage/spec"
 )
 
 // TestCPresetSetupStep: an artifact of a c builder gets the toolchain step
@@ -64,5 +66,27 @@ artifacts:
 	}
 	if builders != 1 {
 		t.Errorf("%d builder instances, want one on the build platform", builders)
+	}
+}
+
+func TestMentions(t *testing.T) {
+	words := []string{"apt-get", "apt"}
+	for cmd, want := range map[string]bool{
+		"apt-get update": true,
+		"grep -v '^#' p.txt | xargs apt-get install": true,
+		"DEBIAN_FRONTEND=noninteractive apt install": true,
+		"sudo apt-get install x":                     true,
+		"(cd /x && apt-get update)":                  true,
+		"make apt-get-helper":                        false,
+		"echo aptitude":                              false,
+		"$CXX -O2 -o /out/app main.cpp":              false,
+	} {
+		s := &spec.Step{Run: &spec.Command{Shell: cmd}}
+		if got := mentions(s, words); got != want {
+			t.Errorf("mentions(%q) = %v, want %v", cmd, got, want)
+		}
+	}
+	if !mentions(&spec.Step{Run: &spec.Command{Args: []string{"apt-get", "update"}}}, words) {
+		t.Error("an exec-form apt-get is not mentioned")
 	}
 }

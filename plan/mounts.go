@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/mstage/mstage/spec"
 )
@@ -58,7 +60,7 @@ func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
 		return out, nil
 	}
 	for _, c := range in.Preset.Caches {
-		if slices.Contains(targets, path.Clean(c.Target)) || (len(c.Commands) > 0 && !triggers(step, c.Commands)) {
+		if slices.Contains(targets, path.Clean(c.Target)) || (len(c.Commands) > 0 && !mentions(step, c.Commands)) {
 			continue
 		}
 		id, err := r.presetCacheID(c.Name)
@@ -148,4 +150,25 @@ func (r *resolver) bindMount(in *Instance, m *spec.Mount, pm *Mount) error {
 	}
 	pm.Target, err = r.absPath(in, m.Target, m.At("target"))
 	return err
+}
+
+// mentions reports whether a run step's command has one of words as a
+// word of its own, wherever it stands: after a pipe, an xargs or a sudo
+// as well as first.
+func mentions(s *spec.Step, words []string) bool {
+	if s.Run == nil {
+		return false
+	}
+	text := s.Run.Shell
+	if !s.Run.IsShell() {
+		text = strings.Join(s.Run.Args, " ")
+	}
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("&|;()`'\"$", r)
+	}) {
+		if slices.Contains(words, w) {
+			return true
+		}
+	}
+	return false
 }

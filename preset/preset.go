@@ -21,8 +21,8 @@ type CacheMount struct {
 	Name    string
 	Target  string
 	Sharing string // shared, private or locked
-	// Commands, when set, limit the mount to run steps that start one of
-	// these commands (as Triggers match); otherwise every run step gets it.
+	// Commands, when set, limit the mount to run steps whose command has
+	// one of these words, anywhere; otherwise every run step gets it.
 	Commands []string
 }
 
