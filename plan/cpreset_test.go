@@ -11,7 +11,8 @@ import (
 
 // TestCPresetSetupStep: an artifact of a c builder gets the toolchain step
 // first, on the build platform, for each target; the builder is one
-// instance for both targets; apt's caches go only on apt steps.
+// instance for both targets; apt's caches go only on apt steps, one per
+// target so that the targets' installs do not wait for each other's lock.
 func TestCPresetSetupStep(t *testing.T) {
 	s := mustParse(t, `version: 1
 name: c
@@ -50,7 +51,8 @@ artifacts:
 			if setup.Display != "c preset: toolchain for "+platforms.Format(in.BuiltFor) {
 				t.Errorf("setup step shows as %q", setup.Display)
 			}
-			if len(setup.Mounts) != 2 || setup.Mounts[0].ID != "mstage/c/apt-cache" || setup.Mounts[1].Sharing != "locked" {
+			wantID := "mstage/c/apt-cache/linux-" + in.BuiltFor.Architecture
+			if len(setup.Mounts) != 2 || setup.Mounts[0].ID != wantID || setup.Mounts[1].Sharing != "locked" {
 				t.Errorf("setup mounts %+v", setup.Mounts)
 			}
 			if m := in.Steps[2].Mounts; len(m) != 0 {

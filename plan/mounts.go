@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/containerd/platforms"
+
 	"github.com/mstage/mstage/spec"
 )
 
@@ -63,7 +65,11 @@ func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
 		if slices.Contains(targets, path.Clean(c.Target)) || (len(c.Commands) > 0 && !mentions(step, c.Commands)) {
 			continue
 		}
-		id, err := r.presetCacheID(c.Name)
+		name := c.Name
+		if c.PerTarget {
+			name += "/" + strings.ReplaceAll(platforms.Format(in.BuiltFor), "/", "-")
+		}
+		id, err := r.presetCacheID(name)
 		if err != nil {
 			return nil, err
 		}

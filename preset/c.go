@@ -80,8 +80,8 @@ func cPreset() *Preset {
 		},
 		TargetSetup: cSetup,
 		Caches: []CacheMount{
-			{Name: "apt-cache", Target: "/var/cache/apt", Sharing: "locked", Commands: aptCommands()},
-			{Name: "apt-lib", Target: "/var/lib/apt", Sharing: "locked", Commands: aptCommands()},
+			{Name: "apt-cache", Target: "/var/cache/apt", Sharing: "locked", Commands: aptCommands(), PerTarget: true},
+			{Name: "apt-lib", Target: "/var/lib/apt", Sharing: "locked", Commands: aptCommands(), PerTarget: true},
 		},
 	}
 }

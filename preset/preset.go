@@ -24,6 +24,10 @@ type CacheMount struct {
 	// Commands, when set, limit the mount to run steps whose command has
 	// one of these words, anywhere; otherwise every run step gets it.
 	Commands []string
+	// PerTarget gives each platform a stage is built for a cache of its
+	// own (the platform ends the id), so that the builds for several
+	// targets neither share it nor wait for each other's lock.
+	PerTarget bool
 }
 
 // Preset describes one toolchain.
