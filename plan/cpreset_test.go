@@ -84,11 +84,11 @@ func TestMentions(t *testing.T) {
 		"$CXX -O2 -o /out/app main.cpp":              false,
 	} {
 		s := &spec.Step{Run: &spec.Command{Shell: cmd}}
-		if got := mentions(s, words); got != want {
-			t.Errorf("mentions(%q) = %v, want %v", cmd, got, want)
+		if got := Mentions(s, words); got != want {
+			t.Errorf("Mentions(%q) = %v, want %v", cmd, got, want)
 		}
 	}
-	if !mentions(&spec.Step{Run: &spec.Command{Args: []string{"apt-get", "update"}}}, words) {
+	if !Mentions(&spec.Step{Run: &spec.Command{Args: []string{"apt-get", "update"}}}, words) {
 		t.Error("an exec-form apt-get is not mentioned")
 	}
 }

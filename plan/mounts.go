@@ -62,7 +62,7 @@ func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
 		return out, nil
 	}
 	for _, c := range in.Preset.Caches {
-		if slices.Contains(targets, path.Clean(c.Target)) || (len(c.Commands) > 0 && !mentions(step, c.Commands)) {
+		if slices.Contains(targets, path.Clean(c.Target)) || (len(c.Commands) > 0 && !Mentions(step, c.Commands)) {
 			continue
 		}
 		name := c.Name
@@ -158,10 +158,10 @@ func (r *resolver) bindMount(in *Instance, m *spec.Mount, pm *Mount) error {
 	return err
 }
 
-// mentions reports whether a run step's command has one of words as a
+// Mentions reports whether a run step's command has one of words as a
 // word of its own, wherever it stands: after a pipe, an xargs or a sudo
 // as well as first.
-func mentions(s *spec.Step, words []string) bool {
+func Mentions(s *spec.Step, words []string) bool {
 	if s.Run == nil {
 		return false
 	}

@@ -78,7 +78,8 @@ func cPreset() *Preset {
 				{"CMAKE_TOOLCHAIN_FILE", cToolchainFile(t)},
 			}
 		},
-		TargetSetup: cSetup,
+		TargetSetup:   cSetup,
+		HostCompilers: []string{"gcc", "g++", "cc", "c++", "clang", "clang++"},
 		Caches: []CacheMount{
 			{Name: "apt-cache", Target: "/var/cache/apt", Sharing: "locked", Commands: aptCommands(), PerTarget: true},
 			{Name: "apt-lib", Target: "/var/lib/apt", Sharing: "locked", Commands: aptCommands(), PerTarget: true},

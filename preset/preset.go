@@ -44,6 +44,10 @@ type Preset struct {
 	// step, with TargetEnv set; an error means the preset cannot build
 	// for target.
 	TargetSetup func(target, host ocispecs.Platform) (string, error)
+	// HostCompilers are commands that build for the platform they run on;
+	// an artifact built for another platform must use TargetEnv instead
+	// (lint reports the calls).
+	HostCompilers []string
 	// DefaultEnv are set unless the spec sets them.
 	DefaultEnv []EnvVar
 	// Caches are mounted on every run step.
