@@ -49,6 +49,7 @@ func cases() []testCase {
 		{name: "env-path", run: testEnvPath},
 		{name: "stage-args", run: testStageArgs},
 		{name: "url-sources", run: testURLSources},
+		{name: "c-preset", only: []string{"buildx"}, run: testCPreset},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 	}
 }

@@ -110,6 +110,9 @@ type Step struct {
 	// Native steps do not depend on the target platform: they run before
 	// the preset's target environment is set, so every platform shares them.
 	Native bool
+	// Setup is the step the preset inserts to prepare the builder for the
+	// target (see withSetup).
+	Setup bool
 	// Source is the instance a copy step copies from, if it copies from a
 	// stage or an artifact.
 	Source *Instance

@@ -81,6 +81,9 @@ func buildGraph(s *spec.Spec, builtOnce map[string]bool) stageGraph {
 		if once {
 			where = "once"
 		}
+		if ps := plan.PresetOf(s, st); ps != nil {
+			where += " · preset " + ps.Name
+		}
 		g.nodes = append(g.nodes, graphNode{name: st.Name, kind: st.Kind, once: once, where: where})
 		add(graphEdge{from: st.From, to: st.Name, kind: edgeUses, label: "from"})
 		add(graphEdge{from: st.Builder, to: st.Name, kind: edgeUses})

@@ -64,22 +64,25 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 
 // project is what init learned about a directory.
 type project struct {
-	Kind       string // go, node, rust, python or cpp
-	Name       string // stage-safe project name
-	Binary     string // go, cpp: name of the program
-	GoVersion  string // go: major.minor from go.mod
-	GoPackage  string // go: package with main, such as . or ./cmd/app
-	LockFile   bool   // node: package-lock.json exists
-	Main       string // node: entry script
-	CMake      bool   // cpp: CMakeLists.txt exists
-	Make       bool   // cpp: Makefile exists
-	CPlusPlus  bool   // cpp: has C++ sources
-	CargoLock  bool   // rust: Cargo.lock exists
-	Pyproject  bool   // python: pyproject.toml exists
-	Requires   bool   // python: requirements.txt exists
-	Script     string // python: console script the project installs
-	SchemaURL  string
-	SyntaxLine string
+	Kind      string // go, node, rust, python or cpp
+	Name      string // stage-safe project name
+	Binary    string // go, cpp: name of the program
+	GoVersion string // go: major.minor from go.mod
+	GoPackage string // go: package with main, such as . or ./cmd/app
+	LockFile  bool   // node: package-lock.json exists
+	Main      string // node: entry script
+	CMake     bool   // cpp: CMakeLists.txt exists
+	// CMakeInstall: CMakeLists.txt has install rules, so cmake --install
+	// places the program and init need not name its file.
+	CMakeInstall bool
+	Make         bool   // cpp: Makefile exists
+	CPlusPlus    bool   // cpp: has C++ sources
+	CargoLock    bool   // rust: Cargo.lock exists
+	Pyproject    bool   // python: pyproject.toml exists
+	Requires     bool   // python: requirements.txt exists
+	Script       string // python: console script the project installs
+	SchemaURL    string
+	SyntaxLine   string
 }
 
 func detectProject(dir string) (*project, error) {
@@ -117,9 +120,11 @@ func detectProject(dir string) (*project, error) {
 	if p.CMake || p.Make || len(c)+len(cpp) > 0 {
 		p.Kind, p.Binary, p.CPlusPlus = "cpp", p.Name, len(cpp) > 0
 		if p.CMake {
-			if name := cmakeExecutable(filepath.Join(dir, "CMakeLists.txt")); name != "" {
+			name, install := cmakeExecutable(filepath.Join(dir, "CMakeLists.txt"))
+			if name != "" {
 				p.Binary = name
 			}
+			p.CMakeInstall = install
 		}
 		return p, nil
 	}
@@ -263,15 +268,19 @@ func (p *project) detectPython(dir string, pyproject, requires bool) error {
 
 var addExecutable = regexp.MustCompile(`(?i)add_executable\s*\(\s*([A-Za-z0-9_.-]+)`)
 
-func cmakeExecutable(path string) string {
+var installRule = regexp.MustCompile(`(?im)^\s*install\s*\(`)
+
+// cmakeExecutable returns the first executable a CMakeLists.txt adds and
+// whether it has install rules.
+func cmakeExecutable(path string) (name string, install bool) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return ""
+		return "", false
 	}
 	if m := addExecutable.FindSubmatch(data); m != nil {
-		return string(m[1])
+		name = string(m[1])
 	}
-	return ""
+	return name, installRule.Match(data)
 }
 
 // stageName turns s into a valid stage name: lower case letters, digits,
@@ -396,26 +405,21 @@ version: 1
 name: {{.Name}}
 description: {{.Name}}, a statically linked program in a multi-arch image.
 
-# The compiler runs per target platform, so foreign platforms are emulated
-# (slow); drop linux/arm64 if you do not need it.
+# The c preset compiles on the build platform with Debian's cross compilers,
+# so no platform is emulated.
 platforms: [linux/amd64, linux/arm64]
 default: app
 
 builders:
   cxx:
-    description: Debian with a C and C++ toolchain, installed once per platform.
+    description: Debian on the build platform; the c preset installs each target's compilers.
     image: debian:bookworm
+    preset: c
     workdir: /src
+{{- if .CMake}}
     steps:
-      - run: |
-          rm -f /etc/apt/apt.conf.d/docker-clean
-          apt-get update
-          apt-get install -y --no-install-recommends {{if .CMake}}cmake {{end}}g++ make
-        mounts:
-          - cache: /var/cache/apt
-            sharing: locked
-          - cache: /var/lib/apt
-            sharing: locked
+      - run: apt-get update && apt-get install -y --no-install-recommends cmake
+{{- end}}
 
 artifacts:
   bin:
@@ -424,25 +428,31 @@ artifacts:
     steps:
       - copy: .
 {{- if .CMake}}
+      # CMAKE_TOOLCHAIN_FILE (set by the preset) selects the target's compilers.
       - run: |
           cmake -S . -B /tmp/build -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXE_LINKER_FLAGS=-static
           cmake --build /tmp/build --parallel
-          install -D /tmp/build/{{.Binary}} /out/{{.Binary}}
-{{- else if .Make}}
-      - run: make LDFLAGS=-static && install -D {{.Binary}} /out/{{.Binary}}
-{{- else if .CPlusPlus}}
-      - run: mkdir -p /out && g++ -O2 -static -o /out/{{.Binary}} *.cpp
+{{- if .CMakeInstall}}
+          cmake --install /tmp/build --prefix /out
 {{- else}}
-      - run: mkdir -p /out && cc -O2 -static -o /out/{{.Binary}} *.c
+          install -D /tmp/build/{{.Binary}} /out/bin/{{.Binary}}
 {{- end}}
-    outputs: [/out/{{.Binary}}]
+{{- else if .Make}}
+      # make reads CC and CXX (set by the preset) unless the Makefile sets them.
+      - run: make LDFLAGS=-static && install -D {{.Binary}} /out/bin/{{.Binary}}
+{{- else if .CPlusPlus}}
+      - run: mkdir -p /out/bin && $CXX -O2 -static -o /out/bin/{{.Binary}} *.cpp
+{{- else}}
+      - run: mkdir -p /out/bin && $CC -O2 -static -o /out/bin/{{.Binary}} *.c
+{{- end}}
+    outputs: [/out/]
 
 runtimes:
   app:
     description: {{.Binary}} on an empty base image.
     copy:
       - artifact: bin
-        to: /usr/local/bin/
+        to: /usr/local/
     user: "65532:65532"
     entrypoint: [/usr/local/bin/{{.Binary}}]
 {{end}}`

@@ -104,6 +104,15 @@ func writeOutline(w io.Writer, p *plan.Plan) {
 			row(u.ID, yesNo(u.Required), strings.Join(u.Stages, ", "))
 		}
 	})
+	section(w, "PRESET STEPS", []string{"STAGE", "PRESET", "STEP"}, func(row func(...string)) {
+		for _, in := range p.Instances {
+			for _, st := range in.Steps {
+				if st.Display != "" && in.Preset != nil {
+					row(in.Name(), in.Preset.Name, st.Display)
+				}
+			}
+		}
+	})
 	section(w, "CACHES", []string{"ID", "TARGET", "SHARING", "STAGES"}, func(row func(...string)) {
 		for _, u := range uses.Caches {
 			id := u.ID
