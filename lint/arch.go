@@ -90,11 +90,17 @@ func (l *linter) archMismatch(p *plan.Plan, rt, art *plan.Instance) string {
 	case !platforms.Only(want).Match(art.BuiltFor):
 		return fmt.Sprintf("runtime %q copies artifact %q, which is built for %s, so the %s image gets binaries for another architecture; build it with platform: target (its $TARGETARCH then follows the image), or set arch-guard: false on it if its outputs do not depend on the architecture",
 			rt.Name(), a.Name, describe(p, art.BuiltFor), platforms.Format(want))
-	case platforms.Only(want).Match(art.RunsOn) || len(art.TargetEnv) > 0 || selectsTarget(l.s.Stage(a.Name)):
+	case platforms.Only(want).Match(art.RunsOn) || len(art.TargetEnv) > 0 || portable(art) || selectsTarget(l.s.Stage(a.Name)):
 		return ""
 	}
 	return fmt.Sprintf("runtime %q copies artifact %q, which runs on %s in builder %q that does not cross-compile, so the %s image gets binaries for another architecture; use a cross-compiling preset, pass $TARGETARCH to the compiler (or set GOARCH and the like in env), or build the builder for the target (platform: target)",
 		rt.Name(), a.Name, describe(p, art.RunsOn), a.Builder, platforms.Format(want))
+}
+
+// portable reports whether art's preset makes outputs that run anywhere;
+// the arch guard still checks them when the build runs.
+func portable(art *plan.Instance) bool {
+	return art.Preset != nil && art.Preset.Portable
 }
 
 func describe(p *plan.Plan, pl ocispecs.Platform) string {

@@ -29,6 +29,11 @@ type Preset struct {
 	// CrossCompiles means the toolchain runs on the build platform and
 	// produces binaries for the target platform chosen through TargetEnv.
 	CrossCompiles bool
+	// Portable means the toolchain's outputs run on every platform (such
+	// as JavaScript), so it runs on the build platform and needs no target
+	// environment. A package with native parts breaks this; the arch guard
+	// then finds the wrong ELF files.
+	Portable bool
 	// TargetEnv returns the variables that select the target platform.
 	TargetEnv func(target ocispecs.Platform) []EnvVar
 	// DefaultEnv are set unless the spec sets them.
@@ -40,6 +45,12 @@ type Preset struct {
 	Manifests []string
 	// Fetch downloads the dependencies named by Manifests.
 	Fetch []string
+	// FetchProduction installs only the dependencies a program needs at
+	// run time, for an artifact with dependencies: production.
+	FetchProduction []string
+	// FetchDisplay names the fetch in vertex names and the outline when
+	// the command is too long to show.
+	FetchDisplay string
 	// Triggers are command prefixes of a run step that needs the
 	// dependencies, such as "go build".
 	Triggers []string
@@ -63,7 +74,8 @@ func Names() []string {
 
 func registry() map[string]*Preset {
 	return map[string]*Preset{
-		"go": goPreset(),
+		"go":   goPreset(),
+		"node": nodePreset(),
 	}
 }
 

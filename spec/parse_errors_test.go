@@ -172,7 +172,7 @@ func TestParseErrors(t *testing.T) {
 			name: "preset-unknown",
 			src:  "version: 1\nbuilders:\n  go: {image: golang, preset: goo}\n",
 			want: []string{
-				"3:31: unknown preset \"goo\"; expected one of go; did you mean \"go\"?",
+				"3:31: unknown preset \"goo\"; expected one of go, node; did you mean \"go\"?",
 			},
 		},
 		{
