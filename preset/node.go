@@ -18,10 +18,10 @@ func nodeInstall(production bool) string {
 		pnpm += " --prod"
 		yarn += " --production"
 	}
-	return `pm="${NODE_PACKAGE_MANAGER:-}"; ` +
+	return `{ pm="${NODE_PACKAGE_MANAGER:-}"; ` +
 		`if [ -z "$pm" ]; then if [ -f pnpm-lock.yaml ]; then pm=pnpm; elif [ -f yarn.lock ]; then pm=yarn; else pm=npm; fi; fi; ` +
 		`case "$pm" in npm) ` + npm + `;; pnpm) ` + pnpm + `;; yarn) ` + yarn + `;; ` +
-		`*) echo "NODE_PACKAGE_MANAGER=$pm: want npm, pnpm or yarn" >&2; exit 1;; esac`
+		`*) echo "NODE_PACKAGE_MANAGER=$pm: want npm, pnpm or yarn" >&2; exit 1;; esac; }`
 }
 
 func nodePreset() *Preset {

@@ -269,8 +269,8 @@ layers_golang() { busybox_layer "$1"; golang_layer "$1"; }
 layers_nginx() { busybox_layer "$1"; nginx_layer; }
 layers_debian() { debian_layer "$1"; }
 layers_distroless() { distroless_layer; }
-layers_node() { debian_layer "$1"; nodejs_layer "$1"; npm_layer; }
-layers_node_slim() { debian_layer "$1"; nodejs_layer "$1"; }
+layers_node() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; npm_layer; }
+layers_node_slim() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; }
 
 ensure_images() {
   mkdir -p "$LAYERS"
@@ -286,9 +286,11 @@ ensure_images() {
   publish library/debian "$DEBIAN_SUITE-slim 12 latest $DEBIAN_SUITE" layers_debian \
     -e "PATH=$path" --cmd bash
   local node_major=${NODE_DEB_VERSION%%.*} node_version=${NODE_DEB_VERSION%%+*}
+  # node trusts its built-in roots, not /etc/ssl: the extra file adds the machine's (its proxy's) CAs.
+  local node_ca=NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
   publish library/node "$node_version $node_major-$DEBIAN_SUITE $node_major latest" layers_node \
-    -e "PATH=$path" -e NODE_VERSION="$node_version" -e NPM_VERSION="$NPM_VERSION" --cmd node
+    -e "PATH=$path" -e NODE_VERSION="$node_version" -e NPM_VERSION="$NPM_VERSION" -e "$node_ca" --cmd node
   # Node without npm, for runtimes (the official slim image keeps npm; this one does not).
   publish library/node "$node_major-$DEBIAN_SUITE-slim $node_major-slim" layers_node_slim \
-    -e "PATH=$path" -e NODE_VERSION="$node_version" --cmd node
+    -e "PATH=$path" -e NODE_VERSION="$node_version" -e "$node_ca" --cmd node
 }
