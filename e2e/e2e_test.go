@@ -46,6 +46,7 @@ func cases() []testCase {
 		{name: "stage-args", run: testStageArgs},
 		{name: "url-sources", run: testURLSources},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
+		{name: "node-web", only: []string{"buildx"}, run: testNodeWeb},
 	}
 }
 

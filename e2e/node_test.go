@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/moby/buildkit/client"
+	"github.com/tonistiigi/fsutil"
+)
+
+// testNodeWeb pushes examples/node-web for two platforms and checks that
+// each image has the production node_modules where the entrypoint looks for
+// them, runs as the node user, and that its entrypoint runs.
+func testNodeWeb(t *testing.T, e *env, m mode) {
+	dir := filepath.Join(e.repoRoot, "examples", "node-web")
+	ref := e.imageRef(m, "node-web")
+	mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
+	images := fetchImages(t, ref)
+	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pushed platforms %v, want %v", got, want)
+	}
+	for _, im := range images {
+		t.Run(strings.ReplaceAll(im.platform, "/", "-"), func(t *testing.T) {
+			c := configFile(t, im.image).Config
+			if c.User != "1000:1000" || c.WorkingDir != "/app" {
+				t.Errorf("user %q workdir %q, want 1000:1000 and /app", c.User, c.WorkingDir)
+			}
+			if want := []string{"node", "server.js"}; !reflect.DeepEqual(c.Entrypoint, want) {
+				t.Errorf("entrypoint %q, want %q", c.Entrypoint, want)
+			}
+			lc := readLayers(t, im.image)
+			for _, f := range []string{"app/server.js", "app/package.json", "app/node_modules/ms/index.js", "app/node_modules/ms/package.json"} {
+				if _, ok := lc.files[f]; !ok {
+					t.Errorf("%s is not in the image", f)
+				}
+			}
+			// The dev dependency stays in the builder; the slim image has no npm.
+			for _, f := range []string{"app/node_modules/is-number/index.js", "usr/local/bin/npm", "app/server.test.js"} {
+				if _, ok := lc.entries[f]; ok {
+					t.Errorf("%s is in the image", f)
+				}
+			}
+			arch := map[string]string{amd64: "x64", arm64: "arm64"}[im.platform]
+			out := runEntrypoint(t, e, ref+"@"+im.digest, im.platform, append(c.Entrypoint, "--check"))
+			if want := fmt.Sprintf("node-web ok %s 2m uid=1000", arch); strings.TrimSpace(out) != want {
+				t.Errorf("the entrypoint printed %q, want %q", out, want)
+			}
+		})
+	}
+}
+
+// runEntrypoint runs argv in image ref for platform (a foreign one under
+// emulation) as the image's user, in its working directory and env, through
+// the Dockerfile frontend, and returns what it wrote to stdout.
+func runEntrypoint(t *testing.T, e *env, ref, platform string, argv []string) string {
+	t.Helper()
+	name := ref[:strings.LastIndex(ref, ":")] // the tag goes; the digest names the image
+	if i := strings.Index(ref, "@"); i >= 0 {
+		name = ref[:strings.LastIndex(ref[:i], ":")] + ref[i:]
+	}
+	quoted := make([]string, len(argv))
+	for i, a := range argv {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	dockerfile := fmt.Sprintf("FROM --platform=%s %s AS run\nRUN %s > /tmp/stdout\nFROM scratch\nCOPY --from=run /tmp/stdout /\n",
+		platform, name, strings.Join(quoted, " "))
+	ctxDir, outDir := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := fsutil.NewFS(ctxDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c, err := client.New(ctx, e.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Solve(ctx, nil, client.SolveOpt{
+		Frontend:      "dockerfile.v0",
+		FrontendAttrs: map[string]string{"platform": platform},
+		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
+		Exports:       []client.ExportEntry{{Type: client.ExporterLocal, OutputDir: outDir}},
+	}, nil)
+	if err != nil {
+		t.Fatalf("running %q in %s (%s): %v", argv, name, platform, err)
+	}
+	out, err := os.ReadFile(filepath.Join(outDir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
