@@ -47,6 +47,7 @@ func cases() []testCase {
 		{name: "url-sources", run: testURLSources},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 		{name: "node-web", only: []string{"buildx"}, run: testNodeWeb},
+		{name: "init-node", only: []string{"buildx"}, run: testInitNode},
 	}
 }
 

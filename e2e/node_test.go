@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -51,6 +52,50 @@ func testNodeWeb(t *testing.T, e *env, m mode) {
 				t.Errorf("the entrypoint printed %q, want %q", out, want)
 			}
 		})
+	}
+}
+
+// testInitNode runs mstage init on node-web's sources (package.json, its
+// lockfile, the server and its test) and builds what it writes for two
+// platforms: the production node_modules are where the entrypoint finds
+// them, and the entrypoint runs.
+func testInitNode(t *testing.T, e *env, m mode) {
+	dir := t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json", "server.js", "server.test.js"} {
+		dt, err := os.ReadFile(filepath.Join(e.repoRoot, "examples", "node-web", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), dt, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"init", dir}, {"lint", "--strict", filepath.Join(dir, specFile)}} {
+		cmd := exec.Command("go", append([]string{"run", "./cmd/mstage"}, args...)...)
+		cmd.Dir = e.repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("mstage %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	ref := e.imageRef(m, "init-node")
+	mustBuild(t, e, m, buildRequest{dir: dir, out: pushTo(ref)})
+	images := fetchImages(t, ref)
+	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pushed platforms %v, want %v (the platforms init writes)", got, want)
+	}
+	for _, im := range images {
+		lc := readLayers(t, im.image)
+		if _, ok := lc.files["app/node_modules/ms/index.js"]; !ok {
+			t.Errorf("%s: app/node_modules/ms/index.js is not in the image", im.platform)
+		}
+		if _, ok := lc.entries["app/node_modules/is-number/index.js"]; ok {
+			t.Errorf("%s: the dev dependency is-number is in the image", im.platform)
+		}
+	}
+	im := imageForPlatform(t, images, amd64)
+	c := configFile(t, im.image).Config
+	if out := runEntrypoint(t, e, ref+"@"+im.digest, amd64, append(c.Entrypoint, "--check")); strings.TrimSpace(out) != "node-web ok x64 2m uid=1000" {
+		t.Errorf("the entrypoint printed %q", out)
 	}
 }
 

@@ -20,6 +20,9 @@ builders:
     platform: build
   emulated:
     from: native
+  node:
+    image: node:18
+    preset: node
 artifacts:
   out:
     builder: BUILDER
@@ -52,6 +55,7 @@ runtimes:
 		{"shared library", []string{"OUTPUT", "/out/libx.so.1"}, nil, "runs on the build platform"},
 		{"GOARCH in env", []string{"ENV", "env: {GOARCH: arm64}"}, nil, ""},
 		{"TARGETARCH in env", []string{"ENV", "env: {ARCH: $TARGETARCH}"}, nil, ""},
+		{"node_modules from the node preset", []string{"BUILDER", "node", "RUN", "npm ci", "OUTPUT", "/app/node_modules"}, nil, ""},
 		{"TARGETARCH in the command", []string{"RUN", "cc --target=${TARGETARCH}-linux -o /out/app"}, nil, ""},
 	}
 	for _, tt := range tests {
