@@ -63,23 +63,23 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 
 // project is what init learned about a directory.
 type project struct {
-	Kind       string // go, node or cpp
-	Name       string // stage-safe project name
-	Binary     string // go, cpp: name of the program
-	GoVersion  string // go: major.minor from go.mod
-	GoPackage  string // go: package with main, such as . or ./cmd/app
-	LockFile   string // node: the lockfile found
-	Main       string // node: entry script
-	Test       bool   // node: package.json has a test script
-	Build      bool   // node: package.json has a build script
+	Kind      string // go, node or cpp
+	Name      string // stage-safe project name
+	Binary    string // go, cpp: name of the program
+	GoVersion string // go: major.minor from go.mod
+	GoPackage string // go: package with main, such as . or ./cmd/app
+	LockFile  string // node: the lockfile found
+	Main      string // node: entry script
+	Test      bool   // node: package.json has a test script
+	Build     bool   // node: package.json has a build script
 
 	PackageManager      string // node: npm, pnpm or yarn, from the lockfile
 	PackageManagerMajor string // node: the major version installed when it is not npm
-	CMake      bool   // cpp: CMakeLists.txt exists
-	Make       bool   // cpp: Makefile exists
-	CPlusPlus  bool   // cpp: has C++ sources
-	SchemaURL  string
-	SyntaxLine string
+	CMake               bool   // cpp: CMakeLists.txt exists
+	Make                bool   // cpp: Makefile exists
+	CPlusPlus           bool   // cpp: has C++ sources
+	SchemaURL           string
+	SyntaxLine          string
 }
 
 func detectProject(dir string) (*project, error) {
