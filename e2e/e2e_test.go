@@ -48,6 +48,7 @@ func cases() []testCase {
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 		{name: "node-web", only: []string{"buildx"}, run: testNodeWeb},
 		{name: "init-node", only: []string{"buildx"}, run: testInitNode},
+		{name: "node-native", only: []string{"buildx"}, run: testNodeNative},
 	}
 }
 

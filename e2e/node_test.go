@@ -99,6 +99,20 @@ func testInitNode(t *testing.T, e *env, m mode) {
 	}
 }
 
+// testNodeNative checks that the arch guard finds a Node addon built for
+// the build platform among more scripts than it reads, and that the
+// documented cure, a builder with platform: target, builds.
+func testNodeNative(t *testing.T, e *env, m mode) {
+	res := mustFail(t, e, m, buildRequest{dir: e.testdata("node-native"), target: "image"})
+	text := res.errorText()
+	for _, want := range []string{"addon.node", "x86-64", "linux/arm64", "platform: target"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the arch guard error does not name %q:\n%s", want, tail(text, 30))
+		}
+	}
+	mustBuild(t, e, m, buildRequest{dir: e.testdata("node-native"), target: "image", args: map[string]string{"NODE_PLATFORM": "target"}})
+}
+
 // runEntrypoint runs argv in image ref for platform (a foreign one under
 // emulation) as the image's user, in its working directory and env, through
 // the Dockerfile frontend, and returns what it wrote to stdout.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -16,9 +17,13 @@ import (
 	"github.com/mstage/mstage/llbgen"
 )
 
-// maxGuardedFiles bounds how many files one arch guard reads, so that an
+// maxGuardedFiles bounds how many files one arch guard reads, and
+// maxGuardedEntries how many directory entries it lists, so that an
 // artifact with a huge output tree does not stall the build.
-const maxGuardedFiles = 1000
+const (
+	maxGuardedFiles   = 1000
+	maxGuardedEntries = 100000
+)
 
 // headerBytes is how much of each file an arch guard reads; more than
 // archguard needs, so that a truncated read still tells ELF from not-ELF.
@@ -61,32 +66,38 @@ func (s solver) checkArchGuard(ctx context.Context, g llbgen.ArchGuard, def *llb
 	if err != nil {
 		return wrapContext(err, "stage %q failed", g.Stage)
 	}
-	w := &guardWalker{ref: ref, platform: g.Platform, budget: maxGuardedFiles}
+	w := &guardWalker{ref: ref, entries: maxGuardedEntries}
 	for _, p := range g.Paths {
 		st, err := ref.StatFile(ctx, client.StatRequest{Path: p})
 		if err != nil {
 			return fmt.Errorf("arch guard: stage %q: output %s: %w", g.Stage, p, err)
 		}
-		if err := w.check(ctx, p, st); err != nil {
-			err = fmt.Errorf("stage %q: %w (cross-compile it for $TARGETOS/$TARGETARCH, build it with platform: target, or turn the check off with arch-guard: false)",
-				g.Stage, err)
-			return withSourceAt(err, s.sourceMap, g.Pos)
+		if err := w.walk(ctx, p, st); err != nil {
+			return err
 		}
+	}
+	if err := w.check(ctx, g.Platform, maxGuardedFiles); err != nil {
+		err = fmt.Errorf("stage %q: %w (cross-compile it for $TARGETOS/$TARGETARCH, build it with platform: target, or turn the check off with arch-guard: false)",
+			g.Stage, err)
+		return withSourceAt(err, s.sourceMap, g.Pos)
 	}
 	return nil
 }
 
-// guardWalker checks files of one reference until its budget runs out.
+// guardWalker lists the files under an artifact's outputs, then reads the
+// headers of the likeliest binaries first: in a node_modules tree of
+// thousands of scripts, the one .node addon is what can be wrong.
 type guardWalker struct {
-	ref      client.Reference
-	platform ocispecs.Platform
-	budget   int
+	ref     client.Reference
+	entries int      // directory entries it may still list
+	likely  []string // files named or moded like binaries
+	others  []string // the other files big enough to be ELF
 }
 
-func (w *guardWalker) check(ctx context.Context, p string, st *fstypes.Stat) error {
+func (w *guardWalker) walk(ctx context.Context, p string, st *fstypes.Stat) error {
 	mode := os.FileMode(st.Mode)
 	switch {
-	case w.budget <= 0:
+	case w.entries <= 0:
 		return nil
 	case mode.IsDir():
 		entries, err := w.ref.ReadDir(ctx, client.ReadDirRequest{Path: p})
@@ -94,23 +105,47 @@ func (w *guardWalker) check(ctx context.Context, p string, st *fstypes.Stat) err
 			return fmt.Errorf("arch guard: read %s: %w", p, err)
 		}
 		for _, e := range entries {
-			if err := w.check(ctx, path.Join(p, path.Base(e.Path)), e); err != nil {
+			w.entries--
+			if err := w.walk(ctx, path.Join(p, path.Base(e.Path)), e); err != nil {
 				return err
 			}
 		}
-		return nil
 	case !mode.IsRegular() || st.Size < archguard.HeaderSize:
-		return nil
+	case likelyBinary(p, mode):
+		w.likely = append(w.likely, p)
+	default:
+		w.others = append(w.others, p)
 	}
-	w.budget--
-	header, err := w.ref.ReadFile(ctx, client.ReadRequest{
-		Filename: p,
-		Range:    &client.FileRange{Length: headerBytes},
-	})
-	if err != nil {
-		return fmt.Errorf("arch guard: read %s: %w", p, err)
+	return nil
+}
+
+// likelyBinary reports whether a file's name or mode suggests a native
+// binary: executable, a shared library or a Node addon.
+func likelyBinary(p string, mode os.FileMode) bool {
+	base := path.Base(p)
+	return mode&0o111 != 0 || path.Ext(base) == ".node" || path.Ext(base) == ".so" || strings.Contains(base, ".so.")
+}
+
+// check reads the headers of at most budget files, likely binaries first,
+// and fails on the first ELF file built for another platform.
+func (w *guardWalker) check(ctx context.Context, platform ocispecs.Platform, budget int) error {
+	for _, p := range append(w.likely, w.others...) {
+		if budget <= 0 {
+			return nil
+		}
+		budget--
+		header, err := w.ref.ReadFile(ctx, client.ReadRequest{
+			Filename: p,
+			Range:    &client.FileRange{Length: headerBytes},
+		})
+		if err != nil {
+			return fmt.Errorf("arch guard: read %s: %w", p, err)
+		}
+		if err := archguard.Check(p, header, platform); err != nil {
+			return err
+		}
 	}
-	return archguard.Check(p, header, w.platform)
+	return nil
 }
 
 // solveVerified solves the target of r together with its gates and arch
