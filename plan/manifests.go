@@ -68,8 +68,8 @@ func fetchSteps(n, copyNode spec.Node, pos spec.Pos, to string, ps *preset.Prese
 		display = ps.FetchDisplay
 	}
 	return []Step{
-		{Spec: manifests, Display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, Optional: true, Native: true},
-		{Spec: run, Display: display, Native: true},
+		{Spec: manifests, Display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, Preset: ps.Name, Optional: true, Native: true},
+		{Spec: run, Display: display, Preset: ps.Name, Native: true},
 	}
 }
 
@@ -87,7 +87,7 @@ func (r *resolver) productionFirst(a *spec.Stage, ps *preset.Preset, steps []Ste
 	if mode != "" {
 		mode += ", production only"
 	}
-	prod := fetchSteps(a.Node, a.Node, a.At("dependencies"), "", &preset.Preset{Manifests: ps.Manifests, FetchDisplay: mode}, ps.FetchProduction)
+	prod := fetchSteps(a.Node, a.Node, a.At("dependencies"), "", &preset.Preset{Name: ps.Name, Manifests: ps.Manifests, FetchDisplay: mode}, ps.FetchProduction)
 	return append(prod, steps...), nil
 }
 
