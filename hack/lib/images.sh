@@ -18,21 +18,33 @@ make_layer() {
   mv "$out.tmp" "$out"
 }
 
+# cached_deb PKG ARCH [VERSION]: the cached .deb of PKG (any version without VERSION), or a
+# path that does not exist.
+cached_deb() {
+  local pkg=$1 arch=$2 version=${3:-} found
+  if [[ -n $version ]]; then
+    found=("$DEBS/${pkg}_${version//:/%3a}_${arch}.deb")
+  else
+    found=("$DEBS/${pkg}_"*"_${arch}.deb")
+  fi
+  printf '%s\n' "${found[0]}"
+}
+
 # deb_file PKG ARCH [VERSION]: path of the cached .deb (downloaded with apt-get download when
 # missing); without VERSION, any cached version, else apt's candidate.
 deb_file() {
-  local pkg=$1 arch=$2 version=${3:-*} found
+  local pkg=$1 arch=$2 version=${3:-} found
   mkdir -p "$DEBS"
-  found=("$DEBS/${pkg}_"${version//:/%3a}"_${arch}.deb")
-  if [[ ! -e "${found[0]}" ]]; then
+  found=$(cached_deb "$pkg" "$arch" "$version")
+  if [[ ! -e "$found" ]]; then
     local spec=$pkg
     [[ $arch != all ]] && spec="$pkg:$arch"
-    [[ $version != "*" ]] && spec="$spec=$version"
+    [[ -n $version ]] && spec="$spec=$version"
     (cd "$DEBS" && run_logged "$IMAGE_LOG" apt-get download "$spec")
-    found=("$DEBS/${pkg}_"${version//:/%3a}"_${arch}.deb")
-    [[ -e "${found[0]}" ]] || die "apt-get download $spec produced no file"
+    found=$(cached_deb "$pkg" "$arch" "$version")
+    [[ -e "$found" ]] || die "apt-get download $spec produced no file"
   fi
-  printf '%s\n' "${found[0]}"
+  printf '%s\n' "$found"
 }
 
 # write_accounts ROOTFS SHELL NOBODY_SHELL: the users root, nobody and nonroot
@@ -156,7 +168,7 @@ nodejs_layer() {
   local out="$LAYERS/nodejs-$NODE_DEB_VERSION-r$IMAGE_RECIPE-$arch.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building nodejs $NODE_DEB_VERSION layer ($arch)"
-  local tmp; tmp=$(mktemp -d "$LAYERS/.nodejs.XXXXXX")
+  local t0=$SECONDS tmp; tmp=$(mktemp -d "$LAYERS/.nodejs.XXXXXX")
   local r="$tmp/rootfs" p base
   mkdir -p "$r/etc" "$r/home/node"
   for p in $NODE_DEBS; do dpkg-deb -x "$(deb_file "$p" "$arch" "$NODE_DEB_VERSION")" "$r"; done
@@ -171,6 +183,7 @@ nodejs_layer() {
   chown 1000:1000 "$r/home/node"
   make_layer "$r" "$out"
   rm -rf "$tmp"
+  log "nodejs ($arch) layer took $((SECONDS - t0))s"
   echo "$out"
 }
 
