@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
@@ -113,10 +114,18 @@ func (w *guardWalker) walk(ctx context.Context, p string, st *fstypes.Stat) erro
 	case !mode.IsRegular() || st.Size < archguard.HeaderSize:
 	case likelyBinary(p, mode):
 		w.likely = append(w.likely, p)
-	default:
+	case !textFile(p):
 		w.others = append(w.others, p)
 	}
 	return nil
+}
+
+// textExtensions name files that are loaded as text, never as ELF: reading
+// the thousands of them in a node_modules tree would slow every build.
+var textExtensions = []string{".js", ".cjs", ".mjs", ".ts", ".mts", ".cts", ".json", ".map", ".md", ".markdown", ".txt", ".html", ".css", ".yml", ".yaml"}
+
+func textFile(p string) bool {
+	return slices.Contains(textExtensions, strings.ToLower(path.Ext(p)))
 }
 
 // likelyBinary reports whether a file's name or mode suggests a native
