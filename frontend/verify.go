@@ -95,29 +95,60 @@ type guardWalker struct {
 	others  []string // the other files big enough to be ELF
 }
 
+// guardReadDirs is how many directories a guard lists, or file headers it
+// reads, at once: the cost of a tree is round trips to BuildKit, not work.
+const guardReadDirs = 16
+
+// walk lists the tree under p level by level, the directories of a level
+// concurrently, and sorts its files into likely binaries and others, in
+// the same order every time.
 func (w *guardWalker) walk(ctx context.Context, p string, st *fstypes.Stat) error {
-	mode := os.FileMode(st.Mode)
-	switch {
-	case w.entries <= 0:
-		return nil
-	case mode.IsDir():
-		entries, err := w.ref.ReadDir(ctx, client.ReadDirRequest{Path: p})
-		if err != nil {
-			return fmt.Errorf("arch guard: read %s: %w", p, err)
+	level := []string{}
+	w.add(p, st, &level)
+	for len(level) > 0 && w.entries > 0 {
+		listed := make([][]*fstypes.Stat, len(level))
+		eg, ctx := errgroup.WithContext(ctx)
+		eg.SetLimit(guardReadDirs)
+		for i, dir := range level {
+			eg.Go(func() error {
+				entries, err := w.ref.ReadDir(ctx, client.ReadDirRequest{Path: dir})
+				if err != nil {
+					return fmt.Errorf("arch guard: read %s: %w", dir, err)
+				}
+				listed[i] = entries
+				return nil
+			})
 		}
-		for _, e := range entries {
-			w.entries--
-			if err := w.walk(ctx, path.Join(p, path.Base(e.Path)), e); err != nil {
-				return err
+		if err := eg.Wait(); err != nil {
+			return err
+		}
+		var next []string
+		for i, entries := range listed {
+			for _, e := range entries {
+				if w.entries <= 0 {
+					break
+				}
+				w.entries--
+				w.add(path.Join(level[i], path.Base(e.Path)), e, &next)
 			}
 		}
+		level = next
+	}
+	return nil
+}
+
+// add files p: a directory to list next, a file to read, or nothing.
+func (w *guardWalker) add(p string, st *fstypes.Stat, dirs *[]string) {
+	mode := os.FileMode(st.Mode)
+	switch {
+	case mode.IsDir():
+		*dirs = append(*dirs, p)
 	case !mode.IsRegular() || st.Size < archguard.HeaderSize:
 	case likelyBinary(p, mode):
 		w.likely = append(w.likely, p)
 	case !textFile(p):
 		w.others = append(w.others, p)
 	}
-	return nil
 }
 
 // textExtensions name files that are loaded as text, never as ELF: reading
@@ -136,21 +167,32 @@ func likelyBinary(p string, mode os.FileMode) bool {
 }
 
 // check reads the headers of at most budget files, likely binaries first,
-// and fails on the first ELF file built for another platform.
+// several at once, and fails on the first ELF file, in that order, built
+// for another platform.
 func (w *guardWalker) check(ctx context.Context, platform ocispecs.Platform, budget int) error {
-	for _, p := range append(w.likely, w.others...) {
-		if budget <= 0 {
+	files := slices.Concat(w.likely, w.others)
+	files = files[:min(len(files), budget)]
+	headers := make([][]byte, len(files))
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(guardReadDirs)
+	for i, p := range files {
+		eg.Go(func() error {
+			header, err := w.ref.ReadFile(ectx, client.ReadRequest{
+				Filename: p,
+				Range:    &client.FileRange{Length: headerBytes},
+			})
+			if err != nil {
+				return fmt.Errorf("arch guard: read %s: %w", p, err)
+			}
+			headers[i] = header
 			return nil
-		}
-		budget--
-		header, err := w.ref.ReadFile(ctx, client.ReadRequest{
-			Filename: p,
-			Range:    &client.FileRange{Length: headerBytes},
 		})
-		if err != nil {
-			return fmt.Errorf("arch guard: read %s: %w", p, err)
-		}
-		if err := archguard.Check(p, header, platform); err != nil {
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	for i, p := range files {
+		if err := archguard.Check(p, headers[i], platform); err != nil {
 			return err
 		}
 	}
