@@ -3,7 +3,7 @@
 # Dockerfile, expert Dockerfile, plain mstage spec) on the local buildkitd,
 # time the scenarios, and regenerate docs/benchmarks.md.
 #
-#   bash bench/run.sh [--runs N] [--apps go-service,c-hello]
+#   bash bench/run.sh [--runs N] [--apps go-service,c-hello,node-web]
 #                     [--variants naive,expert,mstage]
 #                     [--scenarios cold,source,deps,noop] [--noop-reps N]
 #                     [--no-go-bench] [--no-report] [--keep-work]
@@ -22,7 +22,7 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 runs=3
-apps=go-service,c-hello
+apps=go-service,c-hello,node-web
 variants=naive,expert,mstage
 scenarios=cold,source,deps,noop
 noop_reps=3
@@ -236,6 +236,7 @@ change_source() {
   case "$1" in
     go-service) sed -i "s|^const greeting = .*|const greeting = \"hello from go-service ($3)\"|" "$2/main.go" ;;
     c-hello) sed -i "s|^#define GREETING .*|#define GREETING \"hello from c-hello ($3)\"|" "$2/hello.c" ;;
+    node-web) sed -i "s|^const greeting = .*|const greeting = 'hello from node-web ($3)';|" "$2/server.js" ;;
   esac
 }
 
@@ -254,6 +255,11 @@ change_deps() {
     c-hello)
       cp "$BENCH/apps/$app/packages.txt.alt" "$dir/packages.txt"
       printf '# bench: %s\n' "$nonce" >>"$dir/packages.txt"
+      ;;
+    node-web)
+      cp "$BENCH/apps/$app/package.json.alt" "$dir/package.json"
+      cp "$BENCH/apps/$app/package-lock.json.alt" "$dir/package-lock.json"
+      sed -i "s|\"description\": \"[^\"]*\"|\"description\": \"bench: $nonce\"|" "$dir/package.json"
       ;;
   esac
 }

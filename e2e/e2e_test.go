@@ -51,6 +51,9 @@ func cases() []testCase {
 		{name: "url-sources", run: testURLSources},
 		{name: "c-preset", only: []string{"buildx"}, run: testCPreset},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
+		{name: "node-web", only: []string{"buildx"}, run: testNodeWeb},
+		{name: "init-node", only: []string{"buildx"}, run: testInitNode},
+		{name: "node-native", only: []string{"buildx"}, run: testNodeNative},
 	}
 }
 

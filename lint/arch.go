@@ -109,7 +109,7 @@ func hostCompilerCall(rt, art *plan.Instance, want ocispecs.Platform) string {
 	}
 	for _, st := range art.Steps {
 		for _, c := range art.Preset.HostCompilers {
-			if st.Display == "" && plan.Mentions(st.Spec, []string{c}) {
+			if st.Preset == "" && plan.Mentions(st.Spec, []string{c}) {
 				return fmt.Sprintf("runtime %q copies artifact %q, whose step at line %d calls %s, which builds for the platform it runs on, not for %s; the %s preset sets the target's compilers: use $CC or $CXX (make and CMake read them)",
 					rt.Name(), art.Name(), st.Spec.Pos.Line, c, platforms.Format(want), art.Preset.Name)
 			}

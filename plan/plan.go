@@ -105,6 +105,9 @@ type Step struct {
 	Spec *spec.Step
 	// Display replaces the command in the vertex name and history.
 	Display string
+	// Preset names the preset that inserted the step; empty for a step
+	// written in the spec.
+	Preset string
 	// Optional copy sources may be missing.
 	Optional bool
 	// Native steps do not depend on the target platform: they run before

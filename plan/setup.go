@@ -30,6 +30,7 @@ func (r *resolver) withSetup(in *Instance, steps []Step) ([]Step, error) {
 	setup := Step{
 		Spec:    &spec.Step{Node: spec.Node{Pos: pos}, Run: &spec.Command{Shell: script, Pos: pos}, User: "0"},
 		Display: p.Name + " preset: setup",
+		Preset:  p.Name,
 		Native:  p.TargetEnv == nil,
 		Setup:   true,
 	}

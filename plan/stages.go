@@ -106,8 +106,11 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
-	steps, err := r.withSetup(in, manifestsFirst(in.Stage.Steps, b.Preset))
+	steps, err := r.productionFirst(in.Stage, b.Preset, manifestsFirst(in.Stage.Steps, b.Preset))
 	if err != nil {
+		return nil, err
+	}
+	if steps, err = r.withSetup(in, steps); err != nil {
 		return nil, err
 	}
 	if in.Steps, err = r.steps(in, steps); err != nil {

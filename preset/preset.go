@@ -40,8 +40,10 @@ type Preset struct {
 	// produces binaries for the target platform chosen through TargetEnv.
 	CrossCompiles bool
 	// PortableOutputs means what it builds runs on every platform
-	// (interpreted code), so building it on the build platform for another
-	// target is no mistake; the arch guard still checks the outputs.
+	// (interpreted code such as Python or JavaScript), so it runs on the
+	// build platform and building there for another target is no mistake.
+	// A package with native parts breaks this; the arch guard then finds
+	// the wrong ELF files.
 	PortableOutputs bool
 	// StaticBinaries means its binaries need no libraries from the image
 	// they run on, so a runtime needs no distribution image.
@@ -61,6 +63,12 @@ type Preset struct {
 	Manifests []string
 	// Fetch downloads the dependencies named by Manifests.
 	Fetch []string
+	// FetchProduction installs only the dependencies a program needs at
+	// run time, for an artifact with dependencies: production.
+	FetchProduction []string
+	// FetchDisplay names the fetch in vertex names and the outline when
+	// the command is too long to show.
+	FetchDisplay string
 	// Triggers are command prefixes of a run step that needs the
 	// dependencies, such as "go build".
 	Triggers []string
@@ -101,6 +109,7 @@ func registry() map[string]*Preset {
 	return map[string]*Preset{
 		"c":      cPreset(),
 		"go":     goPreset(),
+		"node":   nodePreset(),
 		"python": pythonPreset(),
 		"rust":   rustPreset(),
 	}

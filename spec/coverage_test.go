@@ -11,7 +11,7 @@ import (
 // leaves as written, as Type.Field. A new string field must be expanded in
 // walkStage or listed here, so that nobody forgets to decide.
 var literalFields = []string{
-	"Stage.Name", "Stage.Kind", "Stage.Description", "Stage.From", "Stage.Builder", "Stage.Preset", "Stage.StopSignal",
+	"Stage.Name", "Stage.Kind", "Stage.Description", "Stage.From", "Stage.Builder", "Stage.Preset", "Stage.StopSignal", "Stage.Dependencies",
 	"Stage.Env key", "Stage.Labels key", "Step.Env key",
 	"Stage.Needs", "Stage.Args", // stage and arg names
 	"Command.Shell", "Command.Args", // run, entrypoint, cmd and healthcheck tests: the shell expands them

@@ -172,7 +172,14 @@ func TestParseErrors(t *testing.T) {
 			name: "preset-unknown",
 			src:  "version: 1\nbuilders:\n  go: {image: golang, preset: goo}\n",
 			want: []string{
-				"3:31: unknown preset \"goo\"; expected one of go; did you mean \"go\"?",
+				"3:31: unknown preset \"goo\"; expected one of go, node; did you mean \"go\"?",
+			},
+		},
+		{
+			name: "dependencies-unknown",
+			src:  "version: 1\nbuilders:\n  n: {image: node, preset: node}\nartifacts:\n  d: {builder: n, dependencies: producton}\n",
+			want: []string{
+				"5:33: unknown dependencies \"producton\"; expected production; did you mean \"production\"?",
 			},
 		},
 		{

@@ -69,9 +69,14 @@ type project struct {
 	Binary    string // go, cpp: name of the program
 	GoVersion string // go: major.minor from go.mod
 	GoPackage string // go: package with main, such as . or ./cmd/app
-	LockFile  bool   // node: package-lock.json exists
-	Main      string // node: entry script
-	CMake     bool   // cpp: CMakeLists.txt exists
+	LockFile  string // node: the lockfile found
+	Main      string // node, python: entry script
+	Test      bool   // node: package.json has a test script
+	Build     bool   // node: package.json has a build script
+
+	PackageManager      string // node: npm, pnpm or yarn, from the lockfile
+	PackageManagerMajor string // node: the major version installed when it is not npm
+	CMake               bool   // cpp: CMakeLists.txt exists
 	// CMakeInstall: CMakeLists.txt has install rules, so cmake --install
 	// places the program and init need not name its file.
 	CMakeInstall bool
@@ -104,7 +109,7 @@ func detectProject(dir string) (*project, error) {
 	case exists("go.mod"):
 		return p, p.detectGo(dir)
 	case exists("package.json"):
-		return p, p.detectNode(dir, exists("package-lock.json"))
+		return p, p.detectNode(dir, exists)
 	case exists("Cargo.toml"):
 		return p, p.detectRust(dir, exists("Cargo.lock"))
 	case exists("pyproject.toml") || exists("requirements.txt"):
@@ -164,15 +169,34 @@ func (p *project) detectGo(dir string) error {
 	return nil
 }
 
-func (p *project) detectNode(dir string, lock bool) error {
-	p.Kind, p.LockFile, p.Main = "node", lock, "index.js"
+// nodeLockfiles are the lockfiles the node preset knows, each with its
+// package manager and the major version init installs when it is not npm.
+var nodeLockfiles = []struct{ file, manager, major string }{
+	{"package-lock.json", "npm", ""},
+	{"npm-shrinkwrap.json", "npm", ""},
+	{"pnpm-lock.yaml", "pnpm", "9"},
+	{"yarn.lock", "yarn", "1"},
+}
+
+func (p *project) detectNode(dir string, exists func(string) bool) error {
+	p.Kind, p.Main = "node", "index.js"
+	for _, l := range nodeLockfiles {
+		if exists(l.file) {
+			p.LockFile, p.PackageManager, p.PackageManagerMajor = l.file, l.manager, l.major
+			break
+		}
+	}
+	if p.LockFile == "" {
+		return fmt.Errorf("package.json has no lockfile beside it (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml or yarn.lock); the node preset installs exactly what a lockfile says: run npm install (or pnpm install, yarn) first")
+	}
 	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
 	if err != nil {
 		return err
 	}
 	var pkg struct {
-		Name string `json:"name"`
-		Main string `json:"main"`
+		Name    string            `json:"name"`
+		Main    string            `json:"main"`
+		Scripts map[string]string `json:"scripts"`
 	}
 	if err := json.Unmarshal(data, &pkg); err != nil {
 		return fmt.Errorf("package.json: %v", err)
@@ -183,6 +207,10 @@ func (p *project) detectNode(dir string, lock bool) error {
 	if pkg.Main != "" {
 		p.Main = pkg.Main
 	}
+	// npm init's placeholder test fails on purpose.
+	test := pkg.Scripts["test"]
+	p.Test = test != "" && !strings.Contains(test, "no test specified")
+	p.Build = pkg.Scripts["build"] != ""
 	return nil
 }
 
@@ -365,38 +393,56 @@ default: app
 
 builders:
   node:
-    description: Node.js with the dependencies installed before the sources are copied.
-    image: node:22-bookworm-slim
+    description: Node.js with {{.PackageManager}}; the node preset installs the dependencies from {{.LockFile}} once, on the build platform, before the sources are copied.
+    image: node:18-bookworm
+    preset: node
     workdir: /app
+{{- if ne .PackageManager "npm"}}
     steps:
-      - copy: {{if .LockFile}}[package.json, package-lock.json]{{else}}package.json{{end}}
-      - run: {{if .LockFile}}npm ci{{else}}npm install{{end}}
-        mounts:
-          - cache: /root/.npm
-      # List node_modules in .dockerignore so the host's copy is not sent.
-      - copy: .
+      - run: npm install --global {{.PackageManager}}@{{.PackageManagerMajor}}
+{{- end}}
 
 artifacts:
-  build:
-    description: The application with its build step run and dev dependencies pruned.
+{{- if .Test}}
+  test:
+    description: The tests ({{.PackageManager}} test); no outputs, so they run once on the build platform.
     builder: node
     steps:
-      - run: npm run build --if-present && npm prune --omit=dev
+      # List node_modules in .dockerignore so the host's copy is not sent.
+      - copy: .
+      - run: {{.PackageManager}} test
+{{end}}
+  deps:
+    description: node_modules without the dev dependencies.
+    builder: node
+    dependencies: production
+    outputs: [/app/node_modules]
+
+  build:
+    description: The application files{{if .Build}}, with its build script run{{end}}; node_modules comes from deps.
+    builder: node
+    steps:
+      - copy: .
+      - run: {{if .Build}}{{.PackageManager}} run build && {{end}}rm -rf node_modules
     outputs: [/app/]
 
 runtimes:
   app:
-    description: The application on the slim Node.js image, as the unprivileged node user.
-    image: node:22-bookworm-slim
+    description: The application on Node.js without npm, as the unprivileged node user.
+    image: node:18-bookworm-slim
+{{- if .Test}}
+    needs: [test]
+{{- end}}
     workdir: /app
     copy:
       - artifact: build
         to: /app/
-        chown: node:node
-    user: node
+      - artifact: deps
+        to: /app/
+    user: "1000:1000"
     env:
       NODE_ENV: production
-    cmd: [node, {{.Main}}]
+    entrypoint: [node, {{.Main}}]
 {{end}}`
 
 const initCPP = `{{define "cpp"}}{{.SyntaxLine}}

@@ -104,11 +104,16 @@ func writeOutline(w io.Writer, p *plan.Plan) {
 			row(u.ID, yesNo(u.Required), strings.Join(u.Stages, ", "))
 		}
 	})
-	section(w, "PRESET STEPS", []string{"STAGE", "PRESET", "STEP"}, func(row func(...string)) {
+	section(w, "ADDED BY PRESETS", []string{"STAGE", "PRESET", "STEP"}, func(row func(...string)) {
 		for _, in := range p.Instances {
 			for _, st := range in.Steps {
-				if st.Display != "" && in.Preset != nil {
-					row(in.Name(), in.Preset.Name, st.Display)
+				if st.Preset == "" {
+					continue
+				}
+				if st.Spec.Run != nil {
+					row(in.Name(), st.Preset, "RUN "+st.Display)
+				} else {
+					row(in.Name(), st.Preset, st.Display)
 				}
 			}
 		}
