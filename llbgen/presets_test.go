@@ -184,3 +184,16 @@ func TestRustCacheIDsUnderNamespace(t *testing.T) {
 		t.Errorf("cache ids %q, want %q", ids, want)
 	}
 }
+
+// TestRustRejectsTargetWithoutTriple: the rust preset's setup refuses a
+// platform it knows no triple for, with the error at the artifact's
+// builder, as the c preset's does, instead of building for the build
+// platform.
+func TestRustRejectsTargetWithoutTriple(t *testing.T) {
+	s, dt := load(t, "rust.yaml")
+	opt := options("app", ocispecs.Platform{OS: "linux", Architecture: "riscv64"}, s, dt)
+	_, err := Compile(t.Context(), s, opt)
+	if err == nil || !strings.Contains(err.Error(), "no target triple for linux/riscv64") || !strings.Contains(err.Error(), "rust.yaml:10:14") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -92,7 +92,7 @@ func rustSetup(build, target ocispecs.Platform) (string, error) {
 	}
 	t, ok := rustTargetOf(target)
 	if !ok {
-		return "", fmt.Errorf("the rust preset has no target triple for %s (known: linux/amd64, linux/arm64, linux/arm/v7, linux/386, linux/ppc64le, linux/s390x)", platformID(target))
+		return "", fmt.Errorf("the rust preset has no target triple for %s (known: linux/amd64, linux/arm64, linux/arm/v7, linux/386, linux/ppc64le, linux/s390x)", strings.TrimSuffix(target.OS+"/"+target.Architecture+"/"+target.Variant, "/"))
 	}
 	return "if command -v rustup >/dev/null 2>&1; then rustup target add " + t.triple + " && " +
 		aptInstall("", "gcc-"+t.gccSuffix, "libc6-dev-"+t.libcCross+"-cross") + "; else " +
