@@ -55,6 +55,10 @@ func cases() []testCase {
 		{name: "mount-sources", run: testMountSources},
 		{name: "bake", only: []string{"buildx"}, run: testBake},
 		{name: "bake-example", only: []string{"buildx"}, run: testBakeExample},
+		{name: "c-preset", only: []string{"buildx"}, run: testCPreset},
+		{name: "node-web", only: []string{"buildx"}, run: testNodeWeb},
+		{name: "init-node", only: []string{"buildx"}, run: testInitNode},
+		{name: "node-native", only: []string{"buildx"}, run: testNodeNative},
 	}
 }
 

@@ -24,6 +24,9 @@ GO_IMAGE_VERSION=1.26.8             # Go toolchain inside library/golang images
 DEBIAN_SUITE=bookworm               # library/debian image (and source of .debs)
 RUST_IMAGE_VERSION=1.63             # library/rust: Debian's rustc and cargo (checked against the .debs)
 PYTHON_IMAGE_VERSION=3.11           # library/python: Debian's python3 and python3-venv (checked)
+NODE_DEB_VERSION=18.20.4+dfsg-1~deb12u3   # Debian's nodejs/libnode108 inside library/node images
+NPM_VERSION=10.9.2                  # npm (from the npm registry) inside library/node images
+NPM_INTEGRITY=sha512-iriPEPIkoMYUy3F6f3wwSZAU93E0Eg6cHwIR6jzzOXWSy+SD/rOODEs74cVONHKSx2obXtuUoyidVEhISrisgQ==
 IMAGE_PLATFORMS="amd64 arm64"       # linux/<arch> of every base image
 IMAGE_RECIPE=1                      # bump to force rebuilding cached image layers
 

@@ -90,12 +90,32 @@ func (l *linter) archMismatch(p *plan.Plan, rt, art *plan.Instance) string {
 	case !platforms.Only(want).Match(art.BuiltFor):
 		return fmt.Sprintf("runtime %q copies artifact %q, which is built for %s, so the %s image gets binaries for another architecture; build it with platform: target (its $TARGETARCH then follows the image), or set arch-guard: false on it if its outputs do not depend on the architecture",
 			rt.Name(), a.Name, describe(p, art.BuiltFor), platforms.Format(want))
-	case platforms.Only(want).Match(art.RunsOn) || len(art.TargetEnv) > 0 || selectsTarget(l.s.Stage(a.Name)),
-		art.Preset != nil && art.Preset.PortableOutputs:
+	case platforms.Only(want).Match(art.RunsOn):
+		return ""
+	case len(art.TargetEnv) > 0:
+		return hostCompilerCall(rt, art, want)
+	case selectsTarget(l.s.Stage(a.Name)), art.Preset != nil && art.Preset.PortableOutputs:
 		return ""
 	}
 	return fmt.Sprintf("runtime %q copies artifact %q, which runs on %s in builder %q that does not cross-compile, so the %s image gets binaries for another architecture; use a cross-compiling preset, pass $TARGETARCH to the compiler (or set GOARCH and the like in env), or build the builder for the target (platform: target)",
 		rt.Name(), a.Name, describe(p, art.RunsOn), a.Builder, platforms.Format(want))
+}
+
+// hostCompilerCall explains that an artifact cross-built with a preset
+// calls a compiler that builds for the platform it runs on, or returns "".
+func hostCompilerCall(rt, art *plan.Instance, want ocispecs.Platform) string {
+	if art.Preset == nil {
+		return ""
+	}
+	for _, st := range art.Steps {
+		for _, c := range art.Preset.HostCompilers {
+			if st.Preset == "" && plan.Mentions(st.Spec, []string{c}) {
+				return fmt.Sprintf("runtime %q copies artifact %q, whose step at line %d calls %s, which builds for the platform it runs on, not for %s; the %s preset sets the target's compilers: use $CC or $CXX (make and CMake read them)",
+					rt.Name(), art.Name(), st.Spec.Pos.Line, c, platforms.Format(want), art.Preset.Name)
+			}
+		}
+	}
+	return ""
 }
 
 func describe(p *plan.Plan, pl ocispecs.Platform) string {

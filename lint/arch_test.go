@@ -20,6 +20,12 @@ builders:
     platform: build
   emulated:
     from: native
+  cross:
+    image: debian:12
+    preset: c
+  node:
+    image: node:18
+    preset: node
 artifacts:
   out:
     builder: BUILDER
@@ -52,7 +58,11 @@ runtimes:
 		{"shared library", []string{"OUTPUT", "/out/libx.so.1"}, nil, "runs on the build platform"},
 		{"GOARCH in env", []string{"ENV", "env: {GOARCH: arm64}"}, nil, ""},
 		{"TARGETARCH in env", []string{"ENV", "env: {ARCH: $TARGETARCH}"}, nil, ""},
+		{"node_modules from the node preset", []string{"BUILDER", "node", "RUN", "npm ci", "OUTPUT", "/app/node_modules"}, nil, ""},
 		{"TARGETARCH in the command", []string{"RUN", "cc --target=${TARGETARCH}-linux -o /out/app"}, nil, ""},
+		{"c preset with $CXX", []string{"BUILDER", "cross", "RUN", "$CXX -o /out/app main.cpp"}, nil, ""},
+		{"c preset calling the host g++", []string{"BUILDER", "cross", "RUN", "g++ -o /out/app main.cpp"}, nil, "calls g++, which builds for the platform it runs on"},
+		{"c preset calling cc after make", []string{"BUILDER", "cross", "RUN", "make && cc -o /out/app main.c"}, &amd64, "not for linux/arm64; the c preset sets the target's compilers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,7 +58,7 @@ func TestRustCrossCompilesOnBuildPlatform(t *testing.T) {
 			t.Errorf("setup %q lacks %q", args, want)
 		}
 	}
-	for target, id := range map[string]string{"/var/lib/apt/lists": "mstage/demo/apt-lists", "/var/cache/apt": "mstage/demo/apt-archives"} {
+	for target, id := range map[string]string{"/var/lib/apt/lists": "mstage/demo/apt-lists/aarch64-unknown-linux-gnu", "/var/cache/apt": "mstage/demo/apt-archives/aarch64-unknown-linux-gnu"} {
 		m := llbtest.Mount(setup, target)
 		if m == nil || m.CacheOpt == nil || m.CacheOpt.ID != id || m.CacheOpt.Sharing != pb.CacheSharingOpt_LOCKED {
 			t.Errorf("setup cache %s = %v, want %s LOCKED", target, m, id)
@@ -69,7 +69,7 @@ func TestRustCrossCompilesOnBuildPlatform(t *testing.T) {
 	}
 	// The setup comes before the sources: a source change does not repeat it.
 	names := g.Names()
-	iSetup := slices.IndexFunc(names, func(n string) bool { return strings.Contains(n, "libstd-rust-dev") })
+	iSetup := slices.IndexFunc(names, func(n string) bool { return strings.Contains(n, "rust preset: setup for linux/arm64") })
 	iCopy := slices.IndexFunc(names, func(n string) bool { return strings.HasPrefix(n, "[app") && strings.Contains(n, "COPY .") })
 	if iSetup < 0 || iCopy < 0 || !strings.HasPrefix(names[iSetup], "[app 1/3]") || !strings.HasPrefix(names[iCopy], "[app 2/3]") {
 		t.Errorf("want setup, COPY ., cargo; names: %q", names)
@@ -116,7 +116,7 @@ func TestPythonVenvOnBuildPlatformSharedByTargets(t *testing.T) {
 	}
 	names := gb.Names()
 	want := []string{
-		"[venv 1/5] RUN [ -x /opt/venv/bin/python ] || python3 -m venv /opt/venv",
+		"[venv 1/5] RUN python preset: setup",
 		"[venv 2/5] COPY requirements.txt ./",
 		"[venv 4/5] COPY . ./",
 		"[venv 5/5] RUN pip install -r requirements.txt",
@@ -174,13 +174,26 @@ func TestRustCacheIDsUnderNamespace(t *testing.T) {
 	}
 	slices.Sort(ids)
 	want := []string{
-		"tenant-a/mstage/demo/apt-archives",
-		"tenant-a/mstage/demo/apt-lists",
+		"tenant-a/mstage/demo/apt-archives/aarch64-unknown-linux-gnu",
+		"tenant-a/mstage/demo/apt-lists/aarch64-unknown-linux-gnu",
 		"tenant-a/mstage/demo/cargo-git",
 		"tenant-a/mstage/demo/cargo-registry",
 		"tenant-a/mstage/demo/cargo-target/aarch64-unknown-linux-gnu",
 	}
 	if !slices.Equal(slices.Compact(ids), want) {
 		t.Errorf("cache ids %q, want %q", ids, want)
+	}
+}
+
+// TestRustRejectsTargetWithoutTriple: the rust preset's setup refuses a
+// platform it knows no triple for, with the error at the artifact's
+// builder, as the c preset's does, instead of building for the build
+// platform.
+func TestRustRejectsTargetWithoutTriple(t *testing.T) {
+	s, dt := load(t, "rust.yaml")
+	opt := options("app", ocispecs.Platform{OS: "linux", Architecture: "riscv64"}, s, dt)
+	_, err := Compile(t.Context(), s, opt)
+	if err == nil || !strings.Contains(err.Error(), "no target triple for linux/riscv64") || !strings.Contains(err.Error(), "rust.yaml:10:14") {
+		t.Errorf("err = %v", err)
 	}
 }

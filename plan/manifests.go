@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -40,27 +41,54 @@ func manifestsFirst(steps []*spec.Step, ps *preset.Preset) []Step {
 	if to != "" && !strings.HasSuffix(to, "/") {
 		to += "/"
 	}
+	return slices.Insert(plan, whole, fetchSteps(wc.Node, wc.Copy.Node, wc.Pos, to, ps, ps.Fetch)...)
+}
+
+// fetchSteps copy the manifests of ps into to (the working directory when
+// empty) and run fetch there, on whatever platform the stage runs on.
+func fetchSteps(n, copyNode spec.Node, pos spec.Pos, to string, ps *preset.Preset, fetch []string) []Step {
 	var srcs []spec.String
 	for _, m := range ps.Manifests {
-		srcs = append(srcs, spec.String{Value: m, Pos: wc.Pos})
+		srcs = append(srcs, spec.String{Value: m, Pos: pos})
 	}
-	manifests := &spec.Step{Node: wc.Node, Copy: &spec.Copy{Node: wc.Copy.Node, Src: srcs, To: to}}
+	manifests := &spec.Step{Node: n, Copy: &spec.Copy{Node: copyNode, Src: srcs, To: to}}
 	shownTo := to
 	if shownTo == "" {
 		shownTo = "./"
 	}
-	fetchCmd := strings.Join(ps.Fetch, " ")
-	fetch := &spec.Step{
-		Node: wc.Node,
-		Run:  &spec.Command{Shell: "[ ! -f " + ps.Manifests[0] + " ] || " + fetchCmd, Pos: wc.Pos},
+	fetchCmd := strings.Join(fetch, " ")
+	run := &spec.Step{
+		Node: n,
+		Run:  &spec.Command{Shell: "[ ! -f " + ps.Manifests[0] + " ] || " + fetchCmd, Pos: pos},
 		// The fetch runs where the manifests landed.
 		Workdir: strings.TrimSuffix(to, "/"),
 	}
-	inserted := []Step{
-		{Spec: manifests, Display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, Optional: true, Native: true},
-		{Spec: fetch, Display: fetchCmd, Native: true},
+	display := fetchCmd
+	if ps.FetchDisplay != "" {
+		display = ps.FetchDisplay
 	}
-	return slices.Insert(plan, whole, inserted...)
+	return []Step{
+		{Spec: manifests, Display: "COPY " + strings.Join(ps.Manifests, " ") + " " + shownTo, Preset: ps.Name, Optional: true, Native: true},
+		{Spec: run, Display: display, Preset: ps.Name, Native: true},
+	}
+}
+
+// productionFirst puts before an artifact's steps, when it asks for its
+// preset's production dependencies, the manifests copied into the working
+// directory and the production install.
+func (r *resolver) productionFirst(a *spec.Stage, ps *preset.Preset, steps []Step) ([]Step, error) {
+	if a.Dependencies == "" {
+		return steps, nil
+	}
+	if ps == nil || len(ps.Manifests) == 0 || len(ps.FetchProduction) == 0 {
+		return nil, r.errorAt(a.At("dependencies"), fmt.Sprintf("artifact %q asks for production dependencies, but its builder %q has no preset that installs them", a.Name, a.Builder), "a builder with preset: node")
+	}
+	mode := ps.FetchDisplay
+	if mode != "" {
+		mode += ", production only"
+	}
+	prod := fetchSteps(a.Node, a.Node, a.At("dependencies"), "", &preset.Preset{Name: ps.Name, Manifests: ps.Manifests, FetchDisplay: mode}, ps.FetchProduction)
+	return append(prod, steps...), nil
 }
 
 // FetchesFirst reports whether the plan copies the dependency manifests of

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/mstage/mstage/spec"
 )
@@ -16,8 +18,9 @@ const (
 )
 
 // mounts resolves the mounts of run step step of in, then adds the preset's
-// cache mounts whose targets the step does not mount itself.
-func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
+// cache mounts whose targets the step does not mount itself, those limited
+// to commands only if it calls one; the preset's setup step gets only those.
+func (r *resolver) mounts(in *Instance, step *spec.Step, setup bool) ([]Mount, error) {
 	var out []Mount
 	var targets []string
 	sshIndex := 0
@@ -58,7 +61,8 @@ func (r *resolver) mounts(in *Instance, step *spec.Step) ([]Mount, error) {
 		return out, nil
 	}
 	for _, c := range in.Preset.Caches {
-		if slices.Contains(targets, path.Clean(c.Target)) {
+		limited := len(c.Commands) > 0
+		if slices.Contains(targets, path.Clean(c.Target)) || limited && !Mentions(step, c.Commands) || setup && !limited {
 			continue
 		}
 		var target []string
@@ -163,4 +167,25 @@ func (r *resolver) bindMount(in *Instance, m *spec.Mount, pm *Mount) error {
 	}
 	pm.Target, err = r.absPath(in, m.Target, m.At("target"))
 	return err
+}
+
+// Mentions reports whether a run step's command has one of words as a
+// word of its own, wherever it stands: after a pipe, an xargs or a sudo
+// as well as first.
+func Mentions(s *spec.Step, words []string) bool {
+	if s.Run == nil {
+		return false
+	}
+	text := s.Run.Shell
+	if !s.Run.IsShell() {
+		text = strings.Join(s.Run.Args, " ")
+	}
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("&|;()`'\"$", r)
+	}) {
+		if slices.Contains(words, w) {
+			return true
+		}
+	}
+	return false
 }

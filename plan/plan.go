@@ -105,11 +105,17 @@ type Step struct {
 	Spec *spec.Step
 	// Display replaces the command in the vertex name and history.
 	Display string
+	// Preset names the preset that inserted the step; empty for a step
+	// written in the spec.
+	Preset string
 	// Optional copy sources may be missing.
 	Optional bool
 	// Native steps do not depend on the target platform: they run before
 	// the preset's target environment is set, so every platform shares them.
 	Native bool
+	// Setup is the step the preset inserts to prepare the builder for the
+	// target (see withSetup).
+	Setup bool
 	// Source is the instance a copy step copies from, if it copies from a
 	// stage or an artifact.
 	Source *Instance

@@ -4,6 +4,9 @@ import (
 	"testing"
 
 	"github.com/containerd/platforms"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/mstage/mstage/spec"
 )
 
 func instanceOf(t *testing.T, b *Build, p *Plan, name string) *Instance {
@@ -115,5 +118,18 @@ func TestResolveErrorsArePositioned(t *testing.T) {
 	_, err := Resolve(Request{Spec: s, Target: "nope", BuildPlatform: amd64})
 	if err == nil || err.Error() != `chain.yaml:4:1: target "nope" is not a stage of chain.yaml; expected the name of a stage` {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestProductionDependenciesNeedAPreset(t *testing.T) {
+	src := "version: 1\nbuilders:\n  n: {image: node}\nartifacts:\n  d: {builder: n, dependencies: production, outputs: [/app/node_modules]}\n"
+	s, err := spec.Parse("deps.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resolve(Request{Spec: s, Target: "d", TargetPlatforms: []ocispecs.Platform{amd64}, BuildPlatform: amd64})
+	want := `deps.yaml:5:33: artifact "d" asks for production dependencies, but its builder "n" has no preset that installs them; expected a builder with preset: node`
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v\nwant    %s", err, want)
 	}
 }

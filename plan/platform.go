@@ -18,14 +18,15 @@ func PlaceholderBuildPlatform() ocispecs.Platform {
 }
 
 // builderSelector is a builder's platform selector with its default: its
-// own platform, else build when its preset cross-compiles, else target.
+// own platform, else build when its preset cross-compiles or its outputs
+// are portable, else target.
 // The platform is not inherited through from: a builder extended by another
 // runs where the other one runs.
 func builderSelector(b *spec.Stage, p *preset.Preset) string {
 	switch {
 	case b.Platform != "":
 		return b.Platform
-	case p != nil && p.CrossCompiles:
+	case p != nil && (p.CrossCompiles || p.PortableOutputs):
 		return spec.PlatformBuild
 	}
 	return spec.PlatformTarget

@@ -114,10 +114,14 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
-	if in.Steps, err = r.steps(in, manifestsFirst(stepsFor(in.Stage.Steps, builtFor), b.Preset)); err != nil {
+	steps, err := r.productionFirst(in.Stage, b.Preset, manifestsFirst(stepsFor(in.Stage.Steps, builtFor), b.Preset))
+	if err != nil {
 		return nil, err
 	}
-	if in.Steps, err = r.withSetup(in, in.Steps); err != nil {
+	if steps, err = r.withSetup(in, steps); err != nil {
+		return nil, err
+	}
+	if in.Steps, err = r.steps(in, steps); err != nil {
 		return nil, err
 	}
 	if err := r.needs(in, builtFor); err != nil {

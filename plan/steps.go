@@ -34,7 +34,7 @@ func (r *resolver) steps(in *Instance, steps []Step) ([]Step, error) {
 				}
 			}
 		case st.Spec.Run != nil:
-			mounts, err := r.mounts(in, st.Spec)
+			mounts, err := r.mounts(in, st.Spec, st.Setup)
 			if err != nil {
 				return nil, err
 			}

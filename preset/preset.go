@@ -5,6 +5,7 @@ package preset
 
 import (
 	"sort"
+	"strings"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -15,14 +16,20 @@ type EnvVar struct {
 	Value string
 }
 
-// CacheMount is a cache mount attached to every run step of a stage built
+// CacheMount is a cache mount attached to the run steps of a stage built
 // with the preset. Name is combined with the project namespace into the id.
 type CacheMount struct {
 	Name    string
 	Target  string
 	Sharing string // shared, private or locked
-	// PerTarget caches get one id per target platform, named by the
-	// preset's TargetID, because what they hold is built for the target.
+	// Commands, when set, limit the mount to run steps whose command has
+	// one of these words, anywhere (such as apt's caches on apt steps);
+	// otherwise every run step gets it.
+	Commands []string
+	// PerTarget caches get one id per platform a stage is built for, named
+	// by the preset's TargetID, because what they hold is for that target
+	// and so that the builds for several targets do not wait for each
+	// other's lock.
 	PerTarget bool
 }
 
@@ -33,35 +40,48 @@ type Preset struct {
 	// produces binaries for the target platform chosen through TargetEnv.
 	CrossCompiles bool
 	// PortableOutputs means what it builds runs on every platform
-	// (interpreted code), so building it on the build platform for another
-	// target is no mistake; the arch guard still checks the outputs.
+	// (interpreted code such as Python or JavaScript), so it runs on the
+	// build platform and building there for another target is no mistake.
+	// A package with native parts breaks this; the arch guard then finds
+	// the wrong ELF files.
 	PortableOutputs bool
 	// StaticBinaries means its binaries need no libraries from the image
 	// they run on, so a runtime needs no distribution image.
 	StaticBinaries bool
 	// TargetEnv returns the variables that select the target platform.
 	TargetEnv func(target ocispecs.Platform) []EnvVar
+	// HostCompilers are commands that build for the platform they run on;
+	// an artifact built for another platform must use TargetEnv instead
+	// (lint reports the calls).
+	HostCompilers []string
 	// DefaultEnv are set unless the spec sets them.
 	DefaultEnv []EnvVar
-	// Caches are mounted on every run step.
+	// Caches are mounted on run steps, as each one's Commands say.
 	Caches []CacheMount
 	// Manifests are the dependency manifests, relative to the context root,
 	// copied before the sources; the first one must exist, the others may not.
 	Manifests []string
 	// Fetch downloads the dependencies named by Manifests.
 	Fetch []string
+	// FetchProduction installs only the dependencies a program needs at
+	// run time, for an artifact with dependencies: production.
+	FetchProduction []string
+	// FetchDisplay names the fetch in vertex names and the outline when
+	// the command is too long to show.
+	FetchDisplay string
 	// Triggers are command prefixes of a run step that needs the
 	// dependencies, such as "go build".
 	Triggers []string
 	// TargetID names a target platform in the ids of PerTarget caches,
-	// such as a target triple.
+	// such as a target triple; a preset with PerTarget caches has one.
 	TargetID func(target ocispecs.Platform) string
-	// Setup is the shell command that prepares the build platform's
-	// toolchain to build for target, or "" when it needs nothing. It runs
-	// once in an artifact built for target on the build platform, before
-	// the first step that depends on the target, with SetupCaches mounted.
-	Setup       func(build, target ocispecs.Platform) string
-	SetupCaches []CacheMount
+	// Setup returns the shell script that prepares an artifact's builder,
+	// running on build, to build for target, such as installing a cross
+	// toolchain, or "" when it needs nothing; an error means the preset
+	// cannot build for target. The script runs as root, with the preset's
+	// caches like any run step, before the artifact's first step that
+	// depends on the target (first of all if it depends on it itself).
+	Setup func(build, target ocispecs.Platform) (string, error)
 }
 
 // Lookup returns the preset with the given name.
@@ -80,9 +100,16 @@ func Names() []string {
 	return names
 }
 
+// platformID names a platform in cache ids: os-arch-variant.
+func platformID(p ocispecs.Platform) string {
+	return strings.Trim(strings.Join([]string{p.OS, p.Architecture, p.Variant}, "-"), "-")
+}
+
 func registry() map[string]*Preset {
 	return map[string]*Preset{
+		"c":      cPreset(),
 		"go":     goPreset(),
+		"node":   nodePreset(),
 		"python": pythonPreset(),
 		"rust":   rustPreset(),
 	}

@@ -96,10 +96,46 @@ func TestRustSetupOnlyForAnotherTarget(t *testing.T) {
 	p, _ := Lookup("rust")
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
 	arm64 := ocispecs.Platform{OS: "linux", Architecture: "arm64"}
-	if got := p.Setup(amd64, amd64); got != "" {
-		t.Errorf("Setup(amd64, amd64) = %q, want none", got)
+	if got, err := p.Setup(amd64, amd64); got != "" || err != nil {
+		t.Errorf("Setup(amd64, amd64) = %q, %v, want none", got, err)
 	}
-	if got := p.Setup(arm64, amd64); !strings.Contains(got, "gcc-x86-64-linux-gnu") || !strings.Contains(got, "libstd-rust-dev:amd64=") {
-		t.Errorf("Setup(arm64, amd64) = %q", got)
+	if got, err := p.Setup(arm64, amd64); err != nil || !strings.Contains(got, "gcc-x86-64-linux-gnu") || !strings.Contains(got, "libstd-rust-dev:amd64=") {
+		t.Errorf("Setup(arm64, amd64) = %q, %v", got, err)
+	}
+	if _, err := p.Setup(amd64, ocispecs.Platform{OS: "linux", Architecture: "riscv64"}); err == nil {
+		t.Error("Setup for riscv64, which has no known triple, gave no error")
+	}
+}
+
+// TestPerTargetCachesHaveTargetID: a preset's per-target caches are named
+// by its TargetID, so every preset with one has it.
+func TestPerTargetCachesHaveTargetID(t *testing.T) {
+	for _, n := range Names() {
+		p, _ := Lookup(n)
+		for _, c := range p.Caches {
+			if c.PerTarget && p.TargetID == nil {
+				t.Errorf("preset %s: per-target cache %s, but no TargetID", n, c.Name)
+			}
+		}
+	}
+}
+
+// TestAptCachesOnlyOnAptSteps: the presets that install packages mount
+// apt's caches only on the steps that call apt, one per target.
+func TestAptCachesOnlyOnAptSteps(t *testing.T) {
+	for _, n := range []string{"c", "rust"} {
+		p, _ := Lookup(n)
+		apt := 0
+		for _, c := range p.Caches {
+			if strings.HasPrefix(c.Name, "apt-") {
+				apt++
+				if !slices.Contains(c.Commands, "apt-get") || !c.PerTarget || c.Sharing != "locked" {
+					t.Errorf("preset %s: cache %+v", n, c)
+				}
+			}
+		}
+		if apt != 2 {
+			t.Errorf("preset %s has %d apt caches, want 2", n, apt)
+		}
 	}
 }

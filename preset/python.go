@@ -29,8 +29,8 @@ func pythonPreset() *Preset {
 		// requirements.txt that names one is installed after the copy.
 		Fetch:    []string{"grep", "-qE", `'^[[:space:]]*(-e[[:space:]]+)?[./]'`, "requirements.txt", "||", "pip", "install", "-r", "requirements.txt"},
 		Triggers: []string{"pip install", "python -m pip install", "python3 -m pip install"},
-		Setup: func(_, _ ocispecs.Platform) string {
-			return "[ -x " + PythonVenv + "/bin/python ] || python3 -m venv " + PythonVenv
+		Setup: func(_, _ ocispecs.Platform) (string, error) {
+			return "[ -x " + PythonVenv + "/bin/python ] || python3 -m venv " + PythonVenv, nil
 		},
 	}
 }

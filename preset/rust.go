@@ -1,6 +1,7 @@
 package preset
 
 import (
+	"fmt"
 	"strings"
 
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -42,7 +43,7 @@ func rustTargetID(p ocispecs.Platform) string {
 	if t, ok := rustTargetOf(p); ok {
 		return t.triple
 	}
-	return strings.Trim(strings.Join([]string{p.OS, p.Architecture, p.Variant}, "-"), "-")
+	return platformID(p)
 }
 
 // rustLinkerVar is cargo's variable for the linker of a triple.
@@ -72,46 +73,29 @@ func rustPreset() *Preset {
 		// The registry and git checkouts are the same for every target;
 		// the target dir holds objects built for one triple. A cargo
 		// install --root copies the binaries out of it.
-		Caches: []CacheMount{
+		Caches: append([]CacheMount{
 			{Name: "cargo-registry", Target: "/usr/local/cargo/registry", Sharing: "shared"},
 			{Name: "cargo-git", Target: "/usr/local/cargo/git", Sharing: "shared"},
 			{Name: "cargo-target", Target: "/cargo/target", Sharing: "shared", PerTarget: true},
-		},
-		TargetID:    rustTargetID,
-		Setup:       rustSetup,
-		SetupCaches: aptCaches(),
+		}, aptCaches()...),
+		TargetID: rustTargetID,
+		Setup:    rustSetup,
 	}
 }
 
 // rustSetup installs the cross linker and the target's standard library
 // from Debian, with the std pinned to the version of the installed one;
 // with rustup the std comes from rustup target add.
-func rustSetup(build, target ocispecs.Platform) string {
+func rustSetup(build, target ocispecs.Platform) (string, error) {
+	if platformID(build) == platformID(target) {
+		return "", nil
+	}
 	t, ok := rustTargetOf(target)
-	if !ok || build.OS == target.OS && build.Architecture == target.Architecture && build.Variant == target.Variant {
-		return ""
+	if !ok {
+		return "", fmt.Errorf("the rust preset has no target triple for %s (known: linux/amd64, linux/arm64, linux/arm/v7, linux/386, linux/ppc64le, linux/s390x)", strings.TrimSuffix(target.OS+"/"+target.Architecture+"/"+target.Variant, "/"))
 	}
 	return "if command -v rustup >/dev/null 2>&1; then rustup target add " + t.triple + " && " +
 		aptInstall("", "gcc-"+t.gccSuffix, "libc6-dev-"+t.libcCross+"-cross") + "; else " +
 		aptInstall(t.debArch, "gcc-"+t.gccSuffix, "libc6-dev-"+t.libcCross+"-cross",
-			`"libstd-rust-dev:`+t.debArch+`=$(dpkg-query -W -f '${Version}' libstd-rust-dev)"`) + "; fi"
-}
-
-// aptCaches are apt's package lists and downloads as cache mounts; apt
-// locks them itself, so parallel builds wait for each other.
-func aptCaches() []CacheMount {
-	return []CacheMount{
-		{Name: "apt-lists", Target: "/var/lib/apt/lists", Sharing: "locked"},
-		{Name: "apt-archives", Target: "/var/cache/apt", Sharing: "locked"},
-	}
-}
-
-// aptInstall installs packages with apt-get, keeping the downloads in the
-// cache mount; foreignArch, when set, is added to dpkg's architectures.
-func aptInstall(foreignArch string, pkgs ...string) string {
-	cmd := "export DEBIAN_FRONTEND=noninteractive && "
-	if foreignArch != "" {
-		cmd += "dpkg --add-architecture " + foreignArch + " && "
-	}
-	return cmd + "apt-get update -q && apt-get install -y -q --no-install-recommends -o APT::Keep-Downloaded-Packages=true " + strings.Join(pkgs, " ")
+			`"libstd-rust-dev:`+t.debArch+`=$(dpkg-query -W -f '${Version}' libstd-rust-dev)"`) + "; fi", nil
 }

@@ -44,6 +44,7 @@ func (g *generator) defs() object {
 	artifact["description"] = "steps run in a builder; its outputs are the files it produces"
 	artifactPlatform := artifact["properties"].(object)
 	artifactPlatform[g.key(stageT, "Platform")] = object{"enum": []string{spec.PlatformBuild, spec.PlatformTarget}, "description": g.docOf(stageT, "Platform")}
+	artifactPlatform[g.key(stageT, "Dependencies")] = object{"enum": []string{spec.DependenciesProduction}, "description": g.docOf(stageT, "Dependencies")}
 	runtime := closed(g.ofKind(stageT, string(spec.KindRuntime)))
 	runtime["not"] = object{"required": []string{g.key(stageT, "Image"), g.key(stageT, "From")}}
 	runtime["description"] = "a final image that gets only the artifact files it needs; image defaults to scratch"

@@ -11,7 +11,7 @@ import (
 // leaves as written, as Type.Field. A new string field must be expanded in
 // walkStage or listed here, so that nobody forgets to decide.
 var literalFields = []string{
-	"Stage.Name", "Stage.Kind", "Stage.Description", "Stage.Preset", "Stage.StopSignal",
+	"Stage.Name", "Stage.Kind", "Stage.Description", "Stage.Preset", "Stage.StopSignal", "Stage.Dependencies",
 	"Stage.Env key", "Stage.Labels key", "Step.Env key",
 	"Stage.Needs", "Stage.Args", // stage and arg names
 	"Stage.Platforms", "Step.Platforms", // platforms are written as they are, as the top-level ones

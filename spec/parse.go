@@ -323,6 +323,8 @@ func (d *decoder) stage(e entry, kind Kind) *Stage {
 			if b, ok := d.boolean(e.value, key); ok {
 				st.ArchGuard = &b
 			}
+		case "dependencies":
+			st.Dependencies, _ = d.str(e.value, key)
 		case "needs":
 			st.Needs, _ = d.strList(e.value, key)
 		case "copy":

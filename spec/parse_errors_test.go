@@ -178,6 +178,13 @@ func TestParseErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "dependencies-unknown",
+			src:  "version: 1\nbuilders:\n  n: {image: node, preset: node}\nartifacts:\n  d: {builder: n, dependencies: producton}\n",
+			want: []string{
+				"5:33: unknown dependencies \"producton\"; expected production; did you mean \"production\"?",
+			},
+		},
+		{
 			name: "platform-bad",
 			src:  "version: 1\nbuilders:\n  go: {image: golang, platform: linux/arm64/v99/x}\n",
 			want: []string{

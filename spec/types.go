@@ -65,6 +65,9 @@ const (
 	PlatformTarget = "target" // once per target platform
 )
 
+// DependenciesProduction is the one value of an artifact's dependencies key.
+const DependenciesProduction = "production"
+
 // Spec is one mstage.yaml file.
 type Spec struct {
 	Node
@@ -146,9 +149,10 @@ type Stage struct {
 	Args    []String `yaml:"args" doc:"Args and platform variables every run step of the stage gets as env; see Variables in docs/spec.md."` // args and platform variables every run step gets as env, like ARG in a Dockerfile stage
 	Steps   []*Step  `yaml:"steps" doc:"Run and copy steps, in order."`
 
-	Outputs   []String `yaml:"outputs" kinds:"artifact" doc:"Files and directories the artifact produces (absolute paths). A path ending in / means the directory's contents."` // artifact: absolute paths of the files it produces
-	ArchGuard *bool    `yaml:"arch-guard" kinds:"artifact" doc:"Check that ELF outputs match the platform. Default: true."`                                                     // artifact: check ELF machines of outputs; default true
-	Needs     []String `yaml:"needs" kinds:"artifact,runtime" doc:"Stages that must succeed before this one is exported."`                                                      // artifact, runtime: stages that must succeed first
+	Outputs      []String `yaml:"outputs" kinds:"artifact" doc:"Files and directories the artifact produces (absolute paths). A path ending in / means the directory's contents."`                                                                                                        // artifact: absolute paths of the files it produces
+	ArchGuard    *bool    `yaml:"arch-guard" kinds:"artifact" doc:"Check that ELF outputs match the platform. Default: true."`                                                                                                                                                            // artifact: check ELF machines of outputs; default true
+	Dependencies string   `yaml:"dependencies" kinds:"artifact" doc:"production: before its steps, copy the preset's dependency manifests into the working directory and install the dependencies a program needs at run time (node: npm ci --omit=dev or the pnpm or yarn equivalent)."` // artifact: "" or production
+	Needs        []String `yaml:"needs" kinds:"artifact,runtime" doc:"Stages that must succeed before this one is exported."`                                                                                                                                                             // artifact, runtime: stages that must succeed first
 
 	// runtime only
 	Copy        []*Copy      `yaml:"copy" kinds:"runtime" doc:"Files to put in the image: runtime copy entries."`

@@ -311,6 +311,9 @@ func (v *validator) stage(st *Stage) {
 		} else {
 			v.ref(st.Builder, st.At("builder"), "builder", KindBuilder)
 		}
+		if st.Has("dependencies") && st.Dependencies != DependenciesProduction {
+			v.errs.add(st.At("dependencies"), fmt.Sprintf("unknown dependencies %q", st.Dependencies), DependenciesProduction, Suggest(st.Dependencies, []string{DependenciesProduction}))
+		}
 	case KindRuntime:
 		if st.Has("image") && st.Has("from") {
 			v.errs.add(st.At("from"), fmt.Sprintf("runtime %q has both image and from", st.Name), "at most one of image or from", "")

@@ -26,12 +26,12 @@ func runGraph(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitFail
 	}
-	once, err := stagesBuiltOnce(s)
+	once, added, err := stagesBuiltOnce(s)
 	if err != nil {
 		printError(stderr, src, err)
 		return exitFail
 	}
-	g := buildGraph(s, once)
+	g := buildGraph(s, once, added)
 	if *format == "dot" {
 		g.writeDot(stdout)
 	} else {
@@ -53,6 +53,7 @@ type graphNode struct {
 	kind  spec.Kind
 	once  bool   // built once and shared by every target platform
 	where string // what once/per-platform means for this node
+	added string // what its preset adds, or ""
 }
 
 type graphEdge struct {
@@ -66,7 +67,7 @@ type stageGraph struct {
 	edges []graphEdge
 }
 
-func buildGraph(s *spec.Spec, builtOnce map[string]bool) stageGraph {
+func buildGraph(s *spec.Spec, builtOnce map[string]bool, added map[string]string) stageGraph {
 	var g stageGraph
 	seen := map[graphEdge]bool{}
 	// add adds e, or for a reference that picks a stage per platform
@@ -94,7 +95,7 @@ func buildGraph(s *spec.Spec, builtOnce map[string]bool) stageGraph {
 		if once {
 			where = "once"
 		}
-		g.nodes = append(g.nodes, graphNode{name: st.Name, kind: st.Kind, once: once, where: where})
+		g.nodes = append(g.nodes, graphNode{name: st.Name, kind: st.Kind, once: once, where: where, added: added[st.Name]})
 		add(graphEdge{from: st.From, to: st.Name, kind: edgeUses, label: "from"})
 		add(graphEdge{from: st.Builder, to: st.Name, kind: edgeUses})
 		for _, c := range stageCopies(st) {
@@ -127,8 +128,9 @@ func stageCopies(st *spec.Stage) []*spec.Copy {
 // stagesBuiltOnce reports, for every stage, whether its LLB is the same
 // for every target platform, so BuildKit builds it once, in the plans of
 // the runtimes, of the default target and of every stage they do not
-// reach.
-func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
+// reach; and what a preset adds to it: "preset NAME" on the builder that
+// names it, the steps it inserts in a stage.
+func stagesBuiltOnce(s *spec.Spec) (map[string]bool, map[string]string, error) {
 	tps := specPlatforms(s)
 	if len(tps) < 2 {
 		// Once or per platform only shows with two platforms.
@@ -142,7 +144,7 @@ func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
 	for _, st := range s.Stages() {
 		targets = append(targets, st.Name)
 	}
-	once := map[string]bool{}
+	once, added := map[string]bool{}, map[string]string{}
 	for _, target := range targets {
 		if _, reached := once[target]; reached {
 			continue
@@ -152,7 +154,7 @@ func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
 			// A target limited to some platforms (its own platforms, or a
 			// stage it needs) is shown for the ones it can be built for.
 			if p, err = resolveAdmitted(s, target, tps); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if p == nil {
 				continue
@@ -167,9 +169,27 @@ func stagesBuiltOnce(s *spec.Spec) (map[string]bool, error) {
 			seen[name] = true
 			prev, reached := once[name]
 			once[name] = p.BuiltOnce(name) && (prev || !reached)
+			if _, ok := added[name]; !ok {
+				added[name] = presetAdds(in)
+			}
 		}
 	}
-	return once, nil
+	return once, added, nil
+}
+
+// presetAdds says what a preset adds to an instance: the preset a builder
+// names, the run steps it inserts in a stage.
+func presetAdds(in *plan.Instance) string {
+	if in.Stage.Preset != "" {
+		return "preset " + in.Stage.Preset
+	}
+	var runs []string
+	for _, st := range in.Steps {
+		if st.Preset != "" && st.Spec.Run != nil {
+			runs = append(runs, "+ "+st.Display)
+		}
+	}
+	return strings.Join(runs, "; ")
 }
 
 // resolveAdmitted resolves target for the platforms of tps it can be built
@@ -206,6 +226,9 @@ func (g stageGraph) writeMermaid(w io.Writer) {
 	fmt.Fprintln(w, "flowchart LR")
 	for _, n := range g.nodes {
 		label := fmt.Sprintf("%s<br/><small>%s · %s</small>", n.name, n.kind, n.where)
+		if n.added != "" {
+			label += "<br/><small>" + n.added + "</small>"
+		}
 		var shape string
 		switch n.kind {
 		case spec.KindBuilder:
@@ -251,7 +274,11 @@ func (g stageGraph) writeDot(w io.Writer) {
 	fmt.Fprintln(w, `  node [fontname="Helvetica"];`)
 	for _, n := range g.nodes {
 		shape := map[spec.Kind]string{spec.KindBuilder: "hexagon", spec.KindArtifact: "box", spec.KindRuntime: "component"}[n.kind]
-		attrs := fmt.Sprintf(`shape=%s, label="%s\n%s · %s"`, shape, n.name, n.kind, n.where)
+		label := fmt.Sprintf("%s\n%s · %s", n.name, n.kind, n.where)
+		if n.added != "" {
+			label += "\n" + n.added
+		}
+		attrs := fmt.Sprintf("shape=%s, label=%q", shape, label)
 		if n.once {
 			attrs += `, style=filled, fillcolor="#e8f5e9"`
 		} else {

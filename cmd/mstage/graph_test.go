@@ -29,7 +29,7 @@ func TestGraphOnceAgreesWithLLB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	once, err := stagesBuiltOnce(s)
+	once, _, err := stagesBuiltOnce(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +80,40 @@ func TestGraphOnceAgreesWithLLB(t *testing.T) {
 	for stage, want := range map[string]bool{"base": false, "child": false, "go": true, "unit-tests": true, "generate": true, "app": false, "host-tool": true, "tool": false, "server": false} {
 		if once[stage] != want {
 			t.Errorf("%s built once: %v, want %v", stage, once[stage], want)
+		}
+	}
+}
+
+// The graph shows the preset a builder names and the steps it inserts.
+func TestGraphShowsPresetAdditions(t *testing.T) {
+	code, out, errOut := mstage(t, "graph", "../../examples/node-web/mstage.yaml")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		`s_node{{"node<br/><small>builder · once</small><br/><small>preset node</small>"}}`,
+		`<small>artifact · once</small><br/><small>+ install dependencies (npm ci, pnpm or yarn by lockfile)</small>`,
+		`<br/><small>+ install dependencies (npm ci, pnpm or yarn by lockfile), production only</small>`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("graph lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestOutlineShowsPresetAdditions(t *testing.T) {
+	code, out, errOut := mstage(t, "outline", "../../examples/node-web/mstage.yaml")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"ADDED BY PRESETS:",
+		"prod-deps  node    RUN install dependencies (npm ci, pnpm or yarn by lockfile), production only",
+		"tests      node    COPY package.json package-lock.json npm-shrinkwrap.json pnpm-lock.yaml yarn.lock .npmrc ./",
+		"mstage/node-web/npm (preset node)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("outline lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -64,22 +64,30 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 
 // project is what init learned about a directory.
 type project struct {
-	Kind       string // go, node, rust, python or cpp
-	Name       string // stage-safe project name
-	Binary     string // go, cpp: name of the program
-	GoVersion  string // go: major.minor from go.mod
-	GoPackage  string // go: package with main, such as . or ./cmd/app
-	LockFile   bool   // node: package-lock.json exists
-	Main       string // node: entry script
-	CMake      bool   // cpp: CMakeLists.txt exists
-	Make       bool   // cpp: Makefile exists
-	CPlusPlus  bool   // cpp: has C++ sources
-	CargoLock  bool   // rust: Cargo.lock exists
-	Pyproject  bool   // python: pyproject.toml exists
-	Requires   bool   // python: requirements.txt exists
-	Script     string // python: console script the project installs
-	SchemaURL  string
-	SyntaxLine string
+	Kind      string // go, node, rust, python or cpp
+	Name      string // stage-safe project name
+	Binary    string // go, cpp: name of the program
+	GoVersion string // go: major.minor from go.mod
+	GoPackage string // go: package with main, such as . or ./cmd/app
+	LockFile  string // node: the lockfile found
+	Main      string // node, python: entry script
+	Test      bool   // node: package.json has a test script
+	Build     bool   // node: package.json has a build script
+
+	PackageManager      string // node: npm, pnpm or yarn, from the lockfile
+	PackageManagerMajor string // node: the major version installed when it is not npm
+	CMake               bool   // cpp: CMakeLists.txt exists
+	// CMakeInstall: CMakeLists.txt has install rules, so cmake --install
+	// places the program and init need not name its file.
+	CMakeInstall bool
+	Make         bool   // cpp: Makefile exists
+	CPlusPlus    bool   // cpp: has C++ sources
+	CargoLock    bool   // rust: Cargo.lock exists
+	Pyproject    bool   // python: pyproject.toml exists
+	Requires     bool   // python: requirements.txt exists
+	Script       string // python: console script the project installs
+	SchemaURL    string
+	SyntaxLine   string
 }
 
 func detectProject(dir string) (*project, error) {
@@ -101,7 +109,7 @@ func detectProject(dir string) (*project, error) {
 	case exists("go.mod"):
 		return p, p.detectGo(dir)
 	case exists("package.json"):
-		return p, p.detectNode(dir, exists("package-lock.json"))
+		return p, p.detectNode(dir, exists)
 	case exists("Cargo.toml"):
 		return p, p.detectRust(dir, exists("Cargo.lock"))
 	case exists("pyproject.toml") || exists("requirements.txt"):
@@ -117,9 +125,11 @@ func detectProject(dir string) (*project, error) {
 	if p.CMake || p.Make || len(c)+len(cpp) > 0 {
 		p.Kind, p.Binary, p.CPlusPlus = "cpp", p.Name, len(cpp) > 0
 		if p.CMake {
-			if name := cmakeExecutable(filepath.Join(dir, "CMakeLists.txt")); name != "" {
+			name, install := cmakeExecutable(filepath.Join(dir, "CMakeLists.txt"))
+			if name != "" {
 				p.Binary = name
 			}
+			p.CMakeInstall = install
 		}
 		return p, nil
 	}
@@ -159,15 +169,34 @@ func (p *project) detectGo(dir string) error {
 	return nil
 }
 
-func (p *project) detectNode(dir string, lock bool) error {
-	p.Kind, p.LockFile, p.Main = "node", lock, "index.js"
+// nodeLockfiles are the lockfiles the node preset knows, each with its
+// package manager and the major version init installs when it is not npm.
+var nodeLockfiles = []struct{ file, manager, major string }{
+	{"package-lock.json", "npm", ""},
+	{"npm-shrinkwrap.json", "npm", ""},
+	{"pnpm-lock.yaml", "pnpm", "9"},
+	{"yarn.lock", "yarn", "1"},
+}
+
+func (p *project) detectNode(dir string, exists func(string) bool) error {
+	p.Kind, p.Main = "node", "index.js"
+	for _, l := range nodeLockfiles {
+		if exists(l.file) {
+			p.LockFile, p.PackageManager, p.PackageManagerMajor = l.file, l.manager, l.major
+			break
+		}
+	}
+	if p.LockFile == "" {
+		return fmt.Errorf("package.json has no lockfile beside it (package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml or yarn.lock); the node preset installs exactly what a lockfile says: run npm install (or pnpm install, yarn) first")
+	}
 	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
 	if err != nil {
 		return err
 	}
 	var pkg struct {
-		Name string `json:"name"`
-		Main string `json:"main"`
+		Name    string            `json:"name"`
+		Main    string            `json:"main"`
+		Scripts map[string]string `json:"scripts"`
 	}
 	if err := json.Unmarshal(data, &pkg); err != nil {
 		return fmt.Errorf("package.json: %v", err)
@@ -178,6 +207,10 @@ func (p *project) detectNode(dir string, lock bool) error {
 	if pkg.Main != "" {
 		p.Main = pkg.Main
 	}
+	// npm init's placeholder test fails on purpose.
+	test := pkg.Scripts["test"]
+	p.Test = test != "" && !strings.Contains(test, "no test specified")
+	p.Build = pkg.Scripts["build"] != ""
 	return nil
 }
 
@@ -263,15 +296,19 @@ func (p *project) detectPython(dir string, pyproject, requires bool) error {
 
 var addExecutable = regexp.MustCompile(`(?i)add_executable\s*\(\s*([A-Za-z0-9_.-]+)`)
 
-func cmakeExecutable(path string) string {
+var installRule = regexp.MustCompile(`(?im)^\s*install\s*\(`)
+
+// cmakeExecutable returns the first executable a CMakeLists.txt adds and
+// whether it has install rules.
+func cmakeExecutable(path string) (name string, install bool) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return ""
+		return "", false
 	}
 	if m := addExecutable.FindSubmatch(data); m != nil {
-		return string(m[1])
+		name = string(m[1])
 	}
-	return ""
+	return name, installRule.Match(data)
 }
 
 // stageName turns s into a valid stage name: lower case letters, digits,
@@ -356,38 +393,56 @@ default: app
 
 builders:
   node:
-    description: Node.js with the dependencies installed before the sources are copied.
-    image: node:22-bookworm-slim
+    description: Node.js with {{.PackageManager}}; the node preset installs the dependencies from {{.LockFile}} once, on the build platform, before the sources are copied.
+    image: node:18-bookworm
+    preset: node
     workdir: /app
+{{- if ne .PackageManager "npm"}}
     steps:
-      - copy: {{if .LockFile}}[package.json, package-lock.json]{{else}}package.json{{end}}
-      - run: {{if .LockFile}}npm ci{{else}}npm install{{end}}
-        mounts:
-          - cache: /root/.npm
-      # List node_modules in .dockerignore so the host's copy is not sent.
-      - copy: .
+      - run: npm install --global {{.PackageManager}}@{{.PackageManagerMajor}}
+{{- end}}
 
 artifacts:
-  build:
-    description: The application with its build step run and dev dependencies pruned.
+{{- if .Test}}
+  test:
+    description: The tests ({{.PackageManager}} test); no outputs, so they run once on the build platform.
     builder: node
     steps:
-      - run: npm run build --if-present && npm prune --omit=dev
+      # List node_modules in .dockerignore so the host's copy is not sent.
+      - copy: .
+      - run: {{.PackageManager}} test
+{{end}}
+  deps:
+    description: node_modules without the dev dependencies.
+    builder: node
+    dependencies: production
+    outputs: [/app/node_modules]
+
+  build:
+    description: The application files{{if .Build}}, with its build script run{{end}}; node_modules comes from deps.
+    builder: node
+    steps:
+      - copy: .
+      - run: {{if .Build}}{{.PackageManager}} run build && {{end}}rm -rf node_modules
     outputs: [/app/]
 
 runtimes:
   app:
-    description: The application on the slim Node.js image, as the unprivileged node user.
-    image: node:22-bookworm-slim
+    description: The application on Node.js without npm, as the unprivileged node user.
+    image: node:18-bookworm-slim
+{{- if .Test}}
+    needs: [test]
+{{- end}}
     workdir: /app
     copy:
       - artifact: build
         to: /app/
-        chown: node:node
-    user: node
+      - artifact: deps
+        to: /app/
+    user: "1000:1000"
     env:
       NODE_ENV: production
-    cmd: [node, {{.Main}}]
+    entrypoint: [node, {{.Main}}]
 {{end}}`
 
 const initCPP = `{{define "cpp"}}{{.SyntaxLine}}
@@ -396,26 +451,21 @@ version: 1
 name: {{.Name}}
 description: {{.Name}}, a statically linked program in a multi-arch image.
 
-# The compiler runs per target platform, so foreign platforms are emulated
-# (slow); drop linux/arm64 if you do not need it.
+# The c preset compiles on the build platform with Debian's cross compilers,
+# so no platform is emulated.
 platforms: [linux/amd64, linux/arm64]
 default: app
 
 builders:
   cxx:
-    description: Debian with a C and C++ toolchain, installed once per platform.
+    description: Debian on the build platform; the c preset installs each target's compilers.
     image: debian:bookworm
+    preset: c
     workdir: /src
+{{- if .CMake}}
     steps:
-      - run: |
-          rm -f /etc/apt/apt.conf.d/docker-clean
-          apt-get update
-          apt-get install -y --no-install-recommends {{if .CMake}}cmake {{end}}g++ make
-        mounts:
-          - cache: /var/cache/apt
-            sharing: locked
-          - cache: /var/lib/apt
-            sharing: locked
+      - run: apt-get update && apt-get install -y --no-install-recommends cmake
+{{- end}}
 
 artifacts:
   bin:
@@ -424,25 +474,31 @@ artifacts:
     steps:
       - copy: .
 {{- if .CMake}}
+      # CMAKE_TOOLCHAIN_FILE (set by the preset) selects the target's compilers.
       - run: |
           cmake -S . -B /tmp/build -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXE_LINKER_FLAGS=-static
           cmake --build /tmp/build --parallel
-          install -D /tmp/build/{{.Binary}} /out/{{.Binary}}
-{{- else if .Make}}
-      - run: make LDFLAGS=-static && install -D {{.Binary}} /out/{{.Binary}}
-{{- else if .CPlusPlus}}
-      - run: mkdir -p /out && g++ -O2 -static -o /out/{{.Binary}} *.cpp
+{{- if .CMakeInstall}}
+          cmake --install /tmp/build --prefix /out
 {{- else}}
-      - run: mkdir -p /out && cc -O2 -static -o /out/{{.Binary}} *.c
+          install -D /tmp/build/{{.Binary}} /out/bin/{{.Binary}}
 {{- end}}
-    outputs: [/out/{{.Binary}}]
+{{- else if .Make}}
+      # make reads CC and CXX (set by the preset) unless the Makefile sets them.
+      - run: make LDFLAGS=-static && install -D {{.Binary}} /out/bin/{{.Binary}}
+{{- else if .CPlusPlus}}
+      - run: mkdir -p /out/bin && $CXX -O2 -static -o /out/bin/{{.Binary}} *.cpp
+{{- else}}
+      - run: mkdir -p /out/bin && $CC -O2 -static -o /out/bin/{{.Binary}} *.c
+{{- end}}
+    outputs: [/out/]
 
 runtimes:
   app:
     description: {{.Binary}} on an empty base image.
     copy:
       - artifact: bin
-        to: /usr/local/bin/
+        to: /usr/local/
     user: "65532:65532"
     entrypoint: [/usr/local/bin/{{.Binary}}]
 {{end}}`

@@ -195,13 +195,19 @@ func TestInitOtherProjects(t *testing.T) {
 		files map[string]string
 		want  []string
 	}{
-		{map[string]string{"package.json": `{"name": "@acme/web", "main": "server.js"}`, "package-lock.json": "{}"},
-			[]string{"name: web", "npm ci", "[package.json, package-lock.json]", "cmd: [node, server.js]", "user: node"}},
-		{map[string]string{"package.json": `{"name": "x"}`},
-			[]string{"npm install", "copy: package.json\n", "cmd: [node, index.js]"}},
+		{map[string]string{"package.json": `{"name": "@acme/web", "main": "server.js", "scripts": {"test": "echo \"Error: no test specified\" && exit 1"}}`, "package-lock.json": "{}"},
+			[]string{"name: web", "preset: node", "from package-lock.json", "dependencies: production", "outputs: [/app/node_modules]", "- run: rm -rf node_modules\n", "entrypoint: [node, server.js]", `user: "1000:1000"`, "image: node:18-bookworm-slim"}},
+		{map[string]string{"package.json": `{"name": "x", "scripts": {"build": "tsc", "test": "vitest"}}`, "pnpm-lock.yaml": ""},
+			[]string{"run: npm install --global pnpm@9", "- run: pnpm test", "needs: [test]", "run: pnpm run build && rm -rf node_modules", "entrypoint: [node, index.js]"}},
+		{map[string]string{"package.json": `{"name": "y"}`, "yarn.lock": ""},
+			[]string{"run: npm install --global yarn@1", "from yarn.lock"}},
 		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\n", "main.cpp": ""},
-			[]string{"image: debian:bookworm", "cmake --build", "/out/calc", "g++"}},
-		{map[string]string{"main.cpp": ""}, []string{"g++ -O2 -static -o /out/"}},
+			[]string{"image: debian:bookworm", "preset: c", "install -y --no-install-recommends cmake", "cmake --build", "/tmp/build/calc /out/bin/calc", "entrypoint: [/usr/local/bin/calc]"}},
+		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\ninstall(TARGETS calc)\n", "main.cpp": ""},
+			[]string{"preset: c", "cmake --install /tmp/build --prefix /out", "outputs: [/out/]", "entrypoint: [/usr/local/bin/calc]"}},
+		{map[string]string{"Makefile": "all:\n", "main.c": ""}, []string{"preset: c", "make LDFLAGS=-static"}},
+		{map[string]string{"main.cpp": ""}, []string{"preset: c", "$CXX -O2 -static -o /out/bin/"}},
+		{map[string]string{"main.c": ""}, []string{"preset: c", "$CC -O2 -static -o /out/bin/"}},
 		{map[string]string{"Cargo.toml": "[package]\nname = \"hello-rs\"\n", "src/main.rs": ""},
 			[]string{"name: hello-rs", "preset: rust", "cargo install --path . --root /out\n", "src: [bin/hello-rs]", "entrypoint: [/usr/local/bin/hello-rs]"}},
 		{map[string]string{"pyproject.toml": "[project]\nname = 'Cool App'\n\n[project.scripts]\ncool = \"cool:main\"\n"},
@@ -237,6 +243,13 @@ func TestInitOtherProjects(t *testing.T) {
 		}
 	}
 
+	noLock := t.TempDir()
+	if err := os.WriteFile(filepath.Join(noLock, "package.json"), []byte(`{"name": "x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := mstage(t, "init", noLock); code != exitFail || !strings.Contains(errOut, "no lockfile") {
+		t.Errorf("package.json without a lockfile: exit %d, stderr %q", code, errOut)
+	}
 	if code, _, errOut := mstage(t, "init", t.TempDir()); code != exitFail || !strings.Contains(errOut, "found no go.mod") {
 		t.Errorf("empty dir: exit %d, stderr %q", code, errOut)
 	}

@@ -117,6 +117,20 @@ func writeOutline(w io.Writer, p *plan.Plan) {
 			row(u.ID, yesNo(u.Required), strings.Join(u.Stages, ", "))
 		}
 	})
+	section(w, "ADDED BY PRESETS", []string{"STAGE", "PRESET", "STEP"}, func(row func(...string)) {
+		for _, in := range p.Instances {
+			for _, st := range in.Steps {
+				if st.Preset == "" {
+					continue
+				}
+				if st.Spec.Run != nil {
+					row(in.Name(), st.Preset, "RUN "+st.Display)
+				} else {
+					row(in.Name(), st.Preset, st.Display)
+				}
+			}
+		}
+	})
 	section(w, "CACHES", []string{"ID", "TARGET", "SHARING", "STAGES"}, func(row func(...string)) {
 		for _, u := range uses.Caches {
 			id := u.ID

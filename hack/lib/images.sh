@@ -18,19 +18,33 @@ make_layer() {
   mv "$out.tmp" "$out"
 }
 
-# deb_file PKG ARCH: path of the cached .deb (downloaded with apt-get download when missing).
-deb_file() {
-  local pkg=$1 arch=$2 found
-  mkdir -p "$DEBS"
-  found=("$DEBS/${pkg}_"*"_${arch}.deb")
-  if [[ ! -e "${found[0]}" ]]; then
-    local spec=$pkg
-    [[ $arch != all ]] && spec="$pkg:$arch"
-    (cd "$DEBS" && run_logged "$IMAGE_LOG" apt-get download "$spec")
+# cached_deb PKG ARCH [VERSION]: the cached .deb of PKG (any version without VERSION), or a
+# path that does not exist.
+cached_deb() {
+  local pkg=$1 arch=$2 version=${3:-} found
+  if [[ -n $version ]]; then
+    found=("$DEBS/${pkg}_${version//:/%3a}_${arch}.deb")
+  else
     found=("$DEBS/${pkg}_"*"_${arch}.deb")
-    [[ -e "${found[0]}" ]] || die "apt-get download $spec produced no file"
   fi
   printf '%s\n' "${found[0]}"
+}
+
+# deb_file PKG ARCH [VERSION]: path of the cached .deb (downloaded with apt-get download when
+# missing); without VERSION, any cached version, else apt's candidate.
+deb_file() {
+  local pkg=$1 arch=$2 version=${3:-} found
+  mkdir -p "$DEBS"
+  found=$(cached_deb "$pkg" "$arch" "$version")
+  if [[ ! -e "$found" ]]; then
+    local spec=$pkg
+    [[ $arch != all ]] && spec="$pkg:$arch"
+    [[ -n $version ]] && spec="$spec=$version"
+    (cd "$DEBS" && run_logged "$IMAGE_LOG" apt-get download "$spec")
+    found=$(cached_deb "$pkg" "$arch" "$version")
+    [[ -e "$found" ]] || die "apt-get download $spec produced no file"
+  fi
+  printf '%s\n' "$found"
 }
 
 # write_accounts ROOTFS SHELL NOBODY_SHELL: the users root, nobody and nonroot
@@ -137,6 +151,63 @@ distroless_layer() {
   mkdir -p "$r/etc/ssl/certs" "$r/tmp" "$r/root" "$r/home/nonroot"
   install -m 0644 /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/ca-certificates.crt"
   write_accounts "$r" /sbin/nologin /sbin/nologin
+  make_layer "$r" "$out"
+  rm -rf "$tmp"
+  echo "$out"
+}
+
+# Debian's nodejs and the libraries it needs beyond debian's minbase; their .debs are
+# extracted over the debian layer (no maintainer scripts, so no emulation for arm64).
+NODE_DEBS="nodejs libnode108"
+NODE_LIB_DEBS="libc-ares2 libnghttp2-14 libbrotli1 libicu72 libuv1 libssl3"
+# Debian's node loads these built-in modules from /usr/share/nodejs.
+NODE_ALL_DEBS="node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend"
+
+nodejs_layer() {
+  local arch=$1
+  local out="$LAYERS/nodejs-$NODE_DEB_VERSION-r$IMAGE_RECIPE-$arch.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building nodejs $NODE_DEB_VERSION layer ($arch)"
+  local t0=$SECONDS tmp; tmp=$(mktemp -d "$LAYERS/.nodejs.XXXXXX")
+  local r="$tmp/rootfs" p base
+  mkdir -p "$r/etc" "$r/home/node"
+  for p in $NODE_DEBS; do dpkg-deb -x "$(deb_file "$p" "$arch" "$NODE_DEB_VERSION")" "$r"; done
+  for p in $NODE_LIB_DEBS; do dpkg-deb -x "$(deb_file "$p" "$arch")" "$r"; done
+  for p in $NODE_ALL_DEBS; do dpkg-deb -x "$(deb_file "$p" all)" "$r"; done
+  rm -rf "$r/usr/share/doc" "$r/usr/share/man" "$r/usr/share/lintian"
+  # The official images' unprivileged user, node (1000), added to debian's accounts.
+  base=$(debian_layer "$arch")
+  tar -xzf "$base" -C "$tmp" --wildcards '*etc/passwd' '*etc/group'
+  { cat "$tmp/etc/passwd"; echo 'node:x:1000:1000::/home/node:/bin/bash'; } >"$r/etc/passwd"
+  { cat "$tmp/etc/group"; echo 'node:x:1000:'; } >"$r/etc/group"
+  chown 1000:1000 "$r/home/node"
+  make_layer "$r" "$out"
+  rm -rf "$tmp"
+  log "nodejs ($arch) layer took $((SECONDS - t0))s"
+  echo "$out"
+}
+
+# npm_layer: npm from the npm registry (one tarball, no dependencies to resolve), checked
+# against NPM_INTEGRITY; Debian's npm package pulls in some 400 node-* packages.
+npm_layer() {
+  local out="$LAYERS/npm-$NPM_VERSION-r$IMAGE_RECIPE.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building npm $NPM_VERSION layer"
+  local tgz="$DEBS/npm-$NPM_VERSION.tgz"
+  mkdir -p "$DEBS"
+  if [[ ! -s "$tgz" ]]; then
+    run_logged "$IMAGE_LOG" curl -fsSL -o "$tgz.tmp" "https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz"
+    mv "$tgz.tmp" "$tgz"
+  fi
+  local sum; sum="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  [[ "$sum" == "$NPM_INTEGRITY" ]] || { rm -f "$tgz"; die "npm-$NPM_VERSION.tgz: integrity $sum, want $NPM_INTEGRITY"; }
+  local tmp; tmp=$(mktemp -d "$LAYERS/.npm.XXXXXX")
+  local r="$tmp/rootfs"
+  mkdir -p "$r/usr/local/lib/node_modules/npm" "$r/usr/local/bin"
+  tar -xzf "$tgz" -C "$r/usr/local/lib/node_modules/npm" --strip-components=1 --no-same-owner
+  chmod -R u+w,go-w,a+rX "$r/usr/local/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$r/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$r/usr/local/bin/npx"
   make_layer "$r" "$out"
   rm -rf "$tmp"
   echo "$out"
@@ -323,6 +394,8 @@ layers_debian() { debian_layer "$1"; }
 layers_distroless() { distroless_layer; }
 layers_rust() { debian_layer "$1"; rust_layer "$1"; }
 layers_python() { debian_layer "$1"; python_layer "$1"; }
+layers_node() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; npm_layer; }
+layers_node_slim() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; }
 
 ensure_images() {
   mkdir -p "$LAYERS"
@@ -341,4 +414,12 @@ ensure_images() {
     -e "PATH=/usr/local/cargo/bin:$path" -e CARGO_HOME=/usr/local/cargo -e RUST_VERSION="$RUST_IMAGE_VERSION" --cmd bash
   publish library/python "$PYTHON_IMAGE_VERSION $PYTHON_IMAGE_VERSION-slim $PYTHON_IMAGE_VERSION-$DEBIAN_SUITE $PYTHON_IMAGE_VERSION-slim-$DEBIAN_SUITE 3 latest" layers_python \
     -e "PATH=$path" -e LANG=C.UTF-8 -e PYTHON_VERSION="$PYTHON_IMAGE_VERSION" --cmd python3
+  local node_major=${NODE_DEB_VERSION%%.*} node_version=${NODE_DEB_VERSION%%+*}
+  # node trusts its built-in roots, not /etc/ssl: the extra file adds the machine's (its proxy's) CAs.
+  local node_ca=NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  publish library/node "$node_version $node_major-$DEBIAN_SUITE $node_major latest" layers_node \
+    -e "PATH=$path" -e NODE_VERSION="$node_version" -e NPM_VERSION="$NPM_VERSION" -e "$node_ca" --cmd node
+  # Node without npm, for runtimes (the official slim image keeps npm; this one does not).
+  publish library/node "$node_major-$DEBIAN_SUITE-slim $node_major-slim" layers_node_slim \
+    -e "PATH=$path" -e NODE_VERSION="$node_version" -e "$node_ca" --cmd node
 }

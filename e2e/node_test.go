@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// testNodeWeb pushes examples/node-web for two platforms and checks that
+// each image has the production node_modules where the entrypoint looks for
+// them, runs as the node user, and that its entrypoint runs.
+func testNodeWeb(t *testing.T, e *env, m mode) {
+	dir := filepath.Join(e.repoRoot, "examples", "node-web")
+	ref := e.imageRef(m, "node-web")
+	mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
+	images := fetchImages(t, ref)
+	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pushed platforms %v, want %v", got, want)
+	}
+	for _, im := range images {
+		t.Run(strings.ReplaceAll(im.platform, "/", "-"), func(t *testing.T) {
+			c := configFile(t, im.image).Config
+			if c.User != "1000:1000" || c.WorkingDir != "/app" {
+				t.Errorf("user %q workdir %q, want 1000:1000 and /app", c.User, c.WorkingDir)
+			}
+			if want := []string{"node", "server.js"}; !reflect.DeepEqual(c.Entrypoint, want) {
+				t.Errorf("entrypoint %q, want %q", c.Entrypoint, want)
+			}
+			lc := readLayers(t, im.image)
+			for _, f := range []string{"app/server.js", "app/package.json", "app/node_modules/ms/index.js", "app/node_modules/ms/package.json"} {
+				if _, ok := lc.files[f]; !ok {
+					t.Errorf("%s is not in the image", f)
+				}
+			}
+			// The dev dependency stays in the builder; the slim image has no npm.
+			for _, f := range []string{"app/node_modules/is-number/index.js", "usr/local/bin/npm", "app/server.test.js"} {
+				if _, ok := lc.entries[f]; ok {
+					t.Errorf("%s is in the image", f)
+				}
+			}
+			arch := map[string]string{amd64: "x64", arm64: "arm64"}[im.platform]
+			out := runEntrypoint(t, e, m, ref, strings.Join(append(c.Entrypoint, "--check"), " "), []string{im.platform})[im.platform]
+			if want := fmt.Sprintf("node-web ok %s 2m uid=1000", arch); strings.TrimSpace(out) != want {
+				t.Errorf("the entrypoint printed %q, want %q", out, want)
+			}
+		})
+	}
+}
+
+// testInitNode runs mstage init on node-web's sources (package.json, its
+// lockfile, the server and its test) and builds what it writes for two
+// platforms: the production node_modules are where the entrypoint finds
+// them, and the entrypoint runs.
+func testInitNode(t *testing.T, e *env, m mode) {
+	dir := t.TempDir()
+	for _, f := range []string{"package.json", "package-lock.json", "server.js", "server.test.js"} {
+		dt, err := os.ReadFile(filepath.Join(e.repoRoot, "examples", "node-web", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), dt, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"init", dir}, {"lint", "--strict", filepath.Join(dir, specFile)}} {
+		cmd := exec.Command("go", append([]string{"run", "./cmd/mstage"}, args...)...)
+		cmd.Dir = e.repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("mstage %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	ref := e.imageRef(m, "init-node")
+	mustBuild(t, e, m, buildRequest{dir: dir, out: pushTo(ref)})
+	images := fetchImages(t, ref)
+	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pushed platforms %v, want %v (the platforms init writes)", got, want)
+	}
+	for _, im := range images {
+		lc := readLayers(t, im.image)
+		if _, ok := lc.files["app/node_modules/ms/index.js"]; !ok {
+			t.Errorf("%s: app/node_modules/ms/index.js is not in the image", im.platform)
+		}
+		if _, ok := lc.entries["app/node_modules/is-number/index.js"]; ok {
+			t.Errorf("%s: the dev dependency is-number is in the image", im.platform)
+		}
+	}
+	im := imageForPlatform(t, images, amd64)
+	c := configFile(t, im.image).Config
+	if out := runEntrypoint(t, e, m, ref, strings.Join(append(c.Entrypoint, "--check"), " "), []string{amd64})[amd64]; out != "node-web ok x64 2m uid=1000" {
+		t.Errorf("the entrypoint printed %q", out)
+	}
+}
+
+// testNodeNative checks that the arch guard finds a Node addon built for
+// the build platform among more scripts than it reads, and that the
+// documented cure, a builder with platform: target, builds.
+func testNodeNative(t *testing.T, e *env, m mode) {
+	res := mustFail(t, e, m, buildRequest{dir: e.testdata("node-native"), target: "image"})
+	text := res.errorText()
+	for _, want := range []string{"addon.node", "x86-64", "linux/arm64", "platform: target"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the arch guard error does not name %q:\n%s", want, tail(text, 30))
+		}
+	}
+	mustBuild(t, e, m, buildRequest{dir: e.testdata("node-native"), target: "image", args: map[string]string{"NODE_PLATFORM": "target"}})
+}

@@ -1,0 +1,52 @@
+package preset
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/containerd/platforms"
+)
+
+func TestCTargetEnv(t *testing.T) {
+	p, ok := Lookup("c")
+	if !ok || !p.CrossCompiles || p.Setup == nil {
+		t.Fatalf("Lookup(c) = %+v, %v", p, ok)
+	}
+	cases := map[string]string{
+		"linux/amd64":    "x86_64-linux-gnu",
+		"linux/arm64":    "aarch64-linux-gnu",
+		"linux/arm/v7":   "arm-linux-gnueabihf",
+		"linux/arm/v6":   "arm-linux-gnueabi",
+		"linux/386":      "i686-linux-gnu",
+		"linux/ppc64le":  "powerpc64le-linux-gnu",
+		"linux/s390x":    "s390x-linux-gnu",
+		"linux/riscv64":  "riscv64-linux-gnu",
+		"linux/mips64le": "mips64el-linux-gnuabi64",
+	}
+	for plat, triple := range cases {
+		env := map[string]string{}
+		for _, e := range p.TargetEnv(platforms.MustParse(plat)) {
+			env[e.Name] = e.Value
+		}
+		if env["MSTAGE_TRIPLE"] != triple || env["CXX"] != triple+"-g++" || env["CMAKE_TOOLCHAIN_FILE"] != "/usr/local/share/mstage/"+triple+".cmake" {
+			t.Errorf("%s: env %v", plat, env)
+		}
+	}
+}
+
+func TestCSetup(t *testing.T) {
+	amd64, arm64, armv7 := platforms.MustParse("linux/amd64"), platforms.MustParse("linux/arm64"), platforms.MustParse("linux/arm/v7")
+	native, err := cSetup(amd64, amd64)
+	if err != nil || !strings.Contains(native, " gcc g++ make pkg-config") || strings.Contains(native, "--add-architecture") || strings.Contains(native, "CMAKE_SYSTEM_NAME") {
+		t.Errorf("native setup (err %v):\n%s", err, native)
+	}
+	cross, err := cSetup(arm64, armv7)
+	for _, want := range []string{"gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf", "dpkg --add-architecture armhf", "set(CMAKE_SYSTEM_PROCESSOR armv7l)", "set(CMAKE_CXX_COMPILER arm-linux-gnueabihf-g++)"} {
+		if err != nil || !strings.Contains(cross, want) {
+			t.Errorf("cross setup lacks %q (err %v):\n%s", want, err, cross)
+		}
+	}
+	if _, err := cSetup(amd64, platforms.MustParse("windows/amd64")); err == nil {
+		t.Error("a windows target was accepted")
+	}
+}
