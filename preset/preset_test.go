@@ -139,3 +139,37 @@ func TestAptCachesOnlyOnAptSteps(t *testing.T) {
 		}
 	}
 }
+
+func TestNodeCachesMatchDefaultEnv(t *testing.T) {
+	p, ok := Lookup("node")
+	if !ok || !p.PortableOutputs || p.CrossCompiles || p.TargetEnv != nil {
+		t.Fatalf("Lookup(node) = %+v, %v; want a portable preset without a target env", p, ok)
+	}
+	env := map[string]string{}
+	for _, e := range p.DefaultEnv {
+		env[e.Name] = e.Value
+	}
+	targets := map[string]bool{}
+	for _, c := range p.Caches {
+		targets[c.Target] = true
+	}
+	for _, k := range []string{"npm_config_cache", "npm_config_store_dir", "YARN_CACHE_FOLDER"} {
+		if !targets[env[k]] {
+			t.Errorf("%s=%q is not a cache mount (%v)", k, env[k], p.Caches)
+		}
+	}
+	all, prod := p.Fetch[0], p.FetchProduction[0]
+	for _, want := range []string{"npm ci;;", "pnpm install --frozen-lockfile;;", "yarn install --frozen-lockfile;;", "pnpm-lock.yaml", "yarn.lock", "NODE_PACKAGE_MANAGER"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("install lacks %q: %s", want, all)
+		}
+	}
+	for _, want := range []string{"npm ci --omit=dev;;", "pnpm install --frozen-lockfile --prod;;", "yarn install --frozen-lockfile --production;;"} {
+		if !strings.Contains(prod, want) {
+			t.Errorf("production install lacks %q: %s", want, prod)
+		}
+	}
+	if !strings.HasPrefix(all, "{ ") || !strings.HasSuffix(all, "; }") {
+		t.Errorf("the install is not one shell group, so the manifest test would guard only its first command: %s", all)
+	}
+}
