@@ -142,6 +142,7 @@ type compiler struct {
 	epoch time.Time
 
 	instances map[*plan.Instance]*instance
+	shared    map[*plan.Instance]sharedSteps // by plan.Instance.StepsOf
 	images    map[string]*resolvedImage
 }
 
@@ -158,6 +159,7 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 		opt:       opt,
 		epoch:     epoch,
 		instances: map[*plan.Instance]*instance{},
+		shared:    map[*plan.Instance]sharedSteps{},
 		images:    map[string]*resolvedImage{},
 	}
 }

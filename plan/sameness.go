@@ -28,16 +28,65 @@ func sameForEveryTarget(in *Instance, written *spec.Stage) bool {
 		return false
 	}
 	for _, st := range in.Steps {
-		if cp := st.Spec.Copy; cp != nil && (cp.Image != "" || cp.Context != "") {
+		if !readsSameForEveryTarget(st) {
 			return false
 		}
-		if st.Source != nil && !st.Source.sameForEveryTarget {
-			return false
+	}
+	return true
+}
+
+// stepsKey identifies the instances of a stage whose shared steps are one
+// build: the same stage on the same base, run on the same platform.
+type stepsKey struct {
+	name   string
+	base   *Instance
+	runsOn platformKey
+}
+
+// sharedSteps works out Instance.SharedSteps: the leading native steps of an
+// instance built per target platform whose base is the same for every
+// target, when neither the stage's own settings, nor those steps, nor the
+// spec's args (which the steps' variables expand from) name a TARGET*
+// variable, and what the steps copy or mount is the same for every target.
+// The target's environment is set only after them, so they are the same
+// ops whatever the target.
+func sharedSteps(in *Instance, written *spec.Stage, src *spec.Spec) int {
+	if in.sameForEveryTarget || in.Kind() == spec.KindRuntime || in.Base == nil || !in.Base.sameForEveryTarget {
+		return 0
+	}
+	n := 0
+	for n < len(in.Steps) && in.Steps[n].Native {
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	settings := *written
+	settings.Steps = nil
+	if namesTarget(reflect.ValueOf(&settings)) || namesTarget(reflect.ValueOf(src.Args)) {
+		return 0
+	}
+	for _, st := range in.Steps[:n] {
+		if namesTarget(reflect.ValueOf(st.Spec)) || !readsSameForEveryTarget(st) {
+			return 0
 		}
-		for _, m := range st.Mounts {
-			if m.Spec != nil && m.Spec.Context != "" || m.Source != nil && !m.Source.sameForEveryTarget {
-				return false
-			}
+	}
+	return n
+}
+
+// readsSameForEveryTarget reports whether what a step copies and mounts is
+// the same for every target: no image or named context (those are fetched
+// for the target), and stages that are the same for every target.
+func readsSameForEveryTarget(st Step) bool {
+	if cp := st.Spec.Copy; cp != nil && (cp.Image != "" || cp.Context != "") {
+		return false
+	}
+	if st.Source != nil && !st.Source.sameForEveryTarget {
+		return false
+	}
+	for _, m := range st.Mounts {
+		if m.Spec != nil && m.Spec.Context != "" || m.Source != nil && !m.Source.sameForEveryTarget {
+			return false
 		}
 	}
 	return true
