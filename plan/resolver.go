@@ -98,14 +98,14 @@ func (r *resolver) enter(key instanceKey, name string, pos spec.Pos) (func(), er
 func (r *resolver) add(in *Instance) {
 	written := r.src.Stage(in.Name())
 	in.sameForEveryTarget = sameForEveryTarget(in, written)
-	if n := sharedSteps(in, written, r.src); n > 0 {
+	if n := nativePrefix(in); n > 0 {
 		key := stepsKey{name: in.Name(), base: in.Base, runsOn: keyOf(in.RunsOn)}
-		first, ok := r.stepsOf[key]
-		if !ok {
-			first = in
+		if first, ok := r.stepsOf[key]; !ok {
 			r.stepsOf[key] = in
+			in.SharedSteps, in.StepsOf = n, in
+		} else if sameSteps(first, in, n) {
+			in.SharedSteps, in.StepsOf = n, first
 		}
-		in.SharedSteps, in.StepsOf = n, first
 	}
 	r.instances[in.key] = in
 	r.plan.Instances = append(r.plan.Instances, in)

@@ -43,14 +43,10 @@ type stepsKey struct {
 	runsOn platformKey
 }
 
-// sharedSteps works out Instance.SharedSteps: the leading native steps of an
-// instance built per target platform whose base is the same for every
-// target, when neither the stage's own settings, nor those steps, nor the
-// spec's args (which the steps' variables expand from) name a TARGET*
-// variable, and what the steps copy or mount is the same for every target.
-// The target's environment is set only after them, so they are the same
-// ops whatever the target.
-func sharedSteps(in *Instance, written *spec.Stage, src *spec.Spec) int {
+// nativePrefix is how many leading steps of an instance built per target
+// platform, on a base that every target shares, are native: the candidates
+// for Instance.SharedSteps.
+func nativePrefix(in *Instance) int {
 	if in.sameForEveryTarget || in.Kind() == spec.KindRuntime || in.Base == nil || !in.Base.sameForEveryTarget {
 		return 0
 	}
@@ -58,20 +54,87 @@ func sharedSteps(in *Instance, written *spec.Stage, src *spec.Spec) int {
 	for n < len(in.Steps) && in.Steps[n].Native {
 		n++
 	}
-	if n == 0 {
-		return 0
+	return n
+}
+
+// sameSteps reports whether the first n steps of in are the same ops as
+// those of first, another instance of the same stage on the same base and
+// run platform: the stage's settings and the steps as expanded are equal,
+// the variables their commands get have the same values, and what they
+// copy and mount is the same instance or the same for every target.
+// Comparing the expanded values, not the written ones, is what proves it:
+// a value that names a TARGET* variable, or an arg that does, differs
+// there.
+func sameSteps(first, in *Instance, n int) bool {
+	if first.SharedSteps != n {
+		return false
 	}
-	settings := *written
-	settings.Steps = nil
-	if namesTarget(reflect.ValueOf(&settings)) || namesTarget(reflect.ValueOf(src.Args)) {
-		return 0
+	a, b := first.Stage, in.Stage
+	if a.User != b.User || a.Workdir != b.Workdir || !reflect.DeepEqual(a.Env, b.Env) || !reflect.DeepEqual(a.Args, b.Args) {
+		return false
 	}
-	for _, st := range in.Steps[:n] {
-		if namesTarget(reflect.ValueOf(st.Spec)) || !readsSameForEveryTarget(st) {
-			return 0
+	for i := range n {
+		if !sameStep(first, in, first.Steps[i], in.Steps[i]) {
+			return false
 		}
 	}
-	return n
+	return true
+}
+
+func sameStep(first, in *Instance, x, y Step) bool {
+	if x.Display != y.Display || x.Optional != y.Optional || x.Link != y.Link || len(x.Mounts) != len(y.Mounts) ||
+		!reflect.DeepEqual(x.Spec, y.Spec) || !readsSameForEveryTarget(x) || !sameSource(x.Source, y.Source) {
+		return false
+	}
+	for i, m := range x.Mounts {
+		o := y.Mounts[i]
+		if m.Type != o.Type || m.Target != o.Target || m.ID != o.ID || m.Sharing != o.Sharing || m.Preset != o.Preset ||
+			!reflect.DeepEqual(m.Spec, o.Spec) || !sameSource(m.Source, o.Source) {
+			return false
+		}
+	}
+	if run := x.Spec.Run; run != nil {
+		for _, kv := range spec.RunVars(run, first.Variables) {
+			if v, ok := in.Variables[kv.Key]; !ok || v != kv.Value {
+				return false
+			}
+		}
+		for _, arg := range first.Stage.Args {
+			if first.Variables[arg.Value] != in.Variables[arg.Value] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sameSource reports whether two copy or mount sources give the same
+// filesystem: the same instance, or instances of one stage on one run
+// platform that do not depend on the target.
+func sameSource(a, b *Instance) bool {
+	if a == b {
+		return true
+	}
+	return a != nil && b != nil && a.sameForEveryTarget && b.sameForEveryTarget && a.Name() == b.Name() && keyOf(a.RunsOn) == keyOf(b.RunsOn)
+}
+
+// markNativeCopies marks the copies before an artifact's first step that
+// depends on the target native, when they read what is the same for every
+// target: a copy does not see the environment, so the preset's target
+// environment can be set after them without changing an op. Whether the
+// targets can share them (a copy's paths may still name the target) is
+// sameSteps' to say.
+func markNativeCopies(steps []Step) {
+	for i := range steps {
+		st := &steps[i]
+		if st.Native {
+			continue
+		}
+		if st.Spec.Copy == nil || !readsSameForEveryTarget(*st) {
+			return
+		}
+		st.Native = true
+	}
 }
 
 // readsSameForEveryTarget reports whether what a step copies and mounts is

@@ -109,6 +109,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if in.Steps, err = r.steps(in, manifestsFirst(in.Stage.Steps, b.Preset)); err != nil {
 		return nil, err
 	}
+	markNativeCopies(in.Steps)
 	if err := r.needs(in, builtFor); err != nil {
 		return nil, err
 	}
