@@ -83,7 +83,7 @@ func sameSteps(first, in *Instance, n int) bool {
 
 func sameStep(first, in *Instance, x, y Step) bool {
 	if x.Display != y.Display || x.Optional != y.Optional || x.Link != y.Link || len(x.Mounts) != len(y.Mounts) ||
-		!reflect.DeepEqual(x.Spec, y.Spec) || !readsSameForEveryTarget(x) || !sameSource(x.Source, y.Source) {
+		!reflect.DeepEqual(x.Spec, y.Spec) || !copiesSameOps(x) || !sameSource(x.Source, y.Source) {
 		return false
 	}
 	for i, m := range x.Mounts {
@@ -130,11 +130,27 @@ func markNativeCopies(steps []Step) {
 		if st.Native {
 			continue
 		}
-		if st.Spec.Copy == nil || !readsSameForEveryTarget(*st) {
+		if st.Spec.Copy == nil || !copiesSameOps(*st) {
 			return
 		}
 		st.Native = true
 	}
+}
+
+// copiesSameOps reports whether a step's ops can be the same for every
+// target: it reads what is the same for every target, and it copies or
+// mounts no url or content, whose source op is made for the platform the
+// stage is built for.
+func copiesSameOps(st Step) bool {
+	if cp := st.Spec.Copy; cp != nil && (cp.URL != "" || cp.Has("content")) {
+		return false
+	}
+	for _, m := range st.Mounts {
+		if m.Spec != nil && m.Spec.URL != "" {
+			return false
+		}
+	}
+	return readsSameForEveryTarget(st)
 }
 
 // readsSameForEveryTarget reports whether what a step copies and mounts is

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -102,6 +103,8 @@ func TestCopiesBeforeTheTargetAreNative(t *testing.T) {
 		"naming the target":       {"src/${TARGETARCH}/\n        to: /src/", true, false},
 		"to a path naming target": {"src/\n        to: /src/${TARGETOS}-${TARGETARCH}/", true, false},
 		"from an image":           {"/bin/busybox\n        image: busybox:1\n        to: /src/", false, false},
+		"content":                 {"[]\n        content: hello\n        to: /src/hello.txt", false, false},
+		"from a url":              {"[]\n        url: https://example.com/a.tar\n        sha256: " + strings.Repeat("a", 64) + "\n        to: /src/", false, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			src := fmt.Sprintf(`version: 1
