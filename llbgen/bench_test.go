@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mstage/mstage/bench/specgen"
+	"github.com/mstage/mstage/internal/gcsetting"
 	"github.com/mstage/mstage/spec"
 )
 
@@ -94,6 +95,12 @@ func compileForBenchEachPlatform(tb testing.TB, s *spec.Spec, target string, ps 
 	}
 }
 
+// withFrontendGC runs the rest of a benchmark with the garbage collector
+// setting of the frontend process (gcsetting.Apply in its main).
+func withFrontendGC(b *testing.B) {
+	b.Cleanup(gcsetting.Apply())
+}
+
 func parse1000(tb testing.TB) (*spec.Spec, []byte) {
 	dt := specgen.Generate(specgen.Shape1000)
 	s, err := spec.Parse("generated.yaml", dt)
@@ -119,6 +126,7 @@ func TestCompile1000StagesReachesEveryStage(t *testing.T) {
 
 // BenchmarkParse1000Stages parses and validates the generated spec.
 func BenchmarkParse1000Stages(b *testing.B) {
+	withFrontendGC(b)
 	dt := specgen.Generate(specgen.Shape1000)
 	b.SetBytes(int64(len(dt)))
 	b.ReportAllocs()
@@ -133,6 +141,7 @@ func BenchmarkParse1000Stages(b *testing.B) {
 // stages for 4 platforms and marshals the LLB: the frontend's work on that
 // spec once it is parsed.
 func BenchmarkCompile1000Stages(b *testing.B) {
+	withFrontendGC(b)
 	s, _ := parse1000(b)
 	ps := benchPlatforms()
 	b.ReportAllocs()
@@ -145,6 +154,7 @@ func BenchmarkCompile1000Stages(b *testing.B) {
 // spec, from bytes to LLB definitions for 4 platforms (the ≤ 100 ms target
 // of the benchmarks).
 func BenchmarkParseAndCompile1000Stages(b *testing.B) {
+	withFrontendGC(b)
 	dt := specgen.Generate(specgen.Shape1000)
 	ps := benchPlatforms()
 	b.ReportAllocs()
@@ -161,6 +171,7 @@ func BenchmarkParseAndCompile1000Stages(b *testing.B) {
 // BenchmarkParseAndCompile1000Stages with a separate compile per platform,
 // the compiles in parallel.
 func BenchmarkParseAndCompile1000StagesEachPlatform(b *testing.B) {
+	withFrontendGC(b)
 	dt := specgen.Generate(specgen.Shape1000)
 	ps := benchPlatforms()
 	b.ReportAllocs()
@@ -176,6 +187,7 @@ func BenchmarkParseAndCompile1000StagesEachPlatform(b *testing.B) {
 // BenchmarkCompileEachRuntime1000Stages compiles each of the 100 runtimes on
 // its own for 4 platforms (400 compilations), as 100 separate builds would.
 func BenchmarkCompileEachRuntime1000Stages(b *testing.B) {
+	withFrontendGC(b)
 	s, _ := parse1000(b)
 	ps := benchPlatforms()
 	b.ReportAllocs()

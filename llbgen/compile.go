@@ -143,6 +143,7 @@ type compiler struct {
 	epoch time.Time
 
 	instances map[*plan.Instance]*instance
+	shared    map[*plan.Instance]sharedSteps // by plan.Instance.StepsOf
 	images    map[string]*resolvedImage
 }
 
@@ -159,6 +160,7 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 		opt:       opt,
 		epoch:     epoch,
 		instances: map[*plan.Instance]*instance{},
+		shared:    map[*plan.Instance]sharedSteps{},
 		images:    map[string]*resolvedImage{},
 	}
 }

@@ -100,8 +100,11 @@ func (c *compiler) artifact(inst *instance) error {
 	}
 	sc := &stepCtx{inst: inst, names: names}
 	sc.targetEnv = inst.plan.TargetEnv
-	c.applyStageConfig(sc, a)
-	if err := c.runSteps(sc, inst.plan.Steps); err != nil {
+	steps, err := c.sharedArtifactSteps(sc)
+	if err != nil {
+		return err
+	}
+	if err := c.runSteps(sc, steps); err != nil {
 		return err
 	}
 	inst.out = inst.fs.st
@@ -109,6 +112,34 @@ func (c *compiler) artifact(inst *instance) error {
 		inst.out = c.collectOutputs(inst)
 	}
 	return nil
+}
+
+// sharedSteps is the state after the steps that the instances of a stage
+// share (plan.Instance.SharedSteps), kept by the instance that builds them.
+type sharedSteps struct {
+	fs    fsState
+	named int // ops the namer has numbered
+}
+
+// sharedArtifactSteps applies an artifact's stage settings and the steps it
+// shares with its stage's other instances, or takes them from the instance
+// that built them, and returns the steps left to run.
+func (c *compiler) sharedArtifactSteps(sc *stepCtx) ([]plan.Step, error) {
+	pi := sc.inst.plan
+	if done, ok := c.shared[pi.StepsOf]; ok {
+		sc.inst.fs = done.fs.clone()
+		sc.names.n = done.named
+		return pi.Steps[pi.SharedSteps:], nil
+	}
+	c.applyStageConfig(sc, pi.Stage)
+	if pi.SharedSteps == 0 {
+		return pi.Steps, nil
+	}
+	if err := c.runEach(sc, pi.Steps[:pi.SharedSteps]); err != nil {
+		return nil, err
+	}
+	c.shared[pi.StepsOf] = sharedSteps{fs: sc.inst.fs.clone(), named: sc.names.n}
+	return pi.Steps[pi.SharedSteps:], nil
 }
 
 // collectOutputs places each output at the root of an empty filesystem by

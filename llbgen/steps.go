@@ -65,7 +65,22 @@ func (c *compiler) applyStageConfig(sc *stepCtx, st *spec.Stage) {
 	}
 }
 
+// runSteps runs steps and sets the target environment, before the first
+// step that is not native or at the end.
 func (c *compiler) runSteps(sc *stepCtx, steps []plan.Step) error {
+	if err := c.runEach(sc, steps); err != nil {
+		return err
+	}
+	for _, e := range sc.targetEnv {
+		sc.inst.fs.setEnv(e.Name, e.Value)
+	}
+	sc.targetEnv = nil
+	return nil
+}
+
+// runEach runs steps, setting the target environment before the first one
+// that is not native.
+func (c *compiler) runEach(sc *stepCtx, steps []plan.Step) error {
 	for _, ps := range steps {
 		if !ps.Native {
 			for _, e := range sc.targetEnv {
@@ -83,10 +98,6 @@ func (c *compiler) runSteps(sc *stepCtx, steps []plan.Step) error {
 			return err
 		}
 	}
-	for _, e := range sc.targetEnv {
-		sc.inst.fs.setEnv(e.Name, e.Value)
-	}
-	sc.targetEnv = nil
 	return nil
 }
 

@@ -80,6 +80,14 @@ type Instance struct {
 	// BuildKit has them cached: the build asked for no cache for it.
 	IgnoreCache bool
 
+	// SharedSteps is how many of Steps, from the first, are the same LLB
+	// for every target platform: native steps that read nothing the target
+	// changes, on a base every target shares. StepsOf is the instance
+	// that builds them for all the instances of the stage on the same base
+	// and run platform (the first one resolved; itself for that one).
+	SharedSteps int
+	StepsOf     *Instance
+
 	key                instanceKey
 	workdir            *string   // effective working directory, once worked out
 	env                *[]string // the env its steps run with, once worked out

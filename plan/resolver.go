@@ -18,6 +18,7 @@ type resolver struct {
 	expanders    map[platformKey]*spec.StageExpander // by the platform the variables describe
 	variablesFor map[platformKey]map[string]string   // by the platform they describe
 	instances    map[instanceKey]*Instance           // shared by the builds
+	stepsOf      map[stepsKey]*Instance              // the instance that builds shared steps, see Instance.SharedSteps
 	building     map[instanceKey]bool                // cycle guard
 	project      string                              // projectName(src), once: it hashes every stage name
 
@@ -36,6 +37,7 @@ func newResolver(req Request, p *Plan) *resolver {
 		expanders:    map[platformKey]*spec.StageExpander{},
 		variablesFor: map[platformKey]map[string]string{},
 		instances:    map[instanceKey]*Instance{},
+		stepsOf:      map[stepsKey]*Instance{},
 		building:     map[instanceKey]bool{},
 	}
 }
@@ -94,7 +96,17 @@ func (r *resolver) enter(key instanceKey, name string, pos spec.Pos) (func(), er
 
 // add records a new instance.
 func (r *resolver) add(in *Instance) {
-	in.sameForEveryTarget = sameForEveryTarget(in, r.src.Stage(in.Name()))
+	written := r.src.Stage(in.Name())
+	in.sameForEveryTarget = sameForEveryTarget(in, written)
+	if n := nativePrefix(in); n > 0 {
+		key := stepsKey{name: in.Name(), base: in.Base, runsOn: keyOf(in.RunsOn)}
+		if first, ok := r.stepsOf[key]; !ok {
+			r.stepsOf[key] = in
+			in.SharedSteps, in.StepsOf = n, in
+		} else if sameSteps(first, in, n) {
+			in.SharedSteps, in.StepsOf = n, first
+		}
+	}
 	r.instances[in.key] = in
 	r.plan.Instances = append(r.plan.Instances, in)
 }

@@ -124,6 +124,7 @@ func (r *resolver) artifactAt(name string, tp ocispecs.Platform, pos spec.Pos) (
 	if in.Steps, err = r.steps(in, steps); err != nil {
 		return nil, err
 	}
+	markNativeCopies(in.Steps)
 	if err := r.needs(in, builtFor); err != nil {
 		return nil, err
 	}

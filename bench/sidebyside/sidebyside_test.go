@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/mstage/mstage/internal/gcsetting"
 )
 
 // TestBothSidesCompile is the smoke check that runs with the unit tests:
@@ -39,6 +41,10 @@ func BenchmarkSideBySide(b *testing.B) {
 		in := Generate(n)
 		b.Run(fmt.Sprintf("stages=%d", n), func(b *testing.B) {
 			b.Run("mstage", func(b *testing.B) {
+				// The frontend process's collector setting; the
+				// Dockerfile side keeps the default, as BuildKit's
+				// Dockerfile frontend does.
+				b.Cleanup(gcsetting.Apply())
 				b.ReportAllocs()
 				var st Stats
 				for b.Loop() {

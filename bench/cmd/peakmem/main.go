@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/mstage/mstage/bench/sidebyside"
+	"github.com/mstage/mstage/internal/gcsetting"
 )
 
 func main() {
@@ -55,6 +56,9 @@ func run(side string, stages int) error {
 	// at once.
 	switch side {
 	case "mstage":
+		// The mstage frontend's collector setting (its main applies it);
+		// the Dockerfile frontend runs with Go's default.
+		gcsetting.Apply()
 		_, err = sidebyside.Mstage(ctx, in.Spec, sidebyside.Platforms())
 	case "dockerfile":
 		_, err = sidebyside.Dockerfile(ctx, in.Dockerfile, sidebyside.Platforms())

@@ -10,9 +10,11 @@ import (
 	"github.com/moby/buildkit/util/appcontext"
 
 	"github.com/mstage/mstage/frontend"
+	"github.com/mstage/mstage/internal/gcsetting"
 )
 
 func main() {
+	gcsetting.Apply()
 	if err := grpcclient.RunFromEnvironment(appcontext.Context(), frontend.Build); err != nil {
 		fmt.Fprintf(os.Stderr, "mstage-frontend: %v\n", err)
 		os.Exit(1)
