@@ -3,7 +3,7 @@
 # Dockerfile, expert Dockerfile, plain mstage spec) on the local buildkitd,
 # time the scenarios, and regenerate docs/benchmarks.md.
 #
-#   bash bench/run.sh [--runs N] [--apps go-service,c-hello,node-web]
+#   bash bench/run.sh [--runs N] [--apps go-service,c-hello,cpp-app,node-web]
 #                     [--variants naive,expert,mstage]
 #                     [--scenarios cold,source,deps,noop] [--noop-reps N]
 #                     [--no-go-bench] [--no-report] [--keep-work]
@@ -22,7 +22,7 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 runs=3
-apps=go-service,c-hello,node-web
+apps=go-service,c-hello,cpp-app,node-web
 variants=naive,expert,mstage
 scenarios=cold,source,deps,noop
 noop_reps=3
@@ -236,6 +236,7 @@ change_source() {
   case "$1" in
     go-service) sed -i "s|^const greeting = .*|const greeting = \"hello from go-service ($3)\"|" "$2/main.go" ;;
     c-hello) sed -i "s|^#define GREETING .*|#define GREETING \"hello from c-hello ($3)\"|" "$2/hello.c" ;;
+    cpp-app) sed -i "s|^#define GREETING .*|#define GREETING \"hello from cpp-app ($3)\"|" "$2/main.cpp" ;;
     node-web) sed -i "s|^const greeting = .*|const greeting = 'hello from node-web ($3)';|" "$2/server.js" ;;
   esac
 }
@@ -252,7 +253,7 @@ change_deps() {
       cp "$BENCH/apps/$app/go.sum.alt" "$dir/go.sum"
       printf '\n// bench: %s\n' "$nonce" >>"$dir/go.mod"
       ;;
-    c-hello)
+    c-hello | cpp-app)
       cp "$BENCH/apps/$app/packages.txt.alt" "$dir/packages.txt"
       printf '# bench: %s\n' "$nonce" >>"$dir/packages.txt"
       ;;

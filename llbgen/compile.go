@@ -62,13 +62,12 @@ func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocisp
 		c.prefetchImages(p.Instances)
 	}
 	out := make([]*Result, len(p.Builds))
-	marshaling := &sync.Mutex{}
 	for i, b := range p.Builds {
 		if out[i], err = c.compileTarget(b); err != nil {
 			return nil, err
 		}
-		out[i].marshaling = marshaling
 	}
+	settleInputs(ctx, out)
 	return out, nil
 }
 

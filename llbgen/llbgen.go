@@ -7,7 +7,6 @@ package llbgen
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/moby/buildkit/client/llb"
@@ -78,11 +77,6 @@ type Result struct {
 	Gates []Gate
 	// Guards are artifact outputs whose ELF machine must match Platform.
 	Guards []ArchGuard
-	// marshaling is held while Marshal runs. The results of one
-	// CompileEach share it, as they share vertices: llb sorts an exec
-	// op's mounts in place whenever its inputs are listed, so two walks
-	// over one vertex at once race.
-	marshaling *sync.Mutex
 }
 
 // Gate is a stage that must succeed before the target is exported.
@@ -110,13 +104,9 @@ type Definitions struct {
 
 // Marshal marshals the target, the gates and the guards of r, one after the
 // other, as State.Marshal(ctx, co...) marshals each; the ops they share are
-// marshalled once. Results of one CompileEach may be marshalled from
-// several goroutines: they take turns.
+// marshalled once. Results of one CompileEach may be marshalled at once,
+// one goroutine each (see settleInputs).
 func (r *Result) Marshal(ctx context.Context, co ...llb.ConstraintsOpt) (*Definitions, error) {
-	if r.marshaling != nil {
-		r.marshaling.Lock()
-		defer r.marshaling.Unlock()
-	}
 	var err error
 	m := newHeadMarshaler(co)
 	defs := &Definitions{

@@ -236,3 +236,41 @@ func mergeOpMetadata(a, b llb.OpMetadata) llb.OpMetadata {
 	}
 	return out
 }
+
+// settleInputs lists, one vertex after the other, the inputs of every
+// vertex the results reach. llb sorts an exec op's mounts in place each
+// time it lists them or marshals the op; the results of one CompileEach
+// share vertices and are marshalled at once, one goroutine per platform, so
+// that first sort must happen before: sorting a sorted slice only reads it.
+// TestCompileEachResultsMarshalAtOnce runs under the race detector.
+func settleInputs(ctx context.Context, results []*Result) {
+	c := llb.NewConstraints()
+	seen := map[llb.Vertex]struct{}{}
+	var visit func(v llb.Vertex)
+	visit = func(v llb.Vertex) {
+		if v == nil {
+			return
+		}
+		if _, ok := seen[v]; ok {
+			return
+		}
+		seen[v] = struct{}{}
+		for _, inp := range v.Inputs() {
+			visit(inp.Vertex(ctx, c))
+		}
+	}
+	settle := func(st llb.State) {
+		if out := st.Output(); out != nil {
+			visit(out.Vertex(ctx, c))
+		}
+	}
+	for _, r := range results {
+		settle(r.State)
+		for _, g := range r.Gates {
+			settle(g.State)
+		}
+		for _, g := range r.Guards {
+			settle(g.State)
+		}
+	}
+}
