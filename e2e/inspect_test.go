@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -35,6 +36,19 @@ func parseRef(t *testing.T, ref string) name.Reference {
 		t.Fatalf("parsing %q: %v", ref, err)
 	}
 	return r
+}
+
+// pushBothPlatforms builds dir for linux/amd64 and linux/arm64, pushes it
+// to ref and returns the pushed images, failing unless there is one for
+// each of the two platforms.
+func pushBothPlatforms(t *testing.T, e *env, m mode, dir, ref string) []pushedImage {
+	t.Helper()
+	mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
+	images := fetchImages(t, ref)
+	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("pushed platforms %v, want %v", got, want)
+	}
+	return images
 }
 
 // fetchImages returns the images of ref, one per platform, skipping

@@ -16,11 +16,7 @@ import (
 func testNodeWeb(t *testing.T, e *env, m mode) {
 	dir := filepath.Join(e.repoRoot, "examples", "node-web")
 	ref := e.imageRef(m, "node-web")
-	mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
-	images := fetchImages(t, ref)
-	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("pushed platforms %v, want %v", got, want)
-	}
+	images := pushBothPlatforms(t, e, m, dir, ref)
 	for _, im := range images {
 		t.Run(strings.ReplaceAll(im.platform, "/", "-"), func(t *testing.T) {
 			c := configFile(t, im.image).Config

@@ -44,11 +44,7 @@ func runEntrypoint(t *testing.T, e *env, m mode, ref, cmd string, plats []string
 func testRustMultiArch(t *testing.T, e *env, m mode) {
 	dir := filepath.Join(e.repoRoot, "examples", "rust-service")
 	ref := e.imageRef(m, "rust-service")
-	mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
-	images := fetchImages(t, ref)
-	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("pushed platforms %v, want %v", got, want)
-	}
+	images := pushBothPlatforms(t, e, m, dir, ref)
 	for _, im := range images {
 		cf := configFile(t, im.image)
 		if cf.Config.User != "65532:65532" {
@@ -75,11 +71,7 @@ func testRustMultiArch(t *testing.T, e *env, m mode) {
 func testPythonMultiArch(t *testing.T, e *env, m mode) {
 	dir := filepath.Join(e.repoRoot, "examples", "python-app")
 	ref := e.imageRef(m, "python-app")
-	mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
-	images := fetchImages(t, ref)
-	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("pushed platforms %v, want %v", got, want)
-	}
+	images := pushBothPlatforms(t, e, m, dir, ref)
 	for _, im := range images {
 		cf := configFile(t, im.image)
 		if cf.Config.User != "65532:65532" {
@@ -137,11 +129,7 @@ func testInitPresets(t *testing.T, e *env, m mode) {
 				t.Fatalf("mstage lint --strict: %v\n%s", err, out)
 			}
 			ref := e.imageRef(m, "init-"+tc.app)
-			mustBuild(t, e, m, buildRequest{dir: dir, platforms: []string{amd64, arm64}, out: pushTo(ref)})
-			images := fetchImages(t, ref)
-			if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
-				t.Fatalf("pushed platforms %v, want %v", got, want)
-			}
+			images := pushBothPlatforms(t, e, m, dir, ref)
 			for _, im := range images {
 				if u := configFile(t, im.image).Config.User; u != "65532:65532" {
 					t.Errorf("%s: user %q, want 65532:65532", im.platform, u)
