@@ -497,26 +497,6 @@ func (d *decoder) copyFields(m *mapping, srcKey string) *Copy {
 			if b, ok := d.boolean(e.value, e.key); ok {
 				c.Unpack = &b
 			}
-		case "git":
-			c.Git, _ = d.str(e.value, e.key)
-		case "ref":
-			c.Ref, _ = d.str(e.value, e.key)
-		case "commit":
-			c.Commit, _ = d.str(e.value, e.key)
-		case "subdir":
-			c.Subdir, _ = d.str(e.value, e.key)
-		case "keep-git-dir":
-			if b, ok := d.boolean(e.value, e.key); ok {
-				c.KeepGitDir = &b
-			}
-		case "auth-token":
-			c.AuthToken, _ = d.str(e.value, e.key)
-		case "auth-header":
-			c.AuthHeader, _ = d.str(e.value, e.key)
-		case "ssh-agent":
-			c.SSHAgent, _ = d.str(e.value, e.key)
-		case "known-hosts":
-			c.KnownHosts, _ = d.str(e.value, e.key)
 		case "to":
 			c.To, _ = d.str(e.value, e.key)
 		case "chown":
@@ -529,6 +509,8 @@ func (d *decoder) copyFields(m *mapping, srcKey string) *Copy {
 			if b, ok := d.boolean(e.value, e.key); ok {
 				c.Link = &b
 			}
+		default:
+			d.gitKey(e, c.gitFields())
 		}
 	}
 	return c
@@ -658,30 +640,12 @@ func (d *decoder) mount(n ast.Node) *Mount {
 			mt.SHA256, _ = d.str(e.value, e.key)
 		case "filename":
 			mt.Filename, _ = d.str(e.value, e.key)
-		case "git":
-			mt.Git, _ = d.str(e.value, e.key)
-		case "ref":
-			mt.Ref, _ = d.str(e.value, e.key)
-		case "commit":
-			mt.Commit, _ = d.str(e.value, e.key)
-		case "subdir":
-			mt.Subdir, _ = d.str(e.value, e.key)
-		case "keep-git-dir":
-			if b, ok := d.boolean(e.value, e.key); ok {
-				mt.KeepGitDir = &b
-			}
-		case "auth-token":
-			mt.AuthToken, _ = d.str(e.value, e.key)
-		case "auth-header":
-			mt.AuthHeader, _ = d.str(e.value, e.key)
-		case "ssh-agent":
-			mt.SSHAgent, _ = d.str(e.value, e.key)
-		case "known-hosts":
-			mt.KnownHosts, _ = d.str(e.value, e.key)
 		case "src":
 			mt.Src, _ = d.str(e.value, e.key)
 		case "rw":
 			mt.ReadWrite, _ = d.boolean(e.value, e.key)
+		default:
+			d.gitKey(e, mt.gitFields())
 		}
 	}
 	return mt
@@ -713,4 +677,31 @@ func (d *decoder) healthcheck(n ast.Node) *Healthcheck {
 		}
 	}
 	return h
+}
+
+// gitKey decodes e into f when it is one of the git source keys, which a
+// copy and a bind mount share.
+func (d *decoder) gitKey(e entry, f gitFields) {
+	switch e.key {
+	case "git":
+		*f.url, _ = d.str(e.value, e.key)
+	case "ref":
+		*f.ref, _ = d.str(e.value, e.key)
+	case "commit":
+		*f.commit, _ = d.str(e.value, e.key)
+	case "subdir":
+		*f.subdir, _ = d.str(e.value, e.key)
+	case "keep-git-dir":
+		if b, ok := d.boolean(e.value, e.key); ok {
+			*f.keepGitDir = &b
+		}
+	case "auth-token":
+		*f.authToken, _ = d.str(e.value, e.key)
+	case "auth-header":
+		*f.authHeader, _ = d.str(e.value, e.key)
+	case "ssh-agent":
+		*f.sshAgent, _ = d.str(e.value, e.key)
+	case "known-hosts":
+		*f.knownHosts, _ = d.str(e.value, e.key)
+	}
 }

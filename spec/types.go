@@ -333,16 +333,31 @@ type GitSource struct {
 	KnownHosts string
 }
 
+// gitFields points at the git source fields of a copy or a bind mount,
+// which declare the same keys, so that one decoder and one GitSource serve
+// both.
+type gitFields struct {
+	url, ref, commit, subdir, authToken, authHeader, sshAgent, knownHosts *string
+	keepGitDir                                                            **bool
+}
+
+func (c *Copy) gitFields() gitFields {
+	return gitFields{&c.Git, &c.Ref, &c.Commit, &c.Subdir, &c.AuthToken, &c.AuthHeader, &c.SSHAgent, &c.KnownHosts, &c.KeepGitDir}
+}
+
+func (m *Mount) gitFields() gitFields {
+	return gitFields{&m.Git, &m.Ref, &m.Commit, &m.Subdir, &m.AuthToken, &m.AuthHeader, &m.SSHAgent, &m.KnownHosts, &m.KeepGitDir}
+}
+
+func (f gitFields) source(n Node) GitSource {
+	return GitSource{Node: n, URL: *f.url, Ref: *f.ref, Commit: *f.commit, Subdir: *f.subdir, KeepGitDir: *f.keepGitDir != nil && **f.keepGitDir,
+		AuthToken: *f.authToken, AuthHeader: *f.authHeader, SSHAgent: *f.sshAgent, KnownHosts: *f.knownHosts}
+}
+
 // GitSource returns the copy's git source; its URL is empty when the copy
 // has none.
-func (c *Copy) GitSource() GitSource {
-	return GitSource{Node: c.Node, URL: c.Git, Ref: c.Ref, Commit: c.Commit, Subdir: c.Subdir, KeepGitDir: c.KeepGitDir != nil && *c.KeepGitDir,
-		AuthToken: c.AuthToken, AuthHeader: c.AuthHeader, SSHAgent: c.SSHAgent, KnownHosts: c.KnownHosts}
-}
+func (c *Copy) GitSource() GitSource { return c.gitFields().source(c.Node) }
 
 // GitSource returns the bind mount's git source; its URL is empty when the
 // mount has none.
-func (m *Mount) GitSource() GitSource {
-	return GitSource{Node: m.Node, URL: m.Git, Ref: m.Ref, Commit: m.Commit, Subdir: m.Subdir, KeepGitDir: m.KeepGitDir != nil && *m.KeepGitDir,
-		AuthToken: m.AuthToken, AuthHeader: m.AuthHeader, SSHAgent: m.SSHAgent, KnownHosts: m.KnownHosts}
-}
+func (m *Mount) GitSource() GitSource { return m.gitFields().source(m.Node) }
