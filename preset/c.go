@@ -21,6 +21,10 @@ type gnuTarget struct {
 	cmakeProcessor string
 }
 
+// crossSuffix ends the names of Debian's cross toolchain packages for t:
+// gcc-<suffix>, g++-<suffix>.
+func (t gnuTarget) crossSuffix() string { return strings.ReplaceAll(t.triple, "_", "-") }
+
 // gnuTargetOf maps a Linux platform to Debian's name for it.
 func gnuTargetOf(p ocispecs.Platform) (gnuTarget, error) {
 	if p.OS != "linux" {
@@ -114,8 +118,7 @@ func cSetup(build, target ocispecs.Platform) (string, error) {
 	pkgs := "gcc g++"
 	cross := t.triple != h.triple
 	if cross {
-		pkg := strings.ReplaceAll(t.triple, "_", "-")
-		pkgs = "gcc-" + pkg + " g++-" + pkg
+		pkgs = "gcc-" + t.crossSuffix() + " g++-" + t.crossSuffix()
 	}
 	lines := []string{
 		"set -e",

@@ -7,34 +7,37 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// rustTarget is what cross-compiling Rust for one platform takes on Debian.
+// rustTarget is a platform Rust cross-compiles for on Debian: its Rust
+// triple, and Debian's name for the platform, which names the cross linker
+// and the target's packages.
 type rustTarget struct {
-	triple    string // the Rust target triple
-	gnu       string // the GNU triple of the cross toolchain's tools
-	debArch   string // the Debian architecture of the target's libstd-rust-dev
-	gccSuffix string // the cross gcc package: gcc-<gccSuffix>
-	libcCross string // the cross libc package: libc6-dev-<libcCross>-cross
+	triple string
+	gnu    gnuTarget
 }
 
 func rustTargetOf(p ocispecs.Platform) (rustTarget, bool) {
-	if p.OS != "linux" {
-		return rustTarget{}, false
-	}
+	var triple string
 	switch p.Architecture + "/" + p.Variant {
 	case "amd64/", "amd64/v1", "amd64/v2", "amd64/v3", "amd64/v4":
-		return rustTarget{"x86_64-unknown-linux-gnu", "x86_64-linux-gnu", "amd64", "x86-64-linux-gnu", "amd64"}, true
+		triple = "x86_64-unknown-linux-gnu"
 	case "arm64/", "arm64/v8":
-		return rustTarget{"aarch64-unknown-linux-gnu", "aarch64-linux-gnu", "arm64", "aarch64-linux-gnu", "arm64"}, true
+		triple = "aarch64-unknown-linux-gnu"
 	case "arm/v7":
-		return rustTarget{"armv7-unknown-linux-gnueabihf", "arm-linux-gnueabihf", "armhf", "arm-linux-gnueabihf", "armhf"}, true
+		triple = "armv7-unknown-linux-gnueabihf"
 	case "386/":
-		return rustTarget{"i686-unknown-linux-gnu", "i686-linux-gnu", "i386", "i686-linux-gnu", "i386"}, true
+		triple = "i686-unknown-linux-gnu"
 	case "ppc64le/":
-		return rustTarget{"powerpc64le-unknown-linux-gnu", "powerpc64le-linux-gnu", "ppc64el", "powerpc64le-linux-gnu", "ppc64el"}, true
+		triple = "powerpc64le-unknown-linux-gnu"
 	case "s390x/":
-		return rustTarget{"s390x-unknown-linux-gnu", "s390x-linux-gnu", "s390x", "s390x-linux-gnu", "s390x"}, true
+		triple = "s390x-unknown-linux-gnu"
+	default:
+		return rustTarget{}, false
 	}
-	return rustTarget{}, false
+	gnu, err := gnuTargetOf(p)
+	if err != nil {
+		return rustTarget{}, false
+	}
+	return rustTarget{triple, gnu}, true
 }
 
 // rustTargetID names a platform in cache ids: its triple, or its
@@ -63,7 +66,7 @@ func rustPreset() *Preset {
 			}
 			return []EnvVar{
 				{"CARGO_BUILD_TARGET", t.triple},
-				{rustLinkerVar(t.triple), t.gnu + "-gcc"},
+				{rustLinkerVar(t.triple), t.gnu.triple + "-gcc"},
 			}
 		},
 		DefaultEnv: []EnvVar{
@@ -94,8 +97,8 @@ func rustSetup(build, target ocispecs.Platform) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("the rust preset has no target triple for %s (known: linux/amd64, linux/arm64, linux/arm/v7, linux/386, linux/ppc64le, linux/s390x)", strings.TrimSuffix(target.OS+"/"+target.Architecture+"/"+target.Variant, "/"))
 	}
+	linker, libc, arch := "gcc-"+t.gnu.crossSuffix(), "libc6-dev-"+t.gnu.dpkgArch+"-cross", t.gnu.dpkgArch
 	return "if command -v rustup >/dev/null 2>&1; then rustup target add " + t.triple + " && " +
-		aptInstall("", "gcc-"+t.gccSuffix, "libc6-dev-"+t.libcCross+"-cross") + "; else " +
-		aptInstall(t.debArch, "gcc-"+t.gccSuffix, "libc6-dev-"+t.libcCross+"-cross",
-			`"libstd-rust-dev:`+t.debArch+`=$(dpkg-query -W -f '${Version}' libstd-rust-dev)"`) + "; fi", nil
+		aptInstall("", linker, libc) + "; else " +
+		aptInstall(arch, linker, libc, `"libstd-rust-dev:`+arch+`=$(dpkg-query -W -f '${Version}' libstd-rust-dev)"`) + "; fi", nil
 }
