@@ -374,19 +374,25 @@ func (d *decoder) strMap(n ast.Node, what string) []KV {
 	return out
 }
 
-func (d *decoder) steps(n ast.Node) []*Step {
+// list decodes a sequence with item, keeping the items it returns; a node
+// that is not a sequence is a type error that names what and expected.
+func list[T any](d *decoder, n ast.Node, what, expected string, item func(ast.Node) *T) []*T {
 	seq, ok := d.resolve(n).(*ast.SequenceNode)
 	if !ok {
-		d.typeErr(n, "steps", "a list of steps")
+		d.typeErr(n, what, expected)
 		return nil
 	}
-	out := make([]*Step, 0, len(seq.Values))
-	for _, item := range seq.Values {
-		if st := d.step(item); st != nil {
-			out = append(out, st)
+	out := make([]*T, 0, len(seq.Values))
+	for _, v := range seq.Values {
+		if it := item(v); it != nil {
+			out = append(out, it)
 		}
 	}
 	return out
+}
+
+func (d *decoder) steps(n ast.Node) []*Step {
+	return list(d, n, "steps", "a list of steps", d.step)
 }
 
 func (d *decoder) step(n ast.Node) *Step {
@@ -517,21 +523,16 @@ func (d *decoder) copyFields(m *mapping, srcKey string) *Copy {
 }
 
 func (d *decoder) copyEntries(n ast.Node) []*Copy {
-	seq, ok := d.resolve(n).(*ast.SequenceNode)
+	return list(d, n, "copy", "a list of copy entries", d.copyEntry)
+}
+
+func (d *decoder) copyEntry(n ast.Node) *Copy {
+	m, ok := d.mapping(n, "a copy entry")
 	if !ok {
-		d.typeErr(n, "copy", "a list of copy entries")
 		return nil
 	}
-	out := make([]*Copy, 0, len(seq.Values))
-	for _, item := range seq.Values {
-		m, ok := d.mapping(item, "a copy entry")
-		if !ok {
-			continue
-		}
-		d.checkKeys(m, d.allowedKeys(typeOf[Copy](), ""), "a copy entry", nil)
-		out = append(out, d.copyFields(m, "src"))
-	}
-	return out
+	d.checkKeys(m, d.allowedKeys(typeOf[Copy](), ""), "a copy entry", nil)
+	return d.copyFields(m, "src")
 }
 
 // mountTypeNames are the keys that name a mount's type, sorted.
@@ -540,18 +541,7 @@ func mountTypeNames() []string {
 }
 
 func (d *decoder) mounts(n ast.Node) []*Mount {
-	seq, ok := d.resolve(n).(*ast.SequenceNode)
-	if !ok {
-		d.typeErr(n, "mounts", "a list of mounts")
-		return nil
-	}
-	out := make([]*Mount, 0, len(seq.Values))
-	for _, item := range seq.Values {
-		if mt := d.mount(item); mt != nil {
-			out = append(out, mt)
-		}
-	}
-	return out
+	return list(d, n, "mounts", "a list of mounts", d.mount)
 }
 
 func (d *decoder) mount(n ast.Node) *Mount {
