@@ -99,13 +99,7 @@ func (r *resolver) cacheMount(in *Instance, m *spec.Mount, pm *Mount) error {
 	}
 	// A cache seeded from a stage starts with its files, as
 	// RUN --mount=type=cache,from=STAGE does.
-	switch {
-	case m.Artifact != "":
-		pm.Source, err = r.stageAt(m.Artifact, in.BuiltFor, m.At("artifact"))
-	case m.Stage != "":
-		pm.Source, err = r.stageAt(m.Stage, in.BuiltFor, m.At("stage"))
-	}
-	if err != nil {
+	if pm.Source, err = r.mountSource(in, m); err != nil {
 		return err
 	}
 	id := m.ID
@@ -156,17 +150,23 @@ func sshDefaults(m *spec.Mount, index int) (id, socket string) {
 
 func (r *resolver) bindMount(in *Instance, m *spec.Mount, pm *Mount) error {
 	var err error
-	switch {
-	case m.Artifact != "":
-		pm.Source, err = r.stageAt(m.Artifact, in.BuiltFor, m.At("artifact"))
-	case m.Stage != "":
-		pm.Source, err = r.stageAt(m.Stage, in.BuiltFor, m.At("stage"))
-	}
-	if err != nil {
+	if pm.Source, err = r.mountSource(in, m); err != nil {
 		return err
 	}
 	pm.Target, err = r.absPath(in, m.Target, m.At("target"))
 	return err
+}
+
+// mountSource is the stage or artifact a bind or cache mount takes its files
+// from, built for the mounting instance's platform; nil when it names none.
+func (r *resolver) mountSource(in *Instance, m *spec.Mount) (*Instance, error) {
+	switch {
+	case m.Artifact != "":
+		return r.stageAt(m.Artifact, in.BuiltFor, m.At("artifact"))
+	case m.Stage != "":
+		return r.stageAt(m.Stage, in.BuiltFor, m.At("stage"))
+	}
+	return nil, nil
 }
 
 // Mentions reports whether a run step's command has one of words as a
