@@ -287,9 +287,11 @@ measure_image() {
 
 # run_scenarios APP VARIANT RUN SCENARIO...: the scenarios, in order, on a
 # fresh copy of the app; a warm scenario first builds it once if nothing has.
+# The nonce names the variant: expert and expert-syntax compile to the same
+# LLB, and one must not find the other's changed build in the cache.
 run_scenarios() {
   local app=$1 variant=$2 run=$3; shift 3
-  local dir=$work/$app-$variant built=0 scenario rep nonce="run$run-$stamp"
+  local dir=$work/$app-$variant built=0 scenario rep nonce="$variant-run$run-$stamp"
   fresh_copy "$app" "$dir"
   for scenario in "$@"; do
     case "$scenario" in
