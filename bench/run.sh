@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — build each benchmark application three ways (naive
-# Dockerfile, expert Dockerfile, plain mstage spec) on the local buildkitd,
-# time the scenarios, and regenerate docs/benchmarks.md.
+# Dockerfile, expert Dockerfile, plain mstage spec; warm: also the expert one
+# via "# syntax=") on the local buildkitd, time it, regenerate docs/benchmarks.md.
 #
 #   bash bench/run.sh [--runs N] [--apps go-service,c-hello,cpp-app,node-web]
 #                     [--variants naive,expert,mstage]
@@ -42,7 +42,7 @@ while (($#)); do
     --no-report) report=0; shift ;;
     --keep-work) keep_work=1; shift ;;
     --report-only) report_only=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument $1 (see --help)" ;;
   esac
 done
@@ -145,9 +145,15 @@ log "building the mstage frontend image (hack/build-frontend.sh)"
 mstage_ref=${MSTAGE_FRONTEND_REF:-$(bash "$ROOT/hack/build-frontend.sh" 2>"$out/logs/mstage-frontend.log")} ||
   die "hack/build-frontend.sh failed; see $out/logs/mstage-frontend.log"
 log "mstage frontend: $mstage_ref"
-# BuildKit's Dockerfile frontend image is only compared on no-op rebuilds.
+scenario_order=() warm_order=()
+for s in cold source deps noop; do
+  has "$scenarios" "$s" || continue
+  scenario_order+=("$s")
+  [[ $s == cold ]] || warm_order+=("$s")
+done
+# BuildKit's Dockerfile frontend image is only compared on warm builds.
 dockerfile_ref="" dockerfile_unstripped_ref=""
-if has "$scenarios" noop; then
+if ((${#warm_order[@]})); then
   dockerfile_ref=${DOCKERFILE_FRONTEND_REF:-$(dockerfile_frontend_ref stripped)} ||
     die "building the dockerfile-frontend image failed; see $out/logs/"
   log "dockerfile frontend: $dockerfile_ref"
@@ -279,48 +285,48 @@ measure_image() {
   rm -f "$tarfile"
 }
 
-scenario_order=()
-for s in cold source deps noop; do has "$scenarios" "$s" && scenario_order+=("$s"); done
+# run_scenarios APP VARIANT RUN SCENARIO...: the scenarios, in order, on a
+# fresh copy of the app; a warm scenario first builds it once if nothing has.
+# The nonce names the variant: expert and expert-syntax compile to the same
+# LLB, and one must not find the other's changed build in the cache.
+run_scenarios() {
+  local app=$1 variant=$2 run=$3; shift 3
+  local dir=$work/$app-$variant built=0 scenario rep nonce="$variant-run$run-$stamp"
+  fresh_copy "$app" "$dir"
+  for scenario in "$@"; do
+    case "$scenario" in
+      cold)
+        log "$app $variant: buildctl prune --all"
+        buildctl prune --all >"$out/logs/prune-$app-$variant-$run.log" 2>&1 || log "prune failed"
+        timed "$app" "$variant" cold "$run" "$dir" --no-cache
+        ;;
+      source|deps)
+        ((built)) || warm "$app" "$variant" "$dir" "$scenario-$run"
+        "change_$scenario" "$app" "$dir" "$nonce"
+        timed "$app" "$variant" "$scenario" "$run" "$dir"
+        ;;
+      noop)
+        ((built)) || warm "$app" "$variant" "$dir" "noop-$run"
+        for ((rep = 1; rep <= noop_reps; rep++)); do
+          timed "$app" "$variant" noop "$run.$rep" "$dir"
+        done
+        ;;
+    esac
+    built=1
+  done
+}
 
 for ((run = 1; run <= runs; run++)); do
   for app in ${apps//,/ }; do
     for variant in ${variants//,/ }; do
-      dir=$work/$app-$variant
-      fresh_copy "$app" "$dir"
-      built=0
-      for scenario in "${scenario_order[@]}"; do
-        nonce="run$run-$stamp"
-        case "$scenario" in
-          cold)
-            log "$app $variant: buildctl prune --all"
-            buildctl prune --all >"$out/logs/prune-$app-$variant-$run.log" 2>&1 || log "prune failed"
-            timed "$app" "$variant" cold "$run" "$dir" --no-cache
-            ;;
-          source|deps)
-            ((built)) || warm "$app" "$variant" "$dir" "$scenario-$run"
-            "change_$scenario" "$app" "$dir" "$nonce"
-            timed "$app" "$variant" "$scenario" "$run" "$dir"
-            ;;
-          noop)
-            ((built)) || warm "$app" "$variant" "$dir" "noop-$run"
-            for ((rep = 1; rep <= noop_reps; rep++)); do
-              timed "$app" "$variant" noop "$run.$rep" "$dir"
-            done
-            ;;
-        esac
-        built=1
-      done
+      run_scenarios "$app" "$variant" "$run" "${scenario_order[@]}"
       ((run == 1)) && measure_image "$app" "$variant"
     done
-    # The frontend overhead: mstage against BuildKit's Dockerfile frontend,
-    # both loaded through "# syntax=", both with nothing to rebuild.
-    if has "$scenarios" noop && has "$variants" mstage; then
-      dir=$work/$app-expert-syntax
-      fresh_copy "$app" "$dir"
-      warm "$app" expert-syntax "$dir" "noop-$run"
-      for ((rep = 1; rep <= noop_reps; rep++)); do
-        timed "$app" expert-syntax noop "$run.$rep" "$dir"
-      done
+    # The expert Dockerfile through BuildKit's dockerfile-frontend image
+    # loaded with "# syntax=", as mstage's image is: the warm scenarios
+    # compared with the frontend overhead on both sides.
+    if ((${#warm_order[@]})) && has "$variants" mstage; then
+      run_scenarios "$app" expert-syntax "$run" "${warm_order[@]}"
     fi
   done
 done

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/solver/errdefs"
 )
 
@@ -498,6 +499,29 @@ func testArchGuard(t *testing.T, e *env, m mode) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("the arch guard error does not name %s:\n%s", strings.Join(missing, ", "), text)
+	}
+
+	// From its image, the frontend runs the guard as an op, which a second
+	// identical build finds in BuildKit's cache; in the client's process it
+	// has no image and walks the outputs itself.
+	const guardOp = "[tool] arch guard /tool for linux/arm64"
+	again := mustFail(t, e, m, buildRequest{dir: e.testdata("arch-guard"), target: "image", platforms: []string{arm64}})
+	if !strings.Contains(again.errorText(), "tool is an x86-64") {
+		t.Errorf("the second build failed otherwise:\n%s", again.errorText())
+	}
+	var op *client.Vertex
+	for _, v := range again.vertices() {
+		if v.Name == guardOp {
+			op = v
+		}
+	}
+	switch {
+	case m.name() == "client" && op != nil:
+		t.Errorf("the client-mode build ran a guard op %q; the frontend has no image to run it on", op.Name)
+	case m.name() != "client" && op == nil:
+		t.Errorf("no %q op in the progress:\n%s", guardOp, tail(again.progress(), 40))
+	case op != nil && !op.Cached:
+		t.Errorf("the second build ran the guard op again instead of using the cached verdict:\n%s", tail(again.progress(), 40))
 	}
 }
 

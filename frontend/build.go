@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
@@ -199,7 +200,12 @@ func (b *platformBuilder) targetPlatforms() []ocispecs.Platform {
 }
 
 func (b *platformBuilder) compile(ctx context.Context) ([]*llbgen.Result, error) {
+	guards, err := guardImage(b.c)
+	if err != nil {
+		return nil, err
+	}
 	opt := llbgen.Options{
+		GuardImage:      guards,
 		Target:          b.bc.Target,
 		BuildPlatform:   b.bc.BuildPlatforms[0],
 		BuildArgs:       b.bc.BuildArgs,
@@ -235,6 +241,21 @@ func (b *platformBuilder) compile(ctx context.Context) ([]*llbgen.Result, error)
 		return nil, withSpecSource(err, b.srcs)
 	}
 	return rs, nil
+}
+
+// guardImage is the frontend's own image, to run the arch guards in, or nil
+// when the frontend does not run from an image (a client's Build in its own
+// process).
+func guardImage(c client.Client) (*llbgen.GuardImage, error) {
+	cf, ok := c.(interface{ CurrentFrontend() (*llb.State, error) })
+	if !ok {
+		return nil, nil
+	}
+	st, err := cf.CurrentFrontend()
+	if err != nil || st == nil {
+		return nil, err
+	}
+	return &llbgen.GuardImage{State: *st, Binary: frontendBinary}, nil
 }
 
 func (b *platformBuilder) build(ctx context.Context, platform *ocispecs.Platform, idx int) (res *dockerui.BuildResult, err error) {

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +24,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	fstypes "github.com/tonistiigi/fsutil/types"
+
+	"github.com/mstage/mstage/archguard"
 )
 
 // fakeClient is a gateway client without a daemon. Solving the local
@@ -159,6 +163,13 @@ func (c *fakeClient) Solve(_ context.Context, req client.SolveRequest) (*client.
 				}
 			}
 		}
+		if exec := op.GetExec(); exec != nil && len(exec.Meta.Args) > 1 && exec.Meta.Args[1] == archguard.Subcommand {
+			files, err = c.runGuard(exec.Meta.Args[2:])
+			if err != nil {
+				return nil, err
+			}
+			break
+		}
 		if exec := op.GetExec(); exec != nil && c.failSolve != "" &&
 			strings.Contains(strings.Join(exec.Meta.Args, " "), c.failSolve) {
 			return nil, fmt.Errorf("process %q did not complete successfully: exit code: 1", strings.Join(exec.Meta.Args, " "))
@@ -167,6 +178,59 @@ func (c *fakeClient) Solve(_ context.Context, req client.SolveRequest) (*client.
 	res := client.NewResult()
 	res.SetRef(&memRef{fs: files, anyDir: c.anyOutput})
 	return res, nil
+}
+
+// runGuard runs a guard op as its container would, with outputs written
+// to a directory in place of the mount at archguard.InputDir, and serves
+// the verdict it writes.
+func (c *fakeClient) runGuard(args []string) (memFS, error) {
+	dir, err := os.MkdirTemp("", "mstage-guard-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, archguard.VerdictFile)
+	for name, f := range c.outputs {
+		p := filepath.Join(in, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(p, f.data, f.mode); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		return nil, err
+	}
+	args = slices.Clone(args)
+	for i := range args[:len(args)-1] {
+		switch args[i] {
+		case "--in":
+			args[i+1] = in
+		case "--out":
+			args[i+1] = out
+		}
+	}
+	var stderr strings.Builder
+	if code := archguard.Main(context.Background(), args, &stderr); code != 0 {
+		return nil, fmt.Errorf("process %q did not complete successfully: exit code: %d: %s", args, code, stderr.String())
+	}
+	verdict, err := os.ReadFile(out)
+	if err != nil {
+		return nil, err
+	}
+	return memFS{archguard.VerdictFile: {data: verdict, mode: 0o644}}, nil
+}
+
+// frontendClient is a fakeClient whose frontend runs from an image, as
+// grpcclient's does: its arch guards are ops on that image.
+type frontendClient struct {
+	*fakeClient
+	image llb.State
+}
+
+func (c frontendClient) CurrentFrontend() (*llb.State, error) {
+	return &c.image, nil
 }
 
 // solvedArgs returns the arguments of every exec op in every solved definition.

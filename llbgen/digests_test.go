@@ -70,6 +70,7 @@ func dumpDigests(t *testing.T, b *strings.Builder, name string, s *spec.Spec, dt
 				named[n] = llb.Local(n, llb.SessionID("session"))
 			}
 			opt.Contexts = fakeContexts{named: named}
+			opt.GuardImage = &GuardImage{State: llb.Image("mstage-frontend-under-test"), Binary: "/bin/mstage-frontend"}
 			results, err := compileEach(ctx, s, opt, set)
 			if err != nil {
 				fmt.Fprintf(b, "%s %s %s: error %v\n", name, st.Name, formatSet(set), err)

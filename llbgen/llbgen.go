@@ -61,6 +61,9 @@ type Options struct {
 	NoCache func(stage string) bool
 	Run     RunDefaults
 	Warn    func(pos spec.Pos, msg string)
+	// GuardImage runs the arch guards as ops; nil leaves them to the
+	// caller (see ArchGuard).
+	GuardImage *GuardImage
 	// NoArgWarnings leaves undeclared build args to the caller: the
 	// frontend reports them through its lint rule UndeclaredBuildArg.
 	NoArgWarnings bool
@@ -85,13 +88,17 @@ type Gate struct {
 	State llb.State
 }
 
-// ArchGuard asks the caller to check the ELF headers of Paths in State.
+// ArchGuard asks the caller to check the ELF headers of Paths: with a
+// Verdict, State is a guard op's output and Verdict the file in it that
+// holds an archguard.Verdict; without one, State is the artifact's output,
+// to walk with archguard.Walk.
 type ArchGuard struct {
 	Stage    string
 	Pos      spec.Pos
 	State    llb.State
 	Paths    []string
 	Platform ocispecs.Platform
+	Verdict  string
 }
 
 // Definitions are the marshalled LLB of a Result, in the order of its Gates

@@ -29,7 +29,7 @@ func (c *compiler) compileTarget(b *plan.Build) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		res.Guards = append(res.Guards, ArchGuard{Stage: g.Instance.Name(), Pos: g.Pos, State: art.out, Paths: g.Paths, Platform: g.Platform})
+		res.Guards = append(res.Guards, c.guard(g, art.out))
 	}
 	img := cloneImage(&inst.fs.img)
 	platform := inst.plan.RunsOn

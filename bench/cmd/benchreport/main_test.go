@@ -73,7 +73,10 @@ func TestReportExplainsMissedTargets(t *testing.T) {
 	for _, want := range []string{
 		"| date (UTC) | 2026-01-02T03:04:05Z |",
 		"| buildkit (buildkitd, buildctl) | v0.34.2 |",
-		"| one-line source change | - | 1.00 | 1.50 | 1.50 | - |",
+		"| one-line source change | - | 1.00 | 1.20 | 1.50 | 1.50 | 1.25 | - | 0 (0) / 1 (0) / 1 (0) / 1 (0) |",
+		"| no-op rebuild | - | - | 0.40 | 0.60 | - | 1.50 | - | 0 (0) / 0 (0) / 1 (0) / 2 (0) |",
+		// A scenario without expert-syntax builds (cold, or results from before they were timed).
+		"| cold (`--no-cache`, cache pruned) | 200.00 | 21.00 | - | 21.00 | 1.00 | - | 0.10 | 3 (0) / 2 (1) / 0 (0) / 3 (0) |",
 		"### warm-expert\n\nBecause of the test.",
 		"### image-overhead\n\nNo analysis yet: add a `## image-overhead` section to bench/gaps.md.",
 	} {
