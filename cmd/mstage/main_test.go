@@ -169,9 +169,10 @@ func TestInitGo(t *testing.T) {
 }
 
 // TestInitRustAndPython runs init on the test apps the e2e test builds for
-// two platforms: the spec is the golden one and lint-clean.
+// two platforms (python has a requirements.txt, pyproject a pyproject.toml
+// with a setuptools build backend): the spec is the golden one and lint-clean.
 func TestInitRustAndPython(t *testing.T) {
-	for _, app := range []string{"rust", "python"} {
+	for _, app := range []string{"rust", "python", "pyproject"} {
 		t.Run(app, func(t *testing.T) {
 			dir := t.TempDir()
 			copyDir(t, "testdata/init-"+app, dir)

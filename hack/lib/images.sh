@@ -187,20 +187,28 @@ nodejs_layer() {
   echo "$out"
 }
 
+# registry_tarball NAME VERSION INTEGRITY: the npm registry's tarball of NAME@VERSION (cached in
+# $DEBS), checked against INTEGRITY (sha512, as a package-lock.json records it).
+registry_tarball() {
+  local name=$1 version=$2 integrity=$3
+  local tgz="$DEBS/$name-$version.tgz"
+  mkdir -p "$DEBS"
+  if [[ ! -s "$tgz" ]]; then
+    run_logged "$IMAGE_LOG" curl -fsSL -o "$tgz.tmp" "https://registry.npmjs.org/$name/-/$name-$version.tgz"
+    mv "$tgz.tmp" "$tgz"
+  fi
+  local sum; sum="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  [[ "$sum" == "$integrity" ]] || { rm -f "$tgz"; die "$name-$version.tgz: integrity $sum, want $integrity"; }
+  echo "$tgz"
+}
+
 # npm_layer: npm from the npm registry (one tarball, no dependencies to resolve), checked
 # against NPM_INTEGRITY; Debian's npm package pulls in some 400 node-* packages.
 npm_layer() {
   local out="$LAYERS/npm-$NPM_VERSION-r$IMAGE_RECIPE.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building npm $NPM_VERSION layer"
-  local tgz="$DEBS/npm-$NPM_VERSION.tgz"
-  mkdir -p "$DEBS"
-  if [[ ! -s "$tgz" ]]; then
-    run_logged "$IMAGE_LOG" curl -fsSL -o "$tgz.tmp" "https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz"
-    mv "$tgz.tmp" "$tgz"
-  fi
-  local sum; sum="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
-  [[ "$sum" == "$NPM_INTEGRITY" ]] || { rm -f "$tgz"; die "npm-$NPM_VERSION.tgz: integrity $sum, want $NPM_INTEGRITY"; }
+  local tgz; tgz=$(registry_tarball npm "$NPM_VERSION" "$NPM_INTEGRITY")
   local tmp; tmp=$(mktemp -d "$LAYERS/.npm.XXXXXX")
   local r="$tmp/rootfs"
   mkdir -p "$r/usr/local/lib/node_modules/npm" "$r/usr/local/bin"
@@ -208,6 +216,26 @@ npm_layer() {
   chmod -R u+w,go-w,a+rX "$r/usr/local/lib/node_modules/npm"
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$r/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$r/usr/local/bin/npx"
+  make_layer "$r" "$out"
+  rm -rf "$tmp"
+  echo "$out"
+}
+
+# yarn_layer: yarn classic from the npm registry (one self-contained tarball), where the
+# official node images put it: /opt/yarn-v<version>, linked as /usr/local/bin/yarn and yarnpkg.
+yarn_layer() {
+  local out="$LAYERS/yarn-$YARN_VERSION-r$IMAGE_RECIPE.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building yarn $YARN_VERSION layer"
+  local tgz; tgz=$(registry_tarball yarn "$YARN_VERSION" "$YARN_INTEGRITY")
+  local tmp; tmp=$(mktemp -d "$LAYERS/.yarn.XXXXXX")
+  local r="$tmp/rootfs" dir="opt/yarn-v$YARN_VERSION"
+  mkdir -p "$r/$dir" "$r/usr/local/bin"
+  tar -xzf "$tgz" -C "$r/$dir" --strip-components=1 --no-same-owner
+  chmod -R u+w,go-w,a+rX "$r/$dir"
+  chmod 0755 "$r/$dir/bin/yarn" "$r/$dir/bin/yarn.js"
+  ln -s "/$dir/bin/yarn" "$r/usr/local/bin/yarn"
+  ln -s "/$dir/bin/yarn" "$r/usr/local/bin/yarnpkg"
   make_layer "$r" "$out"
   rm -rf "$tmp"
   echo "$out"
@@ -352,11 +380,38 @@ rust_layer() {
   printf '%s\n%s\n' "$l" "$out"
 }
 
+# The python image's pip installs offline: PyPI is unreachable from the test environment, so
+# /etc/pip.conf points pip, and the build isolation it runs for a pyproject.toml's build
+# backend, at the wheels Debian ships in /usr/share/python-wheels (pip, setuptools, wheel),
+# as an offline mirror of PyPI would. This is the environment's stand-in, not what a spec
+# needs: the official python images have no pip.conf, and pip reaches PyPI there.
+PYTHON_DEBS="python3 python3-venv python-is-python3 python3-setuptools-whl python3-wheel-whl"
+
 python_layer() {
   local arch=$1 v
   v=$(deb_version "$arch" python3)
   [[ $v == "$PYTHON_IMAGE_VERSION".* ]] || die "Debian's python3 is $v, PYTHON_IMAGE_VERSION is $PYTHON_IMAGE_VERSION"
-  extracted_layer python "$arch" python3 python3-venv python-is-python3
+  # shellcheck disable=SC2086 # a list of package names
+  extracted_layer "python-r$PYTHON_IMAGE_RECIPE" "$arch" $PYTHON_DEBS
+  pip_offline_layer
+}
+
+pip_offline_layer() {
+  local out="$LAYERS/pip-offline-r$IMAGE_RECIPE.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  local tmp; tmp=$(mktemp -d "$LAYERS/.pip.XXXXXX")
+  mkdir -p "$tmp/etc"
+  cat >"$tmp/etc/pip.conf" <<'PIP'
+# mstage's test environment has no PyPI: pip installs from the wheels Debian ships
+# (python3-pip-whl, python3-setuptools-whl, python3-wheel-whl), as from an offline mirror.
+[global]
+no-index = true
+find-links = /usr/share/python-wheels
+PIP
+  chmod 0644 "$tmp/etc/pip.conf"
+  make_layer "$tmp" "$out"
+  rm -rf "$tmp"
+  echo "$out"
 }
 
 # publish REPO "TAG..." LAYERFN [crane mutate flags...]: build one image per platform from the
@@ -394,7 +449,7 @@ layers_debian() { debian_layer "$1"; }
 layers_distroless() { distroless_layer; }
 layers_rust() { debian_layer "$1"; rust_layer "$1"; }
 layers_python() { debian_layer "$1"; python_layer "$1"; }
-layers_node() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; npm_layer; }
+layers_node() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; npm_layer; yarn_layer; }
 layers_node_slim() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; }
 
 ensure_images() {
@@ -412,13 +467,13 @@ ensure_images() {
     -e "PATH=$path" --cmd bash
   publish library/rust "$RUST_IMAGE_VERSION $RUST_IMAGE_VERSION-$DEBIAN_SUITE $RUST_IMAGE_VERSION-slim latest" layers_rust \
     -e "PATH=/usr/local/cargo/bin:$path" -e CARGO_HOME=/usr/local/cargo -e RUST_VERSION="$RUST_IMAGE_VERSION" --cmd bash
-  publish library/python "$PYTHON_IMAGE_VERSION $PYTHON_IMAGE_VERSION-slim $PYTHON_IMAGE_VERSION-$DEBIAN_SUITE $PYTHON_IMAGE_VERSION-slim-$DEBIAN_SUITE 3 latest" layers_python \
+  publish library/python "$PYTHON_IMAGE_VERSION $PYTHON_IMAGE_VERSION-slim $PYTHON_IMAGE_VERSION-$DEBIAN_SUITE $PYTHON_IMAGE_VERSION-slim-$DEBIAN_SUITE 3 latest mstage-recipe-$PYTHON_IMAGE_RECIPE" layers_python \
     -e "PATH=$path" -e LANG=C.UTF-8 -e PYTHON_VERSION="$PYTHON_IMAGE_VERSION" --cmd python3
   local node_major=${NODE_DEB_VERSION%%.*} node_version=${NODE_DEB_VERSION%%+*}
   # node trusts its built-in roots, not /etc/ssl: the extra file adds the machine's (its proxy's) CAs.
   local node_ca=NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
-  publish library/node "$node_version $node_major-$DEBIAN_SUITE $node_major latest" layers_node \
-    -e "PATH=$path" -e NODE_VERSION="$node_version" -e NPM_VERSION="$NPM_VERSION" -e "$node_ca" --cmd node
+  publish library/node "$node_version $node_major-$DEBIAN_SUITE $node_major latest mstage-recipe-$NODE_IMAGE_RECIPE" layers_node \
+    -e "PATH=$path" -e NODE_VERSION="$node_version" -e NPM_VERSION="$NPM_VERSION" -e YARN_VERSION="$YARN_VERSION" -e "$node_ca" --cmd node
   # Node without npm, for runtimes (the official slim image keeps npm; this one does not).
   publish library/node "$node_major-$DEBIAN_SUITE-slim $node_major-slim" layers_node_slim \
     -e "PATH=$path" -e NODE_VERSION="$node_version" -e "$node_ca" --cmd node
