@@ -18,35 +18,6 @@ make_layer() {
   mv "$out.tmp" "$out"
 }
 
-# cached_deb PKG ARCH [VERSION]: the cached .deb of PKG (any version without VERSION), or a
-# path that does not exist.
-cached_deb() {
-  local pkg=$1 arch=$2 version=${3:-} found
-  if [[ -n $version ]]; then
-    found=("$DEBS/${pkg}_${version//:/%3a}_${arch}.deb")
-  else
-    found=("$DEBS/${pkg}_"*"_${arch}.deb")
-  fi
-  printf '%s\n' "${found[0]}"
-}
-
-# deb_file PKG ARCH [VERSION]: path of the cached .deb (downloaded with apt-get download when
-# missing); without VERSION, any cached version, else apt's candidate.
-deb_file() {
-  local pkg=$1 arch=$2 version=${3:-} found
-  mkdir -p "$DEBS"
-  found=$(cached_deb "$pkg" "$arch" "$version")
-  if [[ ! -e "$found" ]]; then
-    local spec=$pkg
-    [[ $arch != all ]] && spec="$pkg:$arch"
-    [[ -n $version ]] && spec="$spec=$version"
-    (cd "$DEBS" && run_logged "$IMAGE_LOG" apt-get download "$spec")
-    found=$(cached_deb "$pkg" "$arch" "$version")
-    [[ -e "$found" ]] || die "apt-get download $spec produced no file"
-  fi
-  printf '%s\n' "$found"
-}
-
 # write_accounts ROOTFS SHELL NOBODY_SHELL: the users root, nobody and nonroot
 # (65532) with their groups and home directories, and a 1777 /tmp.
 write_accounts() {
@@ -75,17 +46,16 @@ busybox_layer() {
   log "building busybox rootfs layer ($arch)"
   local tmp; tmp=$(mktemp -d "$LAYERS/.busybox.XXXXXX")
   local x="$tmp/x" r="$tmp/rootfs" p
-  mkdir -p "$x" "$tmp/host"
-  dpkg-deb -x "$(deb_file busybox-static "$arch")" "$x"
+  unpack_debs "$x" "$arch" busybox-static
   # The applet list is the same for both arches; take it from the host's (amd64) binary.
-  dpkg-deb -x "$(deb_file busybox-static amd64)" "$tmp/host"
+  unpack_debs "$tmp/host" amd64 busybox-static
   mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,var/www,home/nonroot}
-  install -m 0755 "$x/bin/busybox" "$r/bin/busybox"
+  install -m 0755 "$x/usr/bin/busybox" "$r/bin/busybox"
   while read -r p; do
     [[ -z "$p" || -e "$r/$p" || -L "$r/$p" ]] && continue
     mkdir -p "$r/$(dirname "$p")"
     ln -s /bin/busybox "$r/$p"
-  done < <("$tmp/host/bin/busybox" --list-full)
+  done < <("$tmp/host/usr/bin/busybox" --list-full)
   [[ -L "$r/bin/sh" ]] || die "busybox has no sh applet"
   write_accounts "$r" /bin/sh /bin/false
   make_layer "$r" "$out"
@@ -129,7 +99,7 @@ nginx_layer() {
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building nginx files layer"
   local tmp; tmp=$(mktemp -d "$LAYERS/.nginx.XXXXXX")
-  dpkg-deb -x "$(deb_file nginx-common all)" "$tmp/x"
+  unpack_debs "$tmp/x" amd64 nginx-common
   mkdir -p "$tmp/r/etc/nginx" "$tmp/r/usr/share/nginx/html" "$tmp/r/var/log/nginx" "$tmp/r/var/cache/nginx"
   install -m 0644 "$tmp/x/etc/nginx/mime.types" "$tmp/r/etc/nginx/mime.types"
   if [[ -f "$tmp/x/usr/share/nginx/html/index.html" ]]; then
@@ -156,24 +126,17 @@ distroless_layer() {
   echo "$out"
 }
 
-# Debian's nodejs and the libraries it needs beyond debian's minbase; their .debs are
-# extracted over the debian layer (no maintainer scripts, so no emulation for arm64).
-NODE_DEBS="nodejs libnode108"
-NODE_LIB_DEBS="libc-ares2 libnghttp2-14 libbrotli1 libicu72 libuv1 libssl3"
-# Debian's node loads these built-in modules from /usr/share/nodejs.
-NODE_ALL_DEBS="node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend"
-
+# Debian's nodejs (pinned): apt adds libnode108 (pinned too), the libraries they need beyond
+# debian's minbase and the built-in modules Debian's node loads from /usr/share/nodejs.
 nodejs_layer() {
   local arch=$1
-  local out="$LAYERS/nodejs-$NODE_DEB_VERSION-r$IMAGE_RECIPE-$arch.tar.gz"
+  local out="$LAYERS/nodejs-$NODE_DEB_VERSION-r$IMAGE_RECIPE.$NODE_IMAGE_RECIPE-$arch.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building nodejs $NODE_DEB_VERSION layer ($arch)"
   local t0=$SECONDS tmp; tmp=$(mktemp -d "$LAYERS/.nodejs.XXXXXX")
-  local r="$tmp/rootfs" p base
+  local r="$tmp/rootfs" base
   mkdir -p "$r/etc" "$r/home/node"
-  for p in $NODE_DEBS; do dpkg-deb -x "$(deb_file "$p" "$arch" "$NODE_DEB_VERSION")" "$r"; done
-  for p in $NODE_LIB_DEBS; do dpkg-deb -x "$(deb_file "$p" "$arch")" "$r"; done
-  for p in $NODE_ALL_DEBS; do dpkg-deb -x "$(deb_file "$p" all)" "$r"; done
+  unpack_debs "$r" "$arch" "nodejs=$NODE_DEB_VERSION" "libnode108=$NODE_DEB_VERSION"
   rm -rf "$r/usr/share/doc" "$r/usr/share/man" "$r/usr/share/lintian"
   # The official images' unprivileged user, node (1000), added to debian's accounts.
   base=$(debian_layer "$arch")
@@ -306,24 +269,23 @@ apt_for() {
     -o APT::Sandbox::User=root -o APT::Install-Recommends=false "$@"
 }
 
-# extracted_layer NAME ARCH PKG...: a layer with the .debs the debian layer lacks to install
-# PKG, extracted with dpkg-deb -x (no maintainer scripts, so no emulation for a foreign ARCH),
-# folded into the merged /usr, and recorded in a dpkg status so that apt in the image knows them.
-extracted_layer() {
-  local name=$1 arch=$2; shift 2
-  local out="$LAYERS/$name-$DEBIAN_SUITE-r$IMAGE_RECIPE-$arch.tar.gz"
-  [[ -s "$out" ]] && { echo "$out"; return; }
-  log "building $name layer ($arch): ${*}"
-  local t0=$SECONDS tmp
-  tmp=$(mktemp -d "$LAYERS/.$name.XXXXXX")
-  local r="$tmp/rootfs" archives=$CACHE/apt-$DEBIAN_SUITE-$arch/archives
+# unpack_debs ROOT ARCH PKG[=VERSION]...: the one way .debs get into an image. Unpacks into ROOT
+# the .debs of the PKGs and of what they need beyond the debian layer for ARCH, as apt resolves
+# them against that layer's dpkg status (apt_for; downloads are cached). dpkg-deb -x runs no
+# maintainer scripts, so a foreign ARCH needs no emulation. The files are folded into the merged
+# /usr, and the packages recorded in ROOT/var/lib/dpkg (status, info/*.list), so that apt in an
+# image on the debian layer knows them.
+unpack_debs() {
+  local r=$1 arch=$2; shift 2
+  local archives=$CACHE/apt-$DEBIAN_SUITE-$arch/archives empty uris
   mkdir -p "$r/var/lib/dpkg/info"
   apt_lists "$arch"
   # --print-uris leaves out what the archive cache holds: ask with an empty one.
-  mkdir -p "$tmp/empty/partial"
-  local uris
-  uris=$(apt_for "$arch" apt-get -o Dir::Cache::Archives="$tmp/empty" install --print-uris -qq -y "$@") ||
+  empty=$(mktemp -d "$LAYERS/.empty.XXXXXX")
+  mkdir -p "$empty/partial"
+  uris=$(apt_for "$arch" apt-get -o Dir::Cache::Archives="$empty" install --print-uris -qq -y "$@") ||
     die "apt cannot resolve $* for $arch"
+  rm -rf "$empty"
   run_logged "$IMAGE_LOG" apt_for "$arch" apt-get install --download-only -y "$@"
   cp "$(debian_status "$arch")" "$r/var/lib/dpkg/status"
   local file deb pkg ma d
@@ -342,7 +304,18 @@ extracted_layer() {
       mkdir -p "$r/usr/$d"; cp -a "$r/$d/." "$r/usr/$d/"; rm -rf "${r:?}/$d"
     fi
   done
-  make_layer "$r" "$out"
+}
+
+# extracted_layer NAME ARCH PKG...: a cached layer of unpack_debs ARCH PKG...
+extracted_layer() {
+  local name=$1 arch=$2; shift 2
+  local out="$LAYERS/$name-$DEBIAN_SUITE-r$IMAGE_RECIPE-$arch.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building $name layer ($arch): ${*}"
+  local t0=$SECONDS tmp
+  tmp=$(mktemp -d "$LAYERS/.$name.XXXXXX")
+  unpack_debs "$tmp/rootfs" "$arch" "$@"
+  make_layer "$tmp/rootfs" "$out"
   rm -rf "$tmp"
   log "$name ($arch) layer took $((SECONDS - t0))s"
   echo "$out"
