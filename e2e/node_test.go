@@ -54,17 +54,20 @@ func testNodeWeb(t *testing.T, e *env, m mode) {
 // the entrypoint runs on both platforms.
 func testInitNode(t *testing.T, e *env, m mode) {
 	for _, tc := range []struct {
-		manager, lockfile, lockDir string
-		files                      []string // what only this package manager leaves in node_modules
+		manager, lockDir string
+		lockfiles        []string
+		files            []string // what only this package manager leaves in node_modules
 	}{
-		{"npm", "package-lock.json", filepath.Join(e.repoRoot, "examples", "node-web"), []string{"app/node_modules/.package-lock.json", "app/node_modules/ms/index.js"}},
-		{"yarn", "yarn.lock", e.testdata("node-lockfiles"), []string{"app/node_modules/.yarn-integrity", "app/node_modules/ms/index.js"}},
-		{"pnpm", "pnpm-lock.yaml", e.testdata("node-lockfiles"), []string{"app/node_modules/.modules.yaml", "app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/index.js"}},
+		{"npm", filepath.Join(e.repoRoot, "examples", "node-web"), []string{"package-lock.json"}, []string{"app/node_modules/.package-lock.json", "app/node_modules/ms/index.js"}},
+		{"yarn", e.testdata("node-lockfiles"), []string{"yarn.lock"}, []string{"app/node_modules/.yarn-integrity", "app/node_modules/ms/index.js"}},
+		// The lockfile records .pnpmfile.cjs's checksum: the frozen install
+		// fails unless the preset copies the file with the manifests.
+		{"pnpm", e.testdata("node-lockfiles"), []string{"pnpm-lock.yaml", ".pnpmfile.cjs"}, []string{"app/node_modules/.modules.yaml", "app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/index.js"}},
 	} {
 		t.Run(tc.manager, func(t *testing.T) {
 			dir := t.TempDir()
 			copyFiles(t, filepath.Join(e.repoRoot, "examples", "node-web"), dir, "package.json", "server.js", "server.test.js")
-			copyFiles(t, tc.lockDir, dir, tc.lockfile)
+			copyFiles(t, tc.lockDir, dir, tc.lockfiles...)
 			for _, args := range [][]string{{"init", dir}, {"lint", "--strict", filepath.Join(dir, specFile)}} {
 				cmd := exec.Command("go", append([]string{"run", "./cmd/mstage"}, args...)...)
 				cmd.Dir = e.repoRoot
