@@ -139,7 +139,7 @@ nodejs_layer() {
   unpack_debs "$r" "$arch" "nodejs=$NODE_DEB_VERSION" "libnode108=$NODE_DEB_VERSION"
   rm -rf "$r/usr/share/doc" "$r/usr/share/man" "$r/usr/share/lintian"
   # The official images' unprivileged user, node (1000), added to debian's accounts.
-  base=$(debian_layer "$arch")
+  base=$(debian_layer "$arch") || exit 1
   tar -xzf "$base" -C "$tmp" --wildcards '*etc/passwd' '*etc/group'
   { cat "$tmp/etc/passwd"; echo 'node:x:1000:1000::/home/node:/bin/bash'; } >"$r/etc/passwd"
   { cat "$tmp/etc/group"; echo 'node:x:1000:'; } >"$r/etc/group"
@@ -243,7 +243,7 @@ debian_layer() {
 # debian_status ARCH: the dpkg status file of the debian layer (cached beside it).
 debian_status() {
   local arch=$1 base
-  base=$(debian_layer "$arch")
+  base=$(debian_layer "$arch") || exit 1
   local out="$base.status"
   [[ -s "$out" ]] && { echo "$out"; return; }
   tar -xzOf "$base" ./var/lib/dpkg/status >"$out.tmp" || die "no dpkg status in $base"
@@ -277,7 +277,10 @@ apt_for() {
 # image on the debian layer knows them.
 unpack_debs() {
   local r=$1 arch=$2; shift 2
-  local archives=$CACHE/apt-$DEBIAN_SUITE-$arch/archives empty uris
+  local archives=$CACHE/apt-$DEBIAN_SUITE-$arch/archives empty uris status
+  # Layer recipes run in command substitutions, where set -e is off: fail explicitly. Built
+  # here, not inside apt_for's logged runs, the debian layer reports its progress.
+  status=$(debian_status "$arch") || die "no debian layer for $arch"
   mkdir -p "$r/var/lib/dpkg/info"
   apt_lists "$arch"
   # --print-uris leaves out what the archive cache holds: ask with an empty one.
@@ -287,12 +290,12 @@ unpack_debs() {
     die "apt cannot resolve $* for $arch"
   rm -rf "$empty"
   run_logged "$IMAGE_LOG" apt_for "$arch" apt-get install --download-only -y "$@"
-  cp "$(debian_status "$arch")" "$r/var/lib/dpkg/status"
+  cp "$status" "$r/var/lib/dpkg/status"
   local file deb pkg ma d
   while read -r file; do
     deb="$archives/$file"
     [[ -f "$deb" ]] || die "apt did not download $file"
-    dpkg-deb -x "$deb" "$r"
+    dpkg-deb -x "$deb" "$r" || die "dpkg-deb -x $deb failed"
     pkg=$(dpkg-deb -f "$deb" Package)
     ma=$(dpkg-deb -f "$deb" Multi-Arch)
     [[ $ma == same ]] && pkg="$pkg:$arch"
