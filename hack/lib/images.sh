@@ -5,7 +5,7 @@
 # is served as $REGISTRY/library/busybox.
 
 LAYERS=$CACHE/layers
-DEBS=$CACHE/debs
+DEBS=$CACHE/debs   # tarballs from the npm registry (the .debs live in apt_for's archive cache)
 GO_IMAGE_MINOR=${GO_IMAGE_VERSION%.*}
 IMAGE_LOG=""   # set in ensure_images
 
@@ -171,7 +171,7 @@ npm_layer() {
   local out="$LAYERS/npm-$NPM_VERSION-r$IMAGE_RECIPE.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building npm $NPM_VERSION layer"
-  local tgz; tgz=$(registry_tarball npm "$NPM_VERSION" "$NPM_INTEGRITY")
+  local tgz; tgz=$(registry_tarball npm "$NPM_VERSION" "$NPM_INTEGRITY") || exit 1
   local tmp; tmp=$(mktemp -d "$LAYERS/.npm.XXXXXX")
   local r="$tmp/rootfs"
   mkdir -p "$r/usr/local/lib/node_modules/npm" "$r/usr/local/bin"
@@ -190,7 +190,7 @@ yarn_layer() {
   local out="$LAYERS/yarn-$YARN_VERSION-r$IMAGE_RECIPE.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building yarn $YARN_VERSION layer"
-  local tgz; tgz=$(registry_tarball yarn "$YARN_VERSION" "$YARN_INTEGRITY")
+  local tgz; tgz=$(registry_tarball yarn "$YARN_VERSION" "$YARN_INTEGRITY") || exit 1
   local tmp; tmp=$(mktemp -d "$LAYERS/.yarn.XXXXXX")
   local r="$tmp/rootfs" dir="opt/yarn-v$YARN_VERSION"
   mkdir -p "$r/$dir" "$r/usr/local/bin"
