@@ -47,47 +47,74 @@ func testNodeWeb(t *testing.T, e *env, m mode) {
 	}
 }
 
-// testInitNode runs mstage init on node-web's sources (package.json, its
-// lockfile, the server and its test) and builds what it writes for two
-// platforms: the production node_modules are where the entrypoint finds
-// them, and the entrypoint runs.
+// testInitNode runs mstage init on node-web's sources (package.json, the
+// server and its test) with each package manager's lockfile, and builds what
+// it writes for two platforms: the package manager the lockfile names
+// installed the production node_modules where the entrypoint finds them, and
+// the entrypoint runs on both platforms.
 func testInitNode(t *testing.T, e *env, m mode) {
-	dir := t.TempDir()
-	for _, f := range []string{"package.json", "package-lock.json", "server.js", "server.test.js"} {
-		dt, err := os.ReadFile(filepath.Join(e.repoRoot, "examples", "node-web", f))
+	for _, tc := range []struct {
+		manager, lockDir string
+		lockfiles        []string
+		files            []string // what only this package manager leaves in node_modules
+	}{
+		{"npm", filepath.Join(e.repoRoot, "examples", "node-web"), []string{"package-lock.json"}, []string{"app/node_modules/.package-lock.json", "app/node_modules/ms/index.js"}},
+		{"yarn", e.testdata("node-lockfiles"), []string{"yarn.lock"}, []string{"app/node_modules/.yarn-integrity", "app/node_modules/ms/index.js"}},
+		// The lockfile records .pnpmfile.cjs's checksum: the frozen install
+		// fails unless the preset copies the file with the manifests.
+		{"pnpm", e.testdata("node-lockfiles"), []string{"pnpm-lock.yaml", ".pnpmfile.cjs"}, []string{"app/node_modules/.modules.yaml", "app/node_modules/.pnpm/ms@2.1.3/node_modules/ms/index.js"}},
+	} {
+		t.Run(tc.manager, func(t *testing.T) {
+			dir := t.TempDir()
+			copyFiles(t, filepath.Join(e.repoRoot, "examples", "node-web"), dir, "package.json", "server.js", "server.test.js")
+			copyFiles(t, tc.lockDir, dir, tc.lockfiles...)
+			for _, args := range [][]string{{"init", dir}, {"lint", "--strict", filepath.Join(dir, specFile)}} {
+				cmd := exec.Command("go", append([]string{"run", "./cmd/mstage"}, args...)...)
+				cmd.Dir = e.repoRoot
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("mstage %s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+			}
+			ref := e.imageRef(m, "init-node-"+tc.manager)
+			images := pushBothPlatforms(t, e, m, dir, ref)
+			var entrypoint []string
+			for _, im := range images {
+				lc := readLayers(t, im.image)
+				for _, f := range tc.files {
+					if _, ok := lc.files[f]; !ok {
+						t.Errorf("%s: %s is not in the image", im.platform, f)
+					}
+				}
+				if _, ok := lc.entries["app/node_modules/ms"]; !ok {
+					t.Errorf("%s: app/node_modules/ms is not in the image", im.platform)
+				}
+				for f := range lc.entries {
+					if strings.Contains(f, "is-number") {
+						t.Errorf("%s: the dev dependency is-number is in the image: %s", im.platform, f)
+					}
+				}
+				entrypoint = configFile(t, im.image).Config.Entrypoint
+			}
+			said := runEntrypoint(t, e, m, ref, strings.Join(append(entrypoint, "--check"), " "), []string{amd64, arm64})
+			want := map[string]string{amd64: "node-web ok x64 2m uid=1000", arm64: "node-web ok arm64 2m uid=1000"}
+			if !reflect.DeepEqual(said, want) {
+				t.Errorf("the entrypoint printed %q, want %q", said, want)
+			}
+		})
+	}
+}
+
+// copyFiles copies the named files from one directory to another.
+func copyFiles(t *testing.T, from, to string, names ...string) {
+	t.Helper()
+	for _, f := range names {
+		dt, err := os.ReadFile(filepath.Join(from, f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f), dt, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(to, f), dt, 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-	for _, args := range [][]string{{"init", dir}, {"lint", "--strict", filepath.Join(dir, specFile)}} {
-		cmd := exec.Command("go", append([]string{"run", "./cmd/mstage"}, args...)...)
-		cmd.Dir = e.repoRoot
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("mstage %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	ref := e.imageRef(m, "init-node")
-	mustBuild(t, e, m, buildRequest{dir: dir, out: pushTo(ref)})
-	images := fetchImages(t, ref)
-	if got, want := platformsOf(images), []string{amd64, arm64}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("pushed platforms %v, want %v (the platforms init writes)", got, want)
-	}
-	for _, im := range images {
-		lc := readLayers(t, im.image)
-		if _, ok := lc.files["app/node_modules/ms/index.js"]; !ok {
-			t.Errorf("%s: app/node_modules/ms/index.js is not in the image", im.platform)
-		}
-		if _, ok := lc.entries["app/node_modules/is-number/index.js"]; ok {
-			t.Errorf("%s: the dev dependency is-number is in the image", im.platform)
-		}
-	}
-	im := imageForPlatform(t, images, amd64)
-	c := configFile(t, im.image).Config
-	if out := runEntrypoint(t, e, m, ref, strings.Join(append(c.Entrypoint, "--check"), " "), []string{amd64})[amd64]; out != "node-web ok x64 2m uid=1000" {
-		t.Errorf("the entrypoint printed %q", out)
 	}
 }
 

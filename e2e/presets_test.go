@@ -100,8 +100,10 @@ func testPythonMultiArch(t *testing.T, e *env, m mode) {
 	}
 }
 
-// testInitPresets runs mstage init on the rust and python test apps, then
-// builds what it wrote for two platforms as it is, and runs each image.
+// testInitPresets runs mstage init on the rust and python test apps (a
+// requirements.txt app and a pyproject.toml one, whose build backend pip
+// installs in an isolated build environment), then builds what it wrote for
+// two platforms as it is, and runs each image.
 func testInitPresets(t *testing.T, e *env, m mode) {
 	cli := filepath.Join(t.TempDir(), "mstage")
 	build := exec.Command("go", "build", "-o", cli, "./cmd/mstage")
@@ -111,11 +113,13 @@ func testInitPresets(t *testing.T, e *env, m mode) {
 	}
 	for _, tc := range []struct {
 		app, run string
-		binary   string // a file in the image whose ELF machine must match
+		binary   string   // a file in the image whose ELF machine must match
+		files    []string // files the runtime expects in the image
 		want     map[string]string
 	}{
-		{"rust", "/usr/local/bin/wc-rs a b", "usr/local/bin/wc-rs", map[string]string{amd64: "2 words on x86_64", arm64: "2 words on aarch64"}},
-		{"python", "python /opt/app/main.py e2e", "", map[string]string{amd64: "hello, e2e from x86_64", arm64: "hello, e2e from aarch64"}},
+		{"rust", "/usr/local/bin/wc-rs a b", "usr/local/bin/wc-rs", nil, map[string]string{amd64: "2 words on x86_64", arm64: "2 words on aarch64"}},
+		{"python", "python /opt/app/main.py e2e", "", []string{"opt/venv/pyvenv.cfg", "opt/app/main.py"}, map[string]string{amd64: "hello, e2e from x86_64", arm64: "hello, e2e from aarch64"}},
+		{"pyproject", "/opt/venv/bin/hello-py e2e", "", []string{"opt/venv/pyvenv.cfg", "opt/venv/bin/hello-py", "opt/venv/lib/python3.11/site-packages/hello_py/__init__.py"}, map[string]string{amd64: "hello, e2e from x86_64", arm64: "hello, e2e from aarch64"}},
 	} {
 		t.Run(tc.app, func(t *testing.T) {
 			dir := t.TempDir()
@@ -134,8 +138,16 @@ func testInitPresets(t *testing.T, e *env, m mode) {
 				if u := configFile(t, im.image).Config.User; u != "65532:65532" {
 					t.Errorf("%s: user %q, want 65532:65532", im.platform, u)
 				}
+				lc := readLayers(t, im.image)
+				for _, f := range tc.files {
+					if _, ok := lc.files[f]; !ok {
+						t.Errorf("%s: %s is not in the layers", im.platform, f)
+					}
+				}
+				if tc.files != nil && lc.entries["opt/venv/bin/python"] != tar.TypeSymlink {
+					t.Errorf("%s: opt/venv/bin/python is not a symlink to the image's interpreter", im.platform)
+				}
 				if tc.binary != "" {
-					lc := readLayers(t, im.image)
 					bin, ok := lc.files[tc.binary]
 					if !ok {
 						t.Fatalf("%s: %s is not in the layers", im.platform, tc.binary)

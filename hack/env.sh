@@ -24,9 +24,13 @@ GO_IMAGE_VERSION=1.26.8             # Go toolchain inside library/golang images
 DEBIAN_SUITE=bookworm               # library/debian image (and source of .debs)
 RUST_IMAGE_VERSION=1.63             # library/rust: Debian's rustc and cargo (checked against the .debs)
 PYTHON_IMAGE_VERSION=3.11           # library/python: Debian's python3 and python3-venv (checked)
+PYTHON_IMAGE_RECIPE=2               # library/python's content: bump when it changes (tag mstage-recipe-N)
 NODE_DEB_VERSION=18.20.4+dfsg-1~deb12u3   # Debian's nodejs/libnode108 inside library/node images
 NPM_VERSION=10.9.2                  # npm (from the npm registry) inside library/node images
 NPM_INTEGRITY=sha512-iriPEPIkoMYUy3F6f3wwSZAU93E0Eg6cHwIR6jzzOXWSy+SD/rOODEs74cVONHKSx2obXtuUoyidVEhISrisgQ==
+YARN_VERSION=1.22.22                # yarn classic (from the npm registry) inside library/node, as in the official images
+YARN_INTEGRITY=sha512-prL3kGtyG7o9Z9Sv8IPfBNrWTDmXB4Qbes8A9rEzt6wkJV8mUvoirjU0Mp3GGAU06Y0XQyA3/2/RQFVuK7MTfg==
+NODE_IMAGE_RECIPE=2                 # library/node's content: bump when it changes (tag mstage-recipe-N)
 IMAGE_PLATFORMS="amd64 arm64"       # linux/<arch> of every base image
 IMAGE_RECIPE=1                      # bump to force rebuilding cached image layers
 

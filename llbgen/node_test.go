@@ -51,7 +51,7 @@ func TestNodeInstallRunsOnBuildPlatformManifestsFirst(t *testing.T) {
 	for _, a := range manifests.GetFile().Actions {
 		srcs = append(srcs, a.GetCopy().Src)
 	}
-	if !slices.Equal(srcs, []string{"/package.jso[n]", "/package-lock.jso[n]", "/npm-shrinkwrap.jso[n]", "/pnpm-lock.yam[l]", "/yarn.loc[k]", "/.npmr[c]"}) {
+	if !slices.Equal(srcs, []string{"/package.jso[n]", "/package-lock.jso[n]", "/npm-shrinkwrap.jso[n]", "/pnpm-lock.yam[l]", "/yarn.loc[k]", "/.npmr[c]", "/.yarnr[c]", "/.pnpmfile.cj[s]"}) {
 		t.Errorf("manifest sources = %q", srcs)
 	}
 	run := g.ExecContaining("npm run build")
@@ -62,7 +62,7 @@ func TestNodeInstallRunsOnBuildPlatformManifestsFirst(t *testing.T) {
 		t.Error("the whole-context copy does not follow the install")
 	}
 	wantNames := []string{
-		"[build 1/4] COPY package.json package-lock.json npm-shrinkwrap.json pnpm-lock.yaml yarn.lock .npmrc ./",
+		"[build 1/4] COPY package.json package-lock.json npm-shrinkwrap.json pnpm-lock.yaml yarn.lock .npmrc .yarnrc .pnpmfile.cjs ./",
 		"[build 2/4] RUN install dependencies (npm ci, pnpm or yarn by lockfile)",
 		"[build 3/4] COPY . ./",
 		"[build 4/4] RUN npm run build",

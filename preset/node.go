@@ -41,7 +41,9 @@ func nodePreset() *Preset {
 			{Name: "pnpm", Target: pnpmStore, Sharing: "shared"},
 			{Name: "yarn", Target: yarnCache, Sharing: "locked"},
 		},
-		Manifests:       []string{"package.json", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", ".npmrc"},
+		// .yarnrc is yarn 1's .npmrc; pnpm's lockfile records the
+		// checksum of .pnpmfile.cjs, so a frozen install needs it.
+		Manifests:       []string{"package.json", "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock", ".npmrc", ".yarnrc", ".pnpmfile.cjs"},
 		Fetch:           []string{nodeInstall(false)},
 		FetchProduction: []string{nodeInstall(true)},
 		FetchDisplay:    "install dependencies (npm ci, pnpm or yarn by lockfile)",

@@ -109,7 +109,7 @@ func TestOutlineShowsPresetAdditions(t *testing.T) {
 	for _, want := range []string{
 		"ADDED BY PRESETS:",
 		"prod-deps  node    RUN install dependencies (npm ci, pnpm or yarn by lockfile), production only",
-		"tests      node    COPY package.json package-lock.json npm-shrinkwrap.json pnpm-lock.yaml yarn.lock .npmrc ./",
+		"tests      node    COPY package.json package-lock.json npm-shrinkwrap.json pnpm-lock.yaml yarn.lock .npmrc .yarnrc .pnpmfile.cjs ./",
 		"mstage/node-web/npm (preset node)",
 	} {
 		if !strings.Contains(out, want) {

@@ -75,7 +75,7 @@ type project struct {
 	Build     bool   // node: package.json has a build script
 
 	PackageManager      string // node: npm, pnpm or yarn, from the lockfile
-	PackageManagerMajor string // node: the major version installed when it is not npm
+	PackageManagerMajor string // node: the major version init installs, when the node image lacks the package manager
 	CMake               bool   // cpp: CMakeLists.txt exists
 	// CMakeInstall: CMakeLists.txt has install rules, so cmake --install
 	// places the program and init need not name its file.
@@ -170,12 +170,13 @@ func (p *project) detectGo(dir string) error {
 }
 
 // nodeLockfiles are the lockfiles the node preset knows, each with its
-// package manager and the major version init installs when it is not npm.
+// package manager and the major version init installs: none for npm and
+// yarn 1, which the node images carry.
 var nodeLockfiles = []struct{ file, manager, major string }{
 	{"package-lock.json", "npm", ""},
 	{"npm-shrinkwrap.json", "npm", ""},
 	{"pnpm-lock.yaml", "pnpm", "9"},
-	{"yarn.lock", "yarn", "1"},
+	{"yarn.lock", "yarn", ""},
 }
 
 func (p *project) detectNode(dir string, exists func(string) bool) error {
@@ -397,7 +398,7 @@ builders:
     image: node:18-bookworm
     preset: node
     workdir: /app
-{{- if ne .PackageManager "npm"}}
+{{- if .PackageManagerMajor}}
     steps:
       - run: npm install --global {{.PackageManager}}@{{.PackageManagerMajor}}
 {{- end}}

@@ -169,9 +169,10 @@ func TestInitGo(t *testing.T) {
 }
 
 // TestInitRustAndPython runs init on the test apps the e2e test builds for
-// two platforms: the spec is the golden one and lint-clean.
+// two platforms (python has a requirements.txt, pyproject a pyproject.toml
+// with a setuptools build backend): the spec is the golden one and lint-clean.
 func TestInitRustAndPython(t *testing.T) {
-	for _, app := range []string{"rust", "python"} {
+	for _, app := range []string{"rust", "python", "pyproject"} {
 		t.Run(app, func(t *testing.T) {
 			dir := t.TempDir()
 			copyDir(t, "testdata/init-"+app, dir)
@@ -200,7 +201,7 @@ func TestInitOtherProjects(t *testing.T) {
 		{map[string]string{"package.json": `{"name": "x", "scripts": {"build": "tsc", "test": "vitest"}}`, "pnpm-lock.yaml": ""},
 			[]string{"run: npm install --global pnpm@9", "- run: pnpm test", "needs: [test]", "run: pnpm run build && rm -rf node_modules", "entrypoint: [node, index.js]"}},
 		{map[string]string{"package.json": `{"name": "y"}`, "yarn.lock": ""},
-			[]string{"run: npm install --global yarn@1", "from yarn.lock"}},
+			[]string{"Node.js with yarn", "from yarn.lock"}},
 		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\n", "main.cpp": ""},
 			[]string{"image: debian:bookworm", "preset: c", "install -y --no-install-recommends cmake", "cmake --build", "/tmp/build/calc /out/bin/calc", "entrypoint: [/usr/local/bin/calc]"}},
 		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\ninstall(TARGETS calc)\n", "main.cpp": ""},
@@ -241,6 +242,20 @@ func TestInitOtherProjects(t *testing.T) {
 		if code, out, errOut := mstage(t, "lint", "--strict", filepath.Join(dir, "mstage.yaml")); code != exitOK {
 			t.Errorf("%v: lint --strict: exit %d\n%s%s", tt.files, code, out, errOut)
 		}
+	}
+
+	// yarn 1 comes with the node images, as with the official ones: no install step.
+	yarn := t.TempDir()
+	for name, data := range map[string]string{"package.json": `{"name": "y"}`, "yarn.lock": ""} {
+		if err := os.WriteFile(filepath.Join(yarn, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errOut := mstage(t, "init", yarn); code != exitOK {
+		t.Fatalf("yarn: exit %d: %s", code, errOut)
+	}
+	if written, _ := os.ReadFile(filepath.Join(yarn, "mstage.yaml")); strings.Contains(string(written), "npm install --global") {
+		t.Errorf("yarn: the node image has yarn, but init installs one:\n%s", written)
 	}
 
 	noLock := t.TempDir()

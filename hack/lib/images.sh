@@ -5,7 +5,7 @@
 # is served as $REGISTRY/library/busybox.
 
 LAYERS=$CACHE/layers
-DEBS=$CACHE/debs
+DEBS=$CACHE/debs   # tarballs from the npm registry (the .debs live in apt_for's archive cache)
 GO_IMAGE_MINOR=${GO_IMAGE_VERSION%.*}
 IMAGE_LOG=""   # set in ensure_images
 
@@ -16,35 +16,6 @@ make_layer() {
   mapfile -t entries < <(cd "$dir" && ls -A)
   tar -C "$dir" --numeric-owner --sort=name --mtime=@946684800 -cf - "${entries[@]}" | gzip -n -6 >"$out.tmp"
   mv "$out.tmp" "$out"
-}
-
-# cached_deb PKG ARCH [VERSION]: the cached .deb of PKG (any version without VERSION), or a
-# path that does not exist.
-cached_deb() {
-  local pkg=$1 arch=$2 version=${3:-} found
-  if [[ -n $version ]]; then
-    found=("$DEBS/${pkg}_${version//:/%3a}_${arch}.deb")
-  else
-    found=("$DEBS/${pkg}_"*"_${arch}.deb")
-  fi
-  printf '%s\n' "${found[0]}"
-}
-
-# deb_file PKG ARCH [VERSION]: path of the cached .deb (downloaded with apt-get download when
-# missing); without VERSION, any cached version, else apt's candidate.
-deb_file() {
-  local pkg=$1 arch=$2 version=${3:-} found
-  mkdir -p "$DEBS"
-  found=$(cached_deb "$pkg" "$arch" "$version")
-  if [[ ! -e "$found" ]]; then
-    local spec=$pkg
-    [[ $arch != all ]] && spec="$pkg:$arch"
-    [[ -n $version ]] && spec="$spec=$version"
-    (cd "$DEBS" && run_logged "$IMAGE_LOG" apt-get download "$spec")
-    found=$(cached_deb "$pkg" "$arch" "$version")
-    [[ -e "$found" ]] || die "apt-get download $spec produced no file"
-  fi
-  printf '%s\n' "$found"
 }
 
 # write_accounts ROOTFS SHELL NOBODY_SHELL: the users root, nobody and nonroot
@@ -75,17 +46,16 @@ busybox_layer() {
   log "building busybox rootfs layer ($arch)"
   local tmp; tmp=$(mktemp -d "$LAYERS/.busybox.XXXXXX")
   local x="$tmp/x" r="$tmp/rootfs" p
-  mkdir -p "$x" "$tmp/host"
-  dpkg-deb -x "$(deb_file busybox-static "$arch")" "$x"
+  unpack_debs "$x" "$arch" busybox-static
   # The applet list is the same for both arches; take it from the host's (amd64) binary.
-  dpkg-deb -x "$(deb_file busybox-static amd64)" "$tmp/host"
+  unpack_debs "$tmp/host" amd64 busybox-static
   mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,var/www,home/nonroot}
-  install -m 0755 "$x/bin/busybox" "$r/bin/busybox"
+  install -m 0755 "$x/usr/bin/busybox" "$r/bin/busybox"
   while read -r p; do
     [[ -z "$p" || -e "$r/$p" || -L "$r/$p" ]] && continue
     mkdir -p "$r/$(dirname "$p")"
     ln -s /bin/busybox "$r/$p"
-  done < <("$tmp/host/bin/busybox" --list-full)
+  done < <("$tmp/host/usr/bin/busybox" --list-full)
   [[ -L "$r/bin/sh" ]] || die "busybox has no sh applet"
   write_accounts "$r" /bin/sh /bin/false
   make_layer "$r" "$out"
@@ -129,7 +99,7 @@ nginx_layer() {
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building nginx files layer"
   local tmp; tmp=$(mktemp -d "$LAYERS/.nginx.XXXXXX")
-  dpkg-deb -x "$(deb_file nginx-common all)" "$tmp/x"
+  unpack_debs "$tmp/x" amd64 nginx-common
   mkdir -p "$tmp/r/etc/nginx" "$tmp/r/usr/share/nginx/html" "$tmp/r/var/log/nginx" "$tmp/r/var/cache/nginx"
   install -m 0644 "$tmp/x/etc/nginx/mime.types" "$tmp/r/etc/nginx/mime.types"
   if [[ -f "$tmp/x/usr/share/nginx/html/index.html" ]]; then
@@ -156,27 +126,20 @@ distroless_layer() {
   echo "$out"
 }
 
-# Debian's nodejs and the libraries it needs beyond debian's minbase; their .debs are
-# extracted over the debian layer (no maintainer scripts, so no emulation for arm64).
-NODE_DEBS="nodejs libnode108"
-NODE_LIB_DEBS="libc-ares2 libnghttp2-14 libbrotli1 libicu72 libuv1 libssl3"
-# Debian's node loads these built-in modules from /usr/share/nodejs.
-NODE_ALL_DEBS="node-acorn node-cjs-module-lexer node-undici node-busboy node-xtend"
-
+# Debian's nodejs (pinned): apt adds libnode108 (pinned too), the libraries they need beyond
+# debian's minbase and the built-in modules Debian's node loads from /usr/share/nodejs.
 nodejs_layer() {
   local arch=$1
-  local out="$LAYERS/nodejs-$NODE_DEB_VERSION-r$IMAGE_RECIPE-$arch.tar.gz"
+  local out="$LAYERS/nodejs-$NODE_DEB_VERSION-r$IMAGE_RECIPE.$NODE_IMAGE_RECIPE-$arch.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building nodejs $NODE_DEB_VERSION layer ($arch)"
   local t0=$SECONDS tmp; tmp=$(mktemp -d "$LAYERS/.nodejs.XXXXXX")
-  local r="$tmp/rootfs" p base
+  local r="$tmp/rootfs" base
   mkdir -p "$r/etc" "$r/home/node"
-  for p in $NODE_DEBS; do dpkg-deb -x "$(deb_file "$p" "$arch" "$NODE_DEB_VERSION")" "$r"; done
-  for p in $NODE_LIB_DEBS; do dpkg-deb -x "$(deb_file "$p" "$arch")" "$r"; done
-  for p in $NODE_ALL_DEBS; do dpkg-deb -x "$(deb_file "$p" all)" "$r"; done
+  unpack_debs "$r" "$arch" "nodejs=$NODE_DEB_VERSION" "libnode108=$NODE_DEB_VERSION"
   rm -rf "$r/usr/share/doc" "$r/usr/share/man" "$r/usr/share/lintian"
   # The official images' unprivileged user, node (1000), added to debian's accounts.
-  base=$(debian_layer "$arch")
+  base=$(debian_layer "$arch") || exit 1
   tar -xzf "$base" -C "$tmp" --wildcards '*etc/passwd' '*etc/group'
   { cat "$tmp/etc/passwd"; echo 'node:x:1000:1000::/home/node:/bin/bash'; } >"$r/etc/passwd"
   { cat "$tmp/etc/group"; echo 'node:x:1000:'; } >"$r/etc/group"
@@ -187,20 +150,28 @@ nodejs_layer() {
   echo "$out"
 }
 
+# registry_tarball NAME VERSION INTEGRITY: the npm registry's tarball of NAME@VERSION (cached in
+# $DEBS), checked against INTEGRITY (sha512, as a package-lock.json records it).
+registry_tarball() {
+  local name=$1 version=$2 integrity=$3
+  local tgz="$DEBS/$name-$version.tgz"
+  mkdir -p "$DEBS"
+  if [[ ! -s "$tgz" ]]; then
+    run_logged "$IMAGE_LOG" curl -fsSL -o "$tgz.tmp" "https://registry.npmjs.org/$name/-/$name-$version.tgz"
+    mv "$tgz.tmp" "$tgz"
+  fi
+  local sum; sum="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  [[ "$sum" == "$integrity" ]] || { rm -f "$tgz"; die "$name-$version.tgz: integrity $sum, want $integrity"; }
+  echo "$tgz"
+}
+
 # npm_layer: npm from the npm registry (one tarball, no dependencies to resolve), checked
 # against NPM_INTEGRITY; Debian's npm package pulls in some 400 node-* packages.
 npm_layer() {
   local out="$LAYERS/npm-$NPM_VERSION-r$IMAGE_RECIPE.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
   log "building npm $NPM_VERSION layer"
-  local tgz="$DEBS/npm-$NPM_VERSION.tgz"
-  mkdir -p "$DEBS"
-  if [[ ! -s "$tgz" ]]; then
-    run_logged "$IMAGE_LOG" curl -fsSL -o "$tgz.tmp" "https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz"
-    mv "$tgz.tmp" "$tgz"
-  fi
-  local sum; sum="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
-  [[ "$sum" == "$NPM_INTEGRITY" ]] || { rm -f "$tgz"; die "npm-$NPM_VERSION.tgz: integrity $sum, want $NPM_INTEGRITY"; }
+  local tgz; tgz=$(registry_tarball npm "$NPM_VERSION" "$NPM_INTEGRITY") || exit 1
   local tmp; tmp=$(mktemp -d "$LAYERS/.npm.XXXXXX")
   local r="$tmp/rootfs"
   mkdir -p "$r/usr/local/lib/node_modules/npm" "$r/usr/local/bin"
@@ -208,6 +179,26 @@ npm_layer() {
   chmod -R u+w,go-w,a+rX "$r/usr/local/lib/node_modules/npm"
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$r/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$r/usr/local/bin/npx"
+  make_layer "$r" "$out"
+  rm -rf "$tmp"
+  echo "$out"
+}
+
+# yarn_layer: yarn classic from the npm registry (one self-contained tarball), where the
+# official node images put it: /opt/yarn-v<version>, linked as /usr/local/bin/yarn and yarnpkg.
+yarn_layer() {
+  local out="$LAYERS/yarn-$YARN_VERSION-r$IMAGE_RECIPE.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building yarn $YARN_VERSION layer"
+  local tgz; tgz=$(registry_tarball yarn "$YARN_VERSION" "$YARN_INTEGRITY") || exit 1
+  local tmp; tmp=$(mktemp -d "$LAYERS/.yarn.XXXXXX")
+  local r="$tmp/rootfs" dir="opt/yarn-v$YARN_VERSION"
+  mkdir -p "$r/$dir" "$r/usr/local/bin"
+  tar -xzf "$tgz" -C "$r/$dir" --strip-components=1 --no-same-owner
+  chmod -R u+w,go-w,a+rX "$r/$dir"
+  chmod 0755 "$r/$dir/bin/yarn" "$r/$dir/bin/yarn.js"
+  ln -s "/$dir/bin/yarn" "$r/usr/local/bin/yarn"
+  ln -s "/$dir/bin/yarn" "$r/usr/local/bin/yarnpkg"
   make_layer "$r" "$out"
   rm -rf "$tmp"
   echo "$out"
@@ -252,7 +243,7 @@ debian_layer() {
 # debian_status ARCH: the dpkg status file of the debian layer (cached beside it).
 debian_status() {
   local arch=$1 base
-  base=$(debian_layer "$arch")
+  base=$(debian_layer "$arch") || exit 1
   local out="$base.status"
   [[ -s "$out" ]] && { echo "$out"; return; }
   tar -xzOf "$base" ./var/lib/dpkg/status >"$out.tmp" || die "no dpkg status in $base"
@@ -278,31 +269,33 @@ apt_for() {
     -o APT::Sandbox::User=root -o APT::Install-Recommends=false "$@"
 }
 
-# extracted_layer NAME ARCH PKG...: a layer with the .debs the debian layer lacks to install
-# PKG, extracted with dpkg-deb -x (no maintainer scripts, so no emulation for a foreign ARCH),
-# folded into the merged /usr, and recorded in a dpkg status so that apt in the image knows them.
-extracted_layer() {
-  local name=$1 arch=$2; shift 2
-  local out="$LAYERS/$name-$DEBIAN_SUITE-r$IMAGE_RECIPE-$arch.tar.gz"
-  [[ -s "$out" ]] && { echo "$out"; return; }
-  log "building $name layer ($arch): ${*}"
-  local t0=$SECONDS tmp
-  tmp=$(mktemp -d "$LAYERS/.$name.XXXXXX")
-  local r="$tmp/rootfs" archives=$CACHE/apt-$DEBIAN_SUITE-$arch/archives
+# unpack_debs ROOT ARCH PKG[=VERSION]...: the one way .debs get into an image. Unpacks into ROOT
+# the .debs of the PKGs and of what they need beyond the debian layer for ARCH, as apt resolves
+# them against that layer's dpkg status (apt_for; downloads are cached). dpkg-deb -x runs no
+# maintainer scripts, so a foreign ARCH needs no emulation. The files are folded into the merged
+# /usr, and the packages recorded in ROOT/var/lib/dpkg (status, info/*.list), so that apt in an
+# image on the debian layer knows them.
+unpack_debs() {
+  local r=$1 arch=$2; shift 2
+  local archives=$CACHE/apt-$DEBIAN_SUITE-$arch/archives empty uris status
+  # Layer recipes run in command substitutions, where set -e is off: fail explicitly. Built
+  # here, not inside apt_for's logged runs, the debian layer reports its progress.
+  status=$(debian_status "$arch") || die "no debian layer for $arch"
   mkdir -p "$r/var/lib/dpkg/info"
   apt_lists "$arch"
   # --print-uris leaves out what the archive cache holds: ask with an empty one.
-  mkdir -p "$tmp/empty/partial"
-  local uris
-  uris=$(apt_for "$arch" apt-get -o Dir::Cache::Archives="$tmp/empty" install --print-uris -qq -y "$@") ||
+  empty=$(mktemp -d "$LAYERS/.empty.XXXXXX")
+  mkdir -p "$empty/partial"
+  uris=$(apt_for "$arch" apt-get -o Dir::Cache::Archives="$empty" install --print-uris -qq -y "$@") ||
     die "apt cannot resolve $* for $arch"
+  rm -rf "$empty"
   run_logged "$IMAGE_LOG" apt_for "$arch" apt-get install --download-only -y "$@"
-  cp "$(debian_status "$arch")" "$r/var/lib/dpkg/status"
+  cp "$status" "$r/var/lib/dpkg/status"
   local file deb pkg ma d
   while read -r file; do
     deb="$archives/$file"
     [[ -f "$deb" ]] || die "apt did not download $file"
-    dpkg-deb -x "$deb" "$r"
+    dpkg-deb -x "$deb" "$r" || die "dpkg-deb -x $deb failed"
     pkg=$(dpkg-deb -f "$deb" Package)
     ma=$(dpkg-deb -f "$deb" Multi-Arch)
     [[ $ma == same ]] && pkg="$pkg:$arch"
@@ -314,7 +307,18 @@ extracted_layer() {
       mkdir -p "$r/usr/$d"; cp -a "$r/$d/." "$r/usr/$d/"; rm -rf "${r:?}/$d"
     fi
   done
-  make_layer "$r" "$out"
+}
+
+# extracted_layer NAME ARCH PKG...: a cached layer of unpack_debs ARCH PKG...
+extracted_layer() {
+  local name=$1 arch=$2; shift 2
+  local out="$LAYERS/$name-$DEBIAN_SUITE-r$IMAGE_RECIPE-$arch.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  log "building $name layer ($arch): ${*}"
+  local t0=$SECONDS tmp
+  tmp=$(mktemp -d "$LAYERS/.$name.XXXXXX")
+  unpack_debs "$tmp/rootfs" "$arch" "$@"
+  make_layer "$tmp/rootfs" "$out"
   rm -rf "$tmp"
   log "$name ($arch) layer took $((SECONDS - t0))s"
   echo "$out"
@@ -352,11 +356,38 @@ rust_layer() {
   printf '%s\n%s\n' "$l" "$out"
 }
 
+# The python image's pip installs offline: PyPI is unreachable from the test environment, so
+# /etc/pip.conf points pip, and the build isolation it runs for a pyproject.toml's build
+# backend, at the wheels Debian ships in /usr/share/python-wheels (pip, setuptools, wheel),
+# as an offline mirror of PyPI would. This is the environment's stand-in, not what a spec
+# needs: the official python images have no pip.conf, and pip reaches PyPI there.
+PYTHON_DEBS="python3 python3-venv python-is-python3 python3-setuptools-whl python3-wheel-whl"
+
 python_layer() {
   local arch=$1 v
   v=$(deb_version "$arch" python3)
   [[ $v == "$PYTHON_IMAGE_VERSION".* ]] || die "Debian's python3 is $v, PYTHON_IMAGE_VERSION is $PYTHON_IMAGE_VERSION"
-  extracted_layer python "$arch" python3 python3-venv python-is-python3
+  # shellcheck disable=SC2086 # a list of package names
+  extracted_layer "python-r$PYTHON_IMAGE_RECIPE" "$arch" $PYTHON_DEBS
+  pip_offline_layer
+}
+
+pip_offline_layer() {
+  local out="$LAYERS/pip-offline-r$IMAGE_RECIPE.tar.gz"
+  [[ -s "$out" ]] && { echo "$out"; return; }
+  local tmp; tmp=$(mktemp -d "$LAYERS/.pip.XXXXXX")
+  mkdir -p "$tmp/etc"
+  cat >"$tmp/etc/pip.conf" <<'PIP'
+# mstage's test environment has no PyPI: pip installs from the wheels Debian ships
+# (python3-pip-whl, python3-setuptools-whl, python3-wheel-whl), as from an offline mirror.
+[global]
+no-index = true
+find-links = /usr/share/python-wheels
+PIP
+  chmod 0644 "$tmp/etc/pip.conf"
+  make_layer "$tmp" "$out"
+  rm -rf "$tmp"
+  echo "$out"
 }
 
 # publish REPO "TAG..." LAYERFN [crane mutate flags...]: build one image per platform from the
@@ -394,7 +425,7 @@ layers_debian() { debian_layer "$1"; }
 layers_distroless() { distroless_layer; }
 layers_rust() { debian_layer "$1"; rust_layer "$1"; }
 layers_python() { debian_layer "$1"; python_layer "$1"; }
-layers_node() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; npm_layer; }
+layers_node() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; npm_layer; yarn_layer; }
 layers_node_slim() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; }
 
 ensure_images() {
@@ -412,13 +443,13 @@ ensure_images() {
     -e "PATH=$path" --cmd bash
   publish library/rust "$RUST_IMAGE_VERSION $RUST_IMAGE_VERSION-$DEBIAN_SUITE $RUST_IMAGE_VERSION-slim latest" layers_rust \
     -e "PATH=/usr/local/cargo/bin:$path" -e CARGO_HOME=/usr/local/cargo -e RUST_VERSION="$RUST_IMAGE_VERSION" --cmd bash
-  publish library/python "$PYTHON_IMAGE_VERSION $PYTHON_IMAGE_VERSION-slim $PYTHON_IMAGE_VERSION-$DEBIAN_SUITE $PYTHON_IMAGE_VERSION-slim-$DEBIAN_SUITE 3 latest" layers_python \
+  publish library/python "$PYTHON_IMAGE_VERSION $PYTHON_IMAGE_VERSION-slim $PYTHON_IMAGE_VERSION-$DEBIAN_SUITE $PYTHON_IMAGE_VERSION-slim-$DEBIAN_SUITE 3 latest mstage-recipe-$PYTHON_IMAGE_RECIPE" layers_python \
     -e "PATH=$path" -e LANG=C.UTF-8 -e PYTHON_VERSION="$PYTHON_IMAGE_VERSION" --cmd python3
   local node_major=${NODE_DEB_VERSION%%.*} node_version=${NODE_DEB_VERSION%%+*}
   # node trusts its built-in roots, not /etc/ssl: the extra file adds the machine's (its proxy's) CAs.
   local node_ca=NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
-  publish library/node "$node_version $node_major-$DEBIAN_SUITE $node_major latest" layers_node \
-    -e "PATH=$path" -e NODE_VERSION="$node_version" -e NPM_VERSION="$NPM_VERSION" -e "$node_ca" --cmd node
+  publish library/node "$node_version $node_major-$DEBIAN_SUITE $node_major latest mstage-recipe-$NODE_IMAGE_RECIPE" layers_node \
+    -e "PATH=$path" -e NODE_VERSION="$node_version" -e NPM_VERSION="$NPM_VERSION" -e YARN_VERSION="$YARN_VERSION" -e "$node_ca" --cmd node
   # Node without npm, for runtimes (the official slim image keeps npm; this one does not).
   publish library/node "$node_major-$DEBIAN_SUITE-slim $node_major-slim" layers_node_slim \
     -e "PATH=$path" -e NODE_VERSION="$node_version" -e "$node_ca" --cmd node

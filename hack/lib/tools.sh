@@ -19,15 +19,8 @@ pkg_installed() {
 ensure_apt_packages() {
   local missing=() p
   for p in "${APT_PACKAGES[@]}"; do pkg_installed "$p" || missing+=("$p"); done
-  # arm64 .debs (busybox-static:arm64) are fetched with `apt-get download`.
-  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    log "dpkg --add-architecture arm64"
-    dpkg --add-architecture arm64
-    _APT_UPDATED=0
-    apt_update_once
-  elif ! apt-cache show busybox-static:arm64 >/dev/null 2>&1; then
-    apt_update_once
-  fi
+  # The images' .debs come through apt_for (hack/lib/images.sh), with lists of their own per
+  # arch: the host needs no foreign architecture.
   if ((${#missing[@]})); then
     apt_update_once
     log "apt-get install ${missing[*]}"
