@@ -3,8 +3,10 @@ package llbgen
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -61,14 +63,62 @@ func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocisp
 	if len(p.Builds) > 1 {
 		c.prefetchImages(p.Instances)
 	}
-	out := make([]*Result, len(p.Builds))
-	for i, b := range p.Builds {
-		if out[i], err = c.compileTarget(b); err != nil {
+	out, err := c.compileTargets(p.Builds)
+	if err != nil {
+		return nil, err
+	}
+	c.warnInstances(p.Instances)
+	settleInputs(ctx, out)
+	return out, nil
+}
+
+// compileTargets compiles the builds' targets, as many at once as there
+// are processors: the instances they share are compiled once (see memo).
+// The error is the first build's, by the order of builds, so that it does
+// not depend on which goroutine gets there first; each build's compile
+// meets its first error as it would alone, since an instance compiles to
+// the same state or error whichever build asks.
+func (c *compiler) compileTargets(builds []*plan.Build) ([]*Result, error) {
+	out := make([]*Result, len(builds))
+	errs := make([]error, len(builds))
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(builds) {
+				return
+			}
+			out[i], errs[i] = c.compileTarget(builds[i])
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(builds))
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}
-	settleInputs(ctx, out)
 	return out, nil
+}
+
+// warnInstances passes the warnings of the compiled instances to
+// opt.Warn, in the order of instances.
+func (c *compiler) warnInstances(instances []*plan.Instance) {
+	if c.opt.Warn == nil {
+		return
+	}
+	for _, pi := range instances {
+		if inst, ok := c.memo.compiled(pi); ok {
+			for _, w := range inst.warnings {
+				c.opt.Warn(w.pos, w.msg)
+			}
+		}
+	}
 }
 
 // prefetchImages resolves the images the instances start from, all at
@@ -89,7 +139,7 @@ func (c *compiler) prefetchImages(instances []*plan.Instance) {
 			continue
 		}
 		key := in.Image + " " + platforms.FormatAll(in.RunsOn)
-		if _, ok := c.images[key]; ok || seen[key] {
+		if seen[key] {
 			continue
 		}
 		seen[key] = true
@@ -98,20 +148,13 @@ func (c *compiler) prefetchImages(instances []*plan.Instance) {
 	if len(todo) < 2 {
 		return
 	}
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	limit := make(chan struct{}, 8)
 	for _, im := range todo {
 		wg.Go(func() {
 			limit <- struct{}{}
 			defer func() { <-limit }()
-			r, err := c.resolveImageUncached(im.ref, im.p, im.pos)
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			c.images[im.ref+" "+platforms.FormatAll(im.p)] = r
-			mu.Unlock()
+			_, _ = c.resolveImage(im.ref, im.p, im.pos)
 		})
 	}
 	wg.Wait()
@@ -143,9 +186,7 @@ type compiler struct {
 	opt   Options
 	epoch time.Time
 
-	instances map[*plan.Instance]*instance
-	shared    map[*plan.Instance]sharedSteps // by plan.Instance.StepsOf
-	images    map[string]*resolvedImage
+	memo *memo
 }
 
 func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
@@ -156,13 +197,11 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 	opt.TargetPlatform = platforms.Normalize(opt.TargetPlatform)
 	opt.BuildPlatform = platforms.Normalize(opt.BuildPlatform)
 	return &compiler{
-		ctx:       ctx,
-		src:       s,
-		opt:       opt,
-		epoch:     epoch,
-		instances: map[*plan.Instance]*instance{},
-		shared:    map[*plan.Instance]sharedSteps{},
-		images:    map[string]*resolvedImage{},
+		ctx:   ctx,
+		src:   s,
+		opt:   opt,
+		epoch: epoch,
+		memo:  newMemo(),
 	}
 }
 
