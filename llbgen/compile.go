@@ -34,8 +34,11 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 // is ignored), as Compile compiles it for one, from one plan: a stage
 // instance that several platforms share, such as a builder on the build
 // platform, is compiled once and its LLB state is the same in every
-// result. The results share vertices, which BuildKit's llb marshals under
-// a lock, so they may be marshalled at once.
+// result. The targets compile in parallel; the error, if any, is the one
+// the first failing target (by the order of targets) meets, and warnings
+// are passed to opt.Warn once the compile has succeeded, in the plan's
+// order. The results share vertices, which BuildKit's llb marshals under a
+// lock, so they may be marshalled at once.
 func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocispecs.Platform) ([]*Result, error) {
 	if s == nil {
 		return nil, fmt.Errorf("llbgen: no spec")
@@ -179,7 +182,8 @@ func onceEach(warn func(spec.Pos, string)) func(spec.Pos, string) {
 	}
 }
 
-// compiler holds the state of one Compile call.
+// compiler holds the state of one Compile call. Its goroutines share it:
+// memo is all they write to.
 type compiler struct {
 	ctx   context.Context
 	src   *spec.Spec
