@@ -29,7 +29,7 @@ func newMemo() *memo {
 
 // flight is a value that one goroutine computes and others may wait for.
 type flight[T any] struct {
-	done chan struct{}
+	done sync.WaitGroup
 	val  T
 	err  error
 }
@@ -41,15 +41,16 @@ func once[K comparable, T any](mu *sync.Mutex, m map[K]*flight[T], key K, comput
 	mu.Lock()
 	f, ok := m[key]
 	if !ok {
-		f = &flight[T]{done: make(chan struct{})}
+		f = &flight[T]{}
+		f.done.Add(1)
 		m[key] = f
 	}
 	mu.Unlock()
 	if ok {
-		<-f.done
+		f.done.Wait()
 		return f.val, false, f.err
 	}
-	defer close(f.done)
+	defer f.done.Done()
 	f.val, f.err = compute()
 	return f.val, true, f.err
 }
@@ -62,8 +63,8 @@ func forget[K comparable, T any](mu *sync.Mutex, m map[K]*flight[T], key K) {
 	mu.Unlock()
 }
 
-// compiled reports whether pi's compile has finished, and the instance if
-// it succeeded.
+// compiled is pi's instance if its compile succeeded. It is for after the
+// compile, once no goroutine is left that could be compiling pi.
 func (m *memo) compiled(pi *plan.Instance) (*instance, bool) {
 	m.mu.Lock()
 	f, ok := m.instances[pi]
@@ -71,10 +72,6 @@ func (m *memo) compiled(pi *plan.Instance) (*instance, bool) {
 	if !ok {
 		return nil, false
 	}
-	select {
-	case <-f.done:
-		return f.val, f.err == nil
-	default:
-		return nil, false
-	}
+	f.done.Wait()
+	return f.val, f.err == nil
 }
