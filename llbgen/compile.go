@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -84,6 +85,15 @@ func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocisp
 func (c *compiler) compileTargets(builds []*plan.Build) ([]*Result, error) {
 	out := make([]*Result, len(builds))
 	errs := make([]error, len(builds))
+	panics := make([]any, len(builds))
+	compile := func(i int) {
+		defer func() {
+			if r := recover(); r != nil {
+				panics[i] = fmt.Sprintf("%v\n%s", r, debug.Stack())
+			}
+		}()
+		out[i], errs[i] = c.compileTarget(builds[i])
+	}
 	var next atomic.Int64
 	work := func() {
 		for {
@@ -91,7 +101,7 @@ func (c *compiler) compileTargets(builds []*plan.Build) ([]*Result, error) {
 			if i >= len(builds) {
 				return
 			}
-			out[i], errs[i] = c.compileTarget(builds[i])
+			compile(i)
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(builds))
@@ -101,6 +111,14 @@ func (c *compiler) compileTargets(builds []*plan.Build) ([]*Result, error) {
 	}
 	work()
 	wg.Wait()
+	// A panic goes on in the caller's goroutine, as it did when the compile
+	// ran there: the frontend turns it into the build's error. It comes
+	// first: a build that waited on the instance that panicked has an error.
+	for _, p := range panics {
+		if p != nil {
+			panic(p)
+		}
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

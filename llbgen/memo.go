@@ -1,6 +1,7 @@
 package llbgen
 
 import (
+	"fmt"
 	"sync"
 
 	"github.com/mstage/mstage/plan"
@@ -50,7 +51,16 @@ func once[K comparable, T any](mu *sync.Mutex, m map[K]*flight[T], key K, comput
 		f.done.Wait()
 		return f.val, false, f.err
 	}
-	defer f.done.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			// The waiters get an error; the panic goes on to the
+			// compile, which hands it to its caller.
+			f.err = fmt.Errorf("llbgen: internal error: %v", r)
+			f.done.Done()
+			panic(r)
+		}
+		f.done.Done()
+	}()
 	f.val, f.err = compute()
 	return f.val, true, f.err
 }

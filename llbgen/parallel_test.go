@@ -4,13 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/mstage/mstage/spec"
@@ -121,4 +126,59 @@ func formatAll(ps []ocispecs.Platform) string {
 		names = append(names, platforms.Format(p))
 	}
 	return fmt.Sprint(names)
+}
+
+// panickingContexts panics when the compile asks for the named context
+// "assets", once two goroutines have asked for it: both are compiling when
+// they panic.
+type panickingContexts struct {
+	fakeContexts
+	asked *atomic.Int32
+	both  *sync.WaitGroup // Add(2)
+}
+
+func (c panickingContexts) Named(ctx context.Context, name string, p ocispecs.Platform) (*llb.State, *dockerspec.DockerOCIImage, error) {
+	if name != "assets" {
+		return c.fakeContexts.Named(ctx, name, p)
+	}
+	if c.asked.Add(1) <= 2 {
+		c.both.Done()
+		c.both.Wait()
+	}
+	panic("named context exploded")
+}
+
+// TestCompileEachPanicReachesTheCaller checks that a panic in a target's
+// compile, which may run on a goroutine of its own, reaches the goroutine
+// that called CompileEach, where the frontend recovers it, instead of
+// ending the process.
+func TestCompileEachPanicReachesTheCaller(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("the targets compile one after the other")
+	}
+	// Each platform's runtime copies from the named context.
+	const src = `version: 1
+runtimes:
+  app:
+    user: "1000"
+    copy:
+      - {context: assets, src: app, to: /app}
+`
+	s, err := spec.Parse("mstage.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := options("app", amd64, s, []byte(src))
+	both := &sync.WaitGroup{}
+	both.Add(2)
+	opt.Contexts = panickingContexts{asked: &atomic.Int32{}, both: both}
+	ps := []ocispecs.Platform{amd64, arm64, armv7, platforms.Normalize(platforms.MustParse("linux/riscv64"))}
+	defer func() {
+		r := recover()
+		if r == nil || !strings.Contains(fmt.Sprint(r), "named context exploded") {
+			t.Fatalf("recovered %v, want the compile's panic", r)
+		}
+	}()
+	_, err = CompileEach(context.Background(), s, opt, ps)
+	t.Fatalf("CompileEach returned (%v) instead of panicking", err)
 }
