@@ -3,8 +3,11 @@ package llbgen
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -32,8 +35,11 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 // is ignored), as Compile compiles it for one, from one plan: a stage
 // instance that several platforms share, such as a builder on the build
 // platform, is compiled once and its LLB state is the same in every
-// result. The results share vertices, which BuildKit's llb marshals under
-// a lock, so they may be marshalled at once.
+// result. The targets compile in parallel; the error, if any, is the one
+// the first failing target (by the order of targets) meets, and warnings
+// are passed to opt.Warn once the compile has succeeded, in the plan's
+// order. The results share vertices, which BuildKit's llb marshals under a
+// lock, so they may be marshalled at once.
 func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocispecs.Platform) ([]*Result, error) {
 	if s == nil {
 		return nil, fmt.Errorf("llbgen: no spec")
@@ -61,14 +67,79 @@ func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocisp
 	if len(p.Builds) > 1 {
 		c.prefetchImages(p.Instances)
 	}
-	out := make([]*Result, len(p.Builds))
-	for i, b := range p.Builds {
-		if out[i], err = c.compileTarget(b); err != nil {
+	out, err := c.compileTargets(p.Builds)
+	if err != nil {
+		return nil, err
+	}
+	c.warnInstances(p.Instances)
+	settleInputs(ctx, out)
+	return out, nil
+}
+
+// compileTargets compiles the builds' targets, as many at once as there
+// are processors: the instances they share are compiled once (see memo).
+// The error is the first build's, by the order of builds, so that it does
+// not depend on which goroutine gets there first; each build's compile
+// meets its first error as it would alone, since an instance compiles to
+// the same state or error whichever build asks.
+func (c *compiler) compileTargets(builds []*plan.Build) ([]*Result, error) {
+	out := make([]*Result, len(builds))
+	errs := make([]error, len(builds))
+	panics := make([]any, len(builds))
+	compile := func(i int) {
+		defer func() {
+			if r := recover(); r != nil {
+				panics[i] = fmt.Sprintf("%v\n%s", r, debug.Stack())
+			}
+		}()
+		out[i], errs[i] = c.compileTarget(builds[i])
+	}
+	var next atomic.Int64
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(builds) {
+				return
+			}
+			compile(i)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(builds))
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	// A panic goes on in the caller's goroutine, as it did when the compile
+	// ran there: the frontend turns it into the build's error. It comes
+	// first: a build that waited on the instance that panicked has an error.
+	for _, p := range panics {
+		if p != nil {
+			panic(p)
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}
-	settleInputs(ctx, out)
 	return out, nil
+}
+
+// warnInstances passes the warnings of the compiled instances to
+// opt.Warn, in the order of instances.
+func (c *compiler) warnInstances(instances []*plan.Instance) {
+	if c.opt.Warn == nil {
+		return
+	}
+	for _, pi := range instances {
+		if inst, ok := c.memo.compiled(pi); ok {
+			for _, w := range inst.warnings {
+				c.opt.Warn(w.pos, w.msg)
+			}
+		}
+	}
 }
 
 // prefetchImages resolves the images the instances start from, all at
@@ -89,7 +160,7 @@ func (c *compiler) prefetchImages(instances []*plan.Instance) {
 			continue
 		}
 		key := in.Image + " " + platforms.FormatAll(in.RunsOn)
-		if _, ok := c.images[key]; ok || seen[key] {
+		if seen[key] {
 			continue
 		}
 		seen[key] = true
@@ -98,20 +169,13 @@ func (c *compiler) prefetchImages(instances []*plan.Instance) {
 	if len(todo) < 2 {
 		return
 	}
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	limit := make(chan struct{}, 8)
 	for _, im := range todo {
 		wg.Go(func() {
 			limit <- struct{}{}
 			defer func() { <-limit }()
-			r, err := c.resolveImageUncached(im.ref, im.p, im.pos)
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			c.images[im.ref+" "+platforms.FormatAll(im.p)] = r
-			mu.Unlock()
+			_, _ = c.resolveImage(im.ref, im.p, im.pos)
 		})
 	}
 	wg.Wait()
@@ -136,16 +200,15 @@ func onceEach(warn func(spec.Pos, string)) func(spec.Pos, string) {
 	}
 }
 
-// compiler holds the state of one Compile call.
+// compiler holds the state of one Compile call. Its goroutines share it:
+// memo is all they write to.
 type compiler struct {
 	ctx   context.Context
 	src   *spec.Spec
 	opt   Options
 	epoch time.Time
 
-	instances map[*plan.Instance]*instance
-	shared    map[*plan.Instance]sharedSteps // by plan.Instance.StepsOf
-	images    map[string]*resolvedImage
+	memo *memo
 }
 
 func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
@@ -156,13 +219,11 @@ func newCompiler(ctx context.Context, s *spec.Spec, opt Options) *compiler {
 	opt.TargetPlatform = platforms.Normalize(opt.TargetPlatform)
 	opt.BuildPlatform = platforms.Normalize(opt.BuildPlatform)
 	return &compiler{
-		ctx:       ctx,
-		src:       s,
-		opt:       opt,
-		epoch:     epoch,
-		instances: map[*plan.Instance]*instance{},
-		shared:    map[*plan.Instance]sharedSteps{},
-		images:    map[string]*resolvedImage{},
+		ctx:   ctx,
+		src:   s,
+		opt:   opt,
+		epoch: epoch,
+		memo:  newMemo(),
 	}
 }
 

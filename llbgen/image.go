@@ -31,21 +31,25 @@ type resolvedImage struct {
 }
 
 // resolveImage looks ref up as a named context, then through the meta
-// resolver. Results are cached per reference and platform.
+// resolver. Results are kept per reference and platform.
 func (c *compiler) resolveImage(ref string, p ocispecs.Platform, pos spec.Pos) (*resolvedImage, error) {
 	if ref == scratchImage {
 		return &resolvedImage{display: scratchImage, empty: true}, nil
 	}
 	key := ref + " " + platforms.FormatAll(p)
-	if r, ok := c.images[key]; ok {
+	r, computed, err := once(&c.memo.mu, c.memo.images, key, func() (*resolvedImage, error) {
+		return c.resolveImageUncached(ref, p, pos)
+	})
+	if err == nil {
 		return r, nil
 	}
-	r, err := c.resolveImageUncached(ref, p, pos)
-	if err != nil {
+	// An error names the position of the reference that met it, and the
+	// next try may succeed: a failure is not kept.
+	if computed {
+		forget(&c.memo.mu, c.memo.images, key)
 		return nil, err
 	}
-	c.images[key] = r
-	return r, nil
+	return c.resolveImageUncached(ref, p, pos)
 }
 
 func (c *compiler) resolveImageUncached(ref string, p ocispecs.Platform, pos spec.Pos) (*resolvedImage, error) {

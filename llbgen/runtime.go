@@ -40,8 +40,8 @@ func (c *compiler) buildRuntime(inst *instance) error {
 		if uid, gid, ok := numericUser(user); ok {
 			c.writePasswd(inst, uid, gid)
 			inst.passwdFor = user
-		} else if c.opt.Warn != nil {
-			c.opt.Warn(r.At("user"), fmt.Sprintf("runtime %q starts from scratch, which has no /etc/passwd to resolve user %q; use a numeric uid[:gid]", r.Name, user))
+		} else {
+			inst.warnings = append(inst.warnings, warning{r.At("user"), fmt.Sprintf("runtime %q starts from scratch, which has no /etc/passwd to resolve user %q; use a numeric uid[:gid]", r.Name, user)})
 		}
 	}
 	c.applyStageConfig(sc, r)

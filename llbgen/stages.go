@@ -22,13 +22,25 @@ type instance struct {
 	// runtime only
 	scratch   bool   // the runtime (or the one it extends) starts from scratch
 	passwdFor string // the user the generated /etc/passwd names
+	// warnings are passed to Options.Warn once the compile has finished,
+	// in the plan's order: instances compile in parallel.
+	warnings []warning
+}
+
+type warning struct {
+	pos spec.Pos
+	msg string
 }
 
 // instance compiles pi, once.
 func (c *compiler) instance(pi *plan.Instance) (*instance, error) {
-	if inst, ok := c.instances[pi]; ok {
-		return inst, nil
-	}
+	inst, _, err := once(&c.memo.mu, c.memo.instances, pi, func() (*instance, error) {
+		return c.compileInstance(pi)
+	})
+	return inst, err
+}
+
+func (c *compiler) compileInstance(pi *plan.Instance) (*instance, error) {
 	inst := &instance{plan: pi}
 	var err error
 	switch pi.Kind() {
@@ -44,7 +56,6 @@ func (c *compiler) instance(pi *plan.Instance) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.instances[pi] = inst
 	return inst, nil
 }
 
@@ -94,12 +105,7 @@ func (c *compiler) artifact(inst *instance) error {
 	if err := c.start(inst); err != nil {
 		return err
 	}
-	names := &namer{stage: a.Name, total: len(inst.plan.Steps)}
-	if a.Workdir != "" {
-		names.total++
-	}
-	sc := &stepCtx{inst: inst, names: names}
-	sc.targetEnv = inst.plan.TargetEnv
+	sc := &stepCtx{inst: inst, names: artifactNamer(inst.plan), targetEnv: inst.plan.TargetEnv}
 	steps, err := c.sharedArtifactSteps(sc)
 	if err != nil {
 		return err
@@ -115,31 +121,55 @@ func (c *compiler) artifact(inst *instance) error {
 }
 
 // sharedSteps is the state after the steps that the instances of a stage
-// share (plan.Instance.SharedSteps), kept by the instance that builds them.
+// share (plan.Instance.SharedSteps), built once for all of them.
 type sharedSteps struct {
 	fs    fsState
 	named int // ops the namer has numbered
 }
 
-// sharedArtifactSteps applies an artifact's stage settings and the steps it
-// shares with its stage's other instances, or takes them from the instance
-// that built them, and returns the steps left to run.
+// sharedArtifactSteps gives sc the filesystem after an artifact's stage
+// settings and the steps it shares with its stage's other instances, and
+// returns the steps left to run.
 func (c *compiler) sharedArtifactSteps(sc *stepCtx) ([]plan.Step, error) {
 	pi := sc.inst.plan
-	if done, ok := c.shared[pi.StepsOf]; ok {
-		sc.inst.fs = done.fs.clone()
-		sc.names.n = done.named
-		return pi.Steps[pi.SharedSteps:], nil
-	}
-	c.applyStageConfig(sc, pi.Stage)
-	if pi.SharedSteps == 0 {
+	if pi.SharedSteps == 0 || pi.StepsOf == nil {
+		c.applyStageConfig(sc, pi.Stage)
 		return pi.Steps, nil
 	}
-	if err := c.runEach(sc, pi.Steps[:pi.SharedSteps]); err != nil {
+	done, _, err := once(&c.memo.mu, c.memo.shared, pi.StepsOf, func() (sharedSteps, error) {
+		return c.buildSharedSteps(pi.StepsOf)
+	})
+	if err != nil {
 		return nil, err
 	}
-	c.shared[pi.StepsOf] = sharedSteps{fs: sc.inst.fs.clone(), named: sc.names.n}
+	sc.inst.fs = done.fs.clone()
+	sc.names.n = done.named
 	return pi.Steps[pi.SharedSteps:], nil
+}
+
+// buildSharedSteps builds the shared steps as their instance StepsOf
+// builds them, whichever instance asks first, so that the LLB does not
+// depend on which platform's compile gets there first.
+func (c *compiler) buildSharedSteps(of *plan.Instance) (sharedSteps, error) {
+	inst := &instance{plan: of}
+	if err := c.start(inst); err != nil {
+		return sharedSteps{}, err
+	}
+	sc := &stepCtx{inst: inst, names: artifactNamer(of), targetEnv: of.TargetEnv}
+	c.applyStageConfig(sc, of.Stage)
+	if err := c.runEach(sc, of.Steps[:of.SharedSteps]); err != nil {
+		return sharedSteps{}, err
+	}
+	return sharedSteps{fs: inst.fs, named: sc.names.n}, nil
+}
+
+// artifactNamer numbers the ops of an artifact's instance.
+func artifactNamer(pi *plan.Instance) *namer {
+	names := &namer{stage: pi.Name(), total: len(pi.Steps)}
+	if pi.Stage.Workdir != "" {
+		names.total++
+	}
+	return names
 }
 
 // collectOutputs places each output at the root of an empty filesystem by
