@@ -108,6 +108,12 @@ func cToolchainFile(t gnuTarget) string {
 // spec's own, downloads and parses less.
 const cAptConf = "/etc/apt/apt.conf.d/50mstage-c"
 
+// cDockerClean is the apt configuration of the official Debian images that
+// deletes the downloaded packages after each install and keeps no binary
+// cache of the lists: with apt's directories on cache mounts it empties the
+// archives cache and makes every apt call parse the lists again.
+const cDockerClean = "/etc/apt/apt.conf.d/docker-clean"
+
 // cSetup is the step that installs the toolchain for target on build:
 // gcc and g++ when they are the same architecture, Debian's cross
 // compilers (which bring the target's libc and libstdc++) otherwise. It
@@ -115,7 +121,9 @@ const cAptConf = "/etc/apt/apt.conf.d/50mstage-c"
 // the target's libraries as pkg:arch, and writes the CMake toolchain file.
 // The architecture is added before the one apt-get update, so that update
 // fetches the target's package lists too, into the target's lists cache,
-// and a later update in the spec's steps only finds them current.
+// and a later update in the spec's steps only finds them current. It
+// removes the image's docker-clean first, so apt's cache mounts keep what
+// they hold.
 func cSetup(build, target ocispecs.Platform) (string, error) {
 	t, err := gnuTargetOf(target)
 	if err != nil {
@@ -131,6 +139,7 @@ func cSetup(build, target ocispecs.Platform) (string, error) {
 	}
 	lines := []string{
 		"set -e",
+		"rm -f " + cDockerClean,
 		"echo 'Acquire::Languages \"none\";' > " + cAptConf,
 	}
 	if cross {
