@@ -79,8 +79,19 @@ func TestCPresetCrossCompilesOnTheBuildPlatform(t *testing.T) {
 	if u := setup.GetExec().Meta.User; u != "0" {
 		t.Errorf("toolchain step runs as %q, want root", u)
 	}
-	if !strings.Contains(setup.GetExec().Meta.Args[2], "CMAKE_SYSTEM_PROCESSOR aarch64") {
+	script := setup.GetExec().Meta.Args[2]
+	if !strings.Contains(script, "CMAKE_SYSTEM_PROCESSOR aarch64") {
 		t.Error("toolchain step writes no cross CMake toolchain file")
+	}
+	// One update, after the target's architecture is added, fills the
+	// target's lists cache with the arm64 lists the spec's installs need.
+	if add, update := strings.Index(script, "dpkg --add-architecture arm64"), strings.Index(script, "apt-get update"); add < 0 || update < add || strings.Count(script, "apt-get update") != 1 {
+		t.Errorf("toolchain step does not add arm64 before its one apt-get update:\n%s", script)
+	}
+	for _, target := range []string{"/var/cache/apt", "/var/lib/apt/lists"} {
+		if m := llbtest.Mount(setup, target); m == nil || !strings.HasSuffix(m.CacheOpt.GetID(), "/aarch64-linux-gnu") {
+			t.Errorf("toolchain step's %s cache is %v, want the arm64 target's own", target, m)
+		}
 	}
 	// The install comes before the copy of the sources, so a source
 	// change does not reinstall it.

@@ -102,11 +102,28 @@ func cToolchainFile(t gnuTarget) string {
 	return cToolchainDir + "/" + t.triple + ".cmake"
 }
 
+// cAptConf is the apt configuration the c preset writes into the builder:
+// apt-get update fetches no translated package descriptions, which nothing
+// in a build reads, so every update in the builder, the setup's and the
+// spec's own, downloads and parses less.
+const cAptConf = "/etc/apt/apt.conf.d/50mstage-c"
+
+// cDockerClean is the apt configuration of the official Debian images that
+// deletes the downloaded packages after each install and keeps no binary
+// cache of the lists: with apt's directories on cache mounts it empties the
+// archives cache and makes every apt call parse the lists again.
+const cDockerClean = "/etc/apt/apt.conf.d/docker-clean"
+
 // cSetup is the step that installs the toolchain for target on build:
 // gcc and g++ when they are the same architecture, Debian's cross
 // compilers (which bring the target's libc and libstdc++) otherwise. It
 // also adds the target's dpkg architecture, so that later steps can install
 // the target's libraries as pkg:arch, and writes the CMake toolchain file.
+// The architecture is added before the one apt-get update, so that update
+// fetches the target's package lists too, into the target's lists cache,
+// and a later update in the spec's steps only finds them current. It
+// removes the image's docker-clean first, so apt's cache mounts keep what
+// they hold.
 func cSetup(build, target ocispecs.Platform) (string, error) {
 	t, err := gnuTargetOf(target)
 	if err != nil {
@@ -122,13 +139,17 @@ func cSetup(build, target ocispecs.Platform) (string, error) {
 	}
 	lines := []string{
 		"set -e",
-		"apt-get update -qq",
-		"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends " + pkgs + " make pkg-config >/dev/null",
+		"rm -f " + cDockerClean,
+		"echo 'Acquire::Languages \"none\";' > " + cAptConf,
 	}
 	if cross {
 		lines = append(lines, "dpkg --add-architecture "+t.dpkgArch)
 	}
-	lines = append(lines, "mkdir -p "+cToolchainDir, "cat > "+cToolchainFile(t)+" <<'EOF'")
+	lines = append(lines,
+		"apt-get update -qq",
+		"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "+pkgs+" make pkg-config >/dev/null",
+		"mkdir -p "+cToolchainDir, "cat > "+cToolchainFile(t)+" <<'EOF'",
+	)
 	lines = append(lines, cmakeToolchain(t, cross)...)
 	lines = append(lines, "EOF")
 	return strings.Join(lines, "\n") + "\n", nil

@@ -46,6 +46,20 @@ func TestCSetup(t *testing.T) {
 			t.Errorf("cross setup lacks %q (err %v):\n%s", want, err, cross)
 		}
 	}
+	// The target's architecture is added before the one update, so that
+	// update fetches the target's lists, and no update fetches translations.
+	if add, update := strings.Index(cross, "dpkg --add-architecture"), strings.Index(cross, "apt-get update"); add < 0 || update < add {
+		t.Errorf("cross setup updates apt's lists before it adds the target's architecture:\n%s", cross)
+	}
+	for _, script := range []string{native, cross} {
+		update := strings.Index(script, "apt-get update")
+		if conf := strings.Index(script, `Acquire::Languages "none";' > /etc/apt/apt.conf.d/`); conf < 0 || update < conf {
+			t.Errorf("setup does not turn off translations before its update:\n%s", script)
+		}
+		if clean := strings.Index(script, "rm -f /etc/apt/apt.conf.d/docker-clean"); clean < 0 || update < clean {
+			t.Errorf("setup keeps the image's docker-clean, which empties apt's archives cache:\n%s", script)
+		}
+	}
 	if _, err := cSetup(amd64, platforms.MustParse("windows/amd64")); err == nil {
 		t.Error("a windows target was accepted")
 	}
