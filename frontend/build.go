@@ -20,7 +20,6 @@ import (
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
-	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	speclint "github.com/mstage/mstage/lint"
@@ -216,7 +215,6 @@ func (b *platformBuilder) compile(ctx context.Context) ([]*llbgen.Result, error)
 		SourceMap:       b.src.SourceMap,
 		IncludedSources: b.srcs.included,
 		Epoch:           b.epoch,
-		NoArgWarnings:   true, // lintBuild's UndeclaredBuildArg
 		CacheNamespace:  b.bc.CacheIDNamespace,
 		NoCache:         b.bc.IsNoCache,
 		Run: llbgen.RunDefaults{
@@ -227,13 +225,6 @@ func (b *platformBuilder) compile(ctx context.Context) ([]*llbgen.Result, error)
 			CgroupParent:   b.bc.CgroupParent,
 			Hostname:       b.bc.Hostname,
 			LinuxResources: b.bc.LinuxResources,
-		},
-		Warn: func(pos spec.Pos, msg string) {
-			var ranges []*pb.Range
-			if pos.IsValid() {
-				ranges = []*pb.Range{posRange(pos)}
-			}
-			b.src.Warn(ctx, msg, client.WarnOpts{Range: ranges, SourceInfo: includedInfo(b.srcs, pos)})
 		},
 	}
 	rs, err := llbgen.CompileEach(ctx, b.spec, opt, b.targetPlatforms())

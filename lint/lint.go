@@ -65,6 +65,7 @@ const docsURL = "https://github.com/mstage/mstage/blob/main/docs/lint.md#"
 const (
 	RuntimeRunsAsRoot     = "RuntimeRunsAsRoot"
 	RuntimeBaseHasShell   = "RuntimeBaseHasShell"
+	ScratchUserName       = "ScratchUserName"
 	ImageNotPinned        = "ImageNotPinned"
 	GitRefNotPinned       = "GitRefNotPinned"
 	SecretInEnvOrArgs     = "SecretInEnvOrArgs"
@@ -90,6 +91,7 @@ func checks() []check {
 	}
 	return []check{
 		mk(RuntimeRunsAsRoot, "A runtime image runs its process as root.", LevelWarning, (*linter).runtimeRunsAsRoot),
+		mk(ScratchUserName, "A runtime on scratch names its user, which nothing on scratch resolves.", LevelWarning, (*linter).scratchUserName),
 		mk(RuntimeBaseHasShell, "A runtime that only holds static binaries is based on a full distribution image.", LevelWarning, (*linter).runtimeBaseHasShell),
 		mk(ImageNotPinned, "An image is referenced without a version tag or digest.", LevelInfo, (*linter).imageNotPinned),
 		mk(GitRefNotPinned, "A git source checks out a tag or branch that no commit pins.", LevelWarning, (*linter).gitRefNotPinned),

@@ -47,6 +47,8 @@ func TestRulesFindBadSpecs(t *testing.T) {
 		want []string // "line:col level" of every finding of rule
 	}{
 		{"runs_as_root_bad.yaml", RuntimeRunsAsRoot, Options{}, []string{"3:3 warning", "9:11 warning"}},
+		// web and worker; inherits gets web's name but does not write it.
+		{"scratch_user_bad.yaml", ScratchUserName, Options{}, []string{"4:11 warning", "7:11 warning"}},
 		{"base_has_shell_bad.yaml", RuntimeBaseHasShell, Options{}, []string{"15:12 warning"}},
 		{"image_not_pinned_bad.yaml", ImageNotPinned, Options{}, []string{"7:12 info", "16:16 info", "21:12 info"}},
 		{"require_digests.yaml", ImageNotPinned, Options{}, []string{"6:12 warning"}},

@@ -36,6 +36,31 @@ func (l *linter) runtimeRunsAsRoot() {
 	}
 }
 
+// scratchUserName reports runtimes on scratch whose user is a name: scratch
+// has no /etc/passwd to resolve it, so the container would not start. A
+// name inherited through from is reported where it is written.
+func (l *linter) scratchUserName() {
+	reported := map[spec.Pos]bool{}
+	for _, p := range l.runtimePlans() {
+		for _, b := range p.Builds {
+			in := b.Target
+			su := in.Scratch
+			if su == nil || in.Stage.User == "" {
+				continue
+			}
+			if _, _, ok := plan.NumericUser(su.User); ok {
+				continue
+			}
+			pos := in.Stage.At("user")
+			if reported[pos] {
+				continue
+			}
+			reported[pos] = true
+			l.report(pos, "runtime %q starts from scratch, which has no /etc/passwd to resolve user %q; use a numeric uid[:gid]", in.Name(), su.User)
+		}
+	}
+}
+
 // shellImages are repositories of distribution or toolchain images that
 // ship a shell and a package manager.
 var shellImages = []string{

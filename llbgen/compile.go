@@ -36,15 +36,12 @@ func Compile(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 // instance that several platforms share, such as a builder on the build
 // platform, is compiled once and its LLB state is the same in every
 // result. The targets compile in parallel; the error, if any, is the one
-// the first failing target (by the order of targets) meets, and warnings
-// are passed to opt.Warn once the compile has succeeded, in the plan's
-// order. The results share vertices, which BuildKit's llb marshals under a
+// the first failing target (by the order of targets) meets. The results share vertices, which BuildKit's llb marshals under a
 // lock, so they may be marshalled at once.
 func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocispecs.Platform) ([]*Result, error) {
 	if s == nil {
 		return nil, fmt.Errorf("llbgen: no spec")
 	}
-	opt.Warn = onceEach(opt.Warn)
 	c := newCompiler(ctx, s, opt)
 	ps := make([]ocispecs.Platform, len(targets))
 	for i, p := range targets {
@@ -63,7 +60,6 @@ func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocisp
 	if err != nil {
 		return nil, err
 	}
-	c.warnUndeclaredArgs(p.UndeclaredArgs)
 	if len(p.Builds) > 1 {
 		c.prefetchImages(p.Instances)
 	}
@@ -71,7 +67,6 @@ func CompileEach(ctx context.Context, s *spec.Spec, opt Options, targets []ocisp
 	if err != nil {
 		return nil, err
 	}
-	c.warnInstances(p.Instances)
 	settleInputs(ctx, out)
 	return out, nil
 }
@@ -127,21 +122,6 @@ func (c *compiler) compileTargets(builds []*plan.Build) ([]*Result, error) {
 	return out, nil
 }
 
-// warnInstances passes the warnings of the compiled instances to
-// opt.Warn, in the order of instances.
-func (c *compiler) warnInstances(instances []*plan.Instance) {
-	if c.opt.Warn == nil {
-		return
-	}
-	for _, pi := range instances {
-		if inst, ok := c.memo.compiled(pi); ok {
-			for _, w := range inst.warnings {
-				c.opt.Warn(w.pos, w.msg)
-			}
-		}
-	}
-}
-
 // prefetchImages resolves the images the instances start from, all at
 // once: one compile for every platform would otherwise resolve them one
 // after the other, where a compile per platform resolved each platform's
@@ -179,25 +159,6 @@ func (c *compiler) prefetchImages(instances []*plan.Instance) {
 		})
 	}
 	wg.Wait()
-}
-
-// onceEach passes each warning to warn once: the platforms' instances of
-// a stage warn alike.
-func onceEach(warn func(spec.Pos, string)) func(spec.Pos, string) {
-	if warn == nil {
-		return nil
-	}
-	type warning struct {
-		pos spec.Pos
-		msg string
-	}
-	seen := map[warning]bool{}
-	return func(pos spec.Pos, msg string) {
-		if w := (warning{pos, msg}); !seen[w] {
-			seen[w] = true
-			warn(pos, msg)
-		}
-	}
 }
 
 // compiler holds the state of one Compile call. Its goroutines share it:
@@ -241,15 +202,6 @@ func (c *compiler) imageConfig(ref string, p ocispecs.Platform, pos spec.Pos) (*
 		return nil, err
 	}
 	return &r.config.Config.ImageConfig, nil
-}
-
-func (c *compiler) warnUndeclaredArgs(undeclared []string) {
-	if c.opt.Warn == nil || c.opt.NoArgWarnings {
-		return
-	}
-	for _, name := range undeclared {
-		c.opt.Warn(c.src.At("args"), fmt.Sprintf("build arg %q is not declared in args; it has no effect", name))
-	}
 }
 
 // errorAt is a spec.Error at pos, so that the frontend shows the offending

@@ -60,13 +60,9 @@ type Options struct {
 	// BuildKit's cache (--no-cache, --no-cache-filter); nil means none.
 	NoCache func(stage string) bool
 	Run     RunDefaults
-	Warn    func(pos spec.Pos, msg string)
 	// GuardImage runs the arch guards as ops; nil leaves them to the
 	// caller (see ArchGuard).
 	GuardImage *GuardImage
-	// NoArgWarnings leaves undeclared build args to the caller: the
-	// frontend reports them through its lint rule UndeclaredBuildArg.
-	NoArgWarnings bool
 }
 
 // Result is the compiled target for one platform.

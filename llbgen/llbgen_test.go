@@ -12,7 +12,6 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/mstage/mstage/llbgen/llbtest"
-	"github.com/mstage/mstage/spec"
 )
 
 func TestGoArtifactCrossCompilesOnBuildPlatform(t *testing.T) {
@@ -230,8 +229,8 @@ func TestRuntimeOnScratch(t *testing.T) {
 	if img.OS != "linux" || img.Architecture != "arm64" || img.RootFS.Type != "layers" {
 		t.Errorf("image platform %s/%s rootfs %q", img.OS, img.Architecture, img.RootFS.Type)
 	}
-	if cfg.User != defaultUser {
-		t.Errorf("user = %q, want %s", cfg.User, defaultUser)
+	if cfg.User != "65532:65532" {
+		t.Errorf("user = %q, want 65532:65532", cfg.User)
 	}
 	if !slices.Equal(cfg.Entrypoint, []string{"/usr/local/bin/app"}) || !slices.Equal(cfg.Cmd, []string{"/bin/sh", "-c", "serve"}) {
 		t.Errorf("entrypoint %q cmd %q", cfg.Entrypoint, cfg.Cmd)
@@ -390,17 +389,11 @@ func TestRuntimeFromAndNumericUser(t *testing.T) {
 }
 
 func TestChownByNameIsNotLinked(t *testing.T) {
-	var warnings []string
 	s, dt := load(t, "runtimes.yaml")
-	opt := options("named", amd64, s, dt)
-	opt.Warn = func(_ spec.Pos, msg string) { warnings = append(warnings, msg) }
-	res := compile(t, s, opt)
+	res := compile(t, s, options("named", amd64, s, dt))
 	g := llbtest.Decode(t, res.State)
 	if len(g.Merges()) != 0 {
 		t.Error("a copy with chown by name was linked")
-	}
-	if len(warnings) != 0 {
-		t.Errorf("warnings on an image runtime: %q", warnings)
 	}
 }
 
@@ -577,18 +570,13 @@ func TestTargetsOfEveryKindHaveAnImage(t *testing.T) {
 	}
 }
 
-func TestDefaultTargetAndWarnings(t *testing.T) {
+func TestDefaultTargetAndBuildArgs(t *testing.T) {
 	s, dt := load(t, "go.yaml")
 	opt := options("", arm64, s, dt)
 	opt.BuildArgs = map[string]string{"VERSION": "1.2.3", "NOPE": "1", "BUILDKIT_INLINE_CACHE": "1", "HTTP_PROXY": "http://proxy"}
-	var warnings []string
-	opt.Warn = func(_ spec.Pos, msg string) { warnings = append(warnings, msg) }
 	res := compile(t, s, opt)
 	if res.Stage.Name != "tools" {
 		t.Errorf("default target = %s, want the last runtime", res.Stage.Name)
-	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], `"NOPE"`) {
-		t.Errorf("warnings = %q", warnings)
 	}
 	opt.Target = "app"
 	g := llbtest.Decode(t, compile(t, s, opt).State)

@@ -72,16 +72,3 @@ func forget[K comparable, T any](mu *sync.Mutex, m map[K]*flight[T], key K) {
 	delete(m, key)
 	mu.Unlock()
 }
-
-// compiled is pi's instance if its compile succeeded. It is for after the
-// compile, once no goroutine is left that could be compiling pi.
-func (m *memo) compiled(pi *plan.Instance) (*instance, bool) {
-	m.mu.Lock()
-	f, ok := m.instances[pi]
-	m.mu.Unlock()
-	if !ok {
-		return nil, false
-	}
-	f.done.Wait()
-	return f.val, f.err == nil
-}

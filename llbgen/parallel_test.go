@@ -84,42 +84,6 @@ func TestCompileEachReportsTheFirstBuildsError(t *testing.T) {
 
 // Two runtimes from scratch whose users /etc/passwd cannot resolve: each
 // warns once, however many platforms compile it.
-const scratchUsersSpec = `version: 1
-runtimes:
-  web:
-    user: www
-    needs: [worker]
-  worker:
-    user: worker
-`
-
-// TestCompileEachWarnsInPlanOrder checks that the warnings of instances
-// compiled in parallel reach Options.Warn once each, in the plan's order
-// (plan.Plan.Instances: a stage's needs before the stage).
-func TestCompileEachWarnsInPlanOrder(t *testing.T) {
-	ctx := context.Background()
-	s, err := spec.Parse("mstage.yaml", []byte(scratchUsersSpec))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
-		`runtime "worker" starts from scratch, which has no /etc/passwd to resolve user "worker"; use a numeric uid[:gid]`,
-		`runtime "web" starts from scratch, which has no /etc/passwd to resolve user "www"; use a numeric uid[:gid]`,
-	}
-	ps := []ocispecs.Platform{amd64, arm64, armv7, platforms.Normalize(platforms.MustParse("linux/riscv64"))}
-	for range 20 {
-		var got []string
-		opt := options("web", amd64, s, []byte(scratchUsersSpec))
-		opt.Warn = func(_ spec.Pos, msg string) { got = append(got, msg) }
-		if _, err := CompileEach(ctx, s, opt, ps); err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-	}
-}
-
 func formatAll(ps []ocispecs.Platform) string {
 	var names []string
 	for _, p := range ps {

@@ -3,7 +3,6 @@ package llbgen
 import (
 	"fmt"
 	"maps"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,10 +13,6 @@ import (
 	"github.com/mstage/mstage/spec"
 )
 
-// defaultUser is the user of a runtime built on scratch that names none;
-// distroless images call it nonroot.
-const defaultUser = "65532:65532"
-
 func (c *compiler) buildRuntime(inst *instance) error {
 	r := inst.plan.Stage
 	fs := &inst.fs
@@ -27,21 +22,13 @@ func (c *compiler) buildRuntime(inst *instance) error {
 	}
 	sc := &stepCtx{inst: inst, names: names}
 
-	user := r.User
-	if user == "" {
-		user = fs.img.Config.User
-	}
-	if user == "" && inst.scratch {
-		user = defaultUser
-		fs.setUser(user)
-		c.history(fs, "USER "+user, false)
-	}
-	if inst.scratch && user != inst.passwdFor {
-		if uid, gid, ok := numericUser(user); ok {
-			c.writePasswd(inst, uid, gid)
-			inst.passwdFor = user
-		} else {
-			inst.warnings = append(inst.warnings, warning{r.At("user"), fmt.Sprintf("runtime %q starts from scratch, which has no /etc/passwd to resolve user %q; use a numeric uid[:gid]", r.Name, user)})
+	if su := inst.plan.Scratch; su != nil {
+		if su.Default {
+			fs.setUser(su.User)
+			c.history(fs, "USER "+su.User, false)
+		}
+		if su.WritePasswd {
+			c.writePasswd(inst, su.UID, su.GID)
 		}
 	}
 	c.applyStageConfig(sc, r)
@@ -54,22 +41,6 @@ func (c *compiler) buildRuntime(inst *instance) error {
 		}
 	}
 	return c.applyRuntimeConfig(inst)
-}
-
-// numericUser parses uid[:gid]; the gid defaults to the uid.
-func numericUser(u string) (uid, gid int, ok bool) {
-	us, gs, hasGroup := strings.Cut(u, ":")
-	uid, err := strconv.Atoi(us)
-	if err != nil || uid < 0 {
-		return 0, 0, false
-	}
-	gid = uid
-	if hasGroup {
-		if gid, err = strconv.Atoi(gs); err != nil || gid < 0 {
-			return 0, 0, false
-		}
-	}
-	return uid, gid, true
 }
 
 // writePasswd gives a scratch runtime an /etc/passwd and /etc/group that

@@ -19,17 +19,6 @@ type instance struct {
 	// out is what other stages copy from: fs, or an artifact's outputs.
 	out  llb.State
 	base *dockerspec.DockerOCIImage
-	// runtime only
-	scratch   bool   // the runtime (or the one it extends) starts from scratch
-	passwdFor string // the user the generated /etc/passwd names
-	// warnings are passed to Options.Warn once the compile has finished,
-	// in the plan's order: instances compile in parallel.
-	warnings []warning
-}
-
-type warning struct {
-	pos spec.Pos
-	msg string
 }
 
 // instance compiles pi, once.
@@ -69,13 +58,10 @@ func (c *compiler) start(inst *instance) error {
 		}
 		inst.fs = parent.fs.clone()
 		inst.base = parent.base
-		inst.scratch = parent.scratch
-		inst.passwdFor = parent.passwdFor
 		return nil
 	}
 	var err error
 	inst.fs, inst.base, err = c.baseState(pi.Image, pi.RunsOn, pi.Name(), pi.Stage.At("image"))
-	inst.scratch = pi.Image == scratchImage
 	return err
 }
 

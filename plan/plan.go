@@ -76,6 +76,9 @@ type Instance struct {
 	CopyEntries []CopyEntry
 	// Guards are, for a runtime, the artifact outputs copied into it.
 	Guards []Guard
+	// Scratch is, for a runtime that starts from scratch, the user it
+	// gets and whether it needs an /etc/passwd; nil otherwise.
+	Scratch *ScratchUser
 	// IgnoreCache means its run and copy steps run again even when
 	// BuildKit has them cached: the build asked for no cache for it.
 	IgnoreCache bool

@@ -168,6 +168,7 @@ func (r *resolver) runtimeAt(name string, tp ocispecs.Platform, pos spec.Pos) (*
 	if err := r.expandIn(in); err != nil {
 		return nil, err
 	}
+	in.Scratch = scratchUser(in)
 	if in.Steps, err = r.steps(in, plainSteps(stepsFor(in.Stage.Steps, tp))); err != nil {
 		return nil, err
 	}

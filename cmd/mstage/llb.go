@@ -10,8 +10,8 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/mstage/mstage/lint"
 	"github.com/mstage/mstage/llbgen"
-	"github.com/mstage/mstage/spec"
 )
 
 func runLLB(args []string, stdout, stderr io.Writer) int {
@@ -57,13 +57,17 @@ func runLLB(args []string, stdout, stderr io.Writer) int {
 		BuildArgs:      keyValues(buildArgs),
 		Contexts:       llbgen.LocalContexts{Names: s.ContextNames()},
 		SourceMap:      sm,
-		Warn: func(p spec.Pos, msg string) {
-			fmt.Fprintf(stderr, "%s:%s: warning: %s\n", pos[0], p, msg)
-		},
 	})
 	if err != nil {
 		printError(stderr, src, err)
 		return exitFail
+	}
+	// The warnings a build shows: the lint rules' (the frontend shows the
+	// same through --check and in every build's summary).
+	for _, f := range lint.Run(s, lint.Options{BuildArgs: keyValues(buildArgs), Target: *target, Platforms: []ocispecs.Platform{tp}, BuildPlatform: &bp, Source: src}) {
+		if f.Level == lint.LevelWarning {
+			fmt.Fprintf(stderr, "%s:%s: warning: [%s] %s\n", pos[0], f.Pos, f.Rule.Name, f.Msg)
+		}
 	}
 	// A fixed local id instead of llb's random one keeps the output the same
 	// from run to run, so it can be diffed.
