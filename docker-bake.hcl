@@ -4,6 +4,8 @@
 #   docker buildx bake image-cross --push # all platforms, with attestations
 #   docker buildx bake binaries           # ./bin/mstage-frontend
 #   docker buildx bake test validate      # unit tests, gofmt + go vet
+#   docker buildx bake c-toolchains --push
+#                                         # the preset c builder image, two platforms
 #   VERSION=1.2.3 IMAGE_NAME=<registry>/<org>/mstage docker buildx bake release
 #                                         # pushes the image-cross image and writes
 #                                         # the CLI for six platforms to ./dist
@@ -135,4 +137,24 @@ target "release-cli" {
 target "release-image" {
   inherits = ["image-cross"]
   output   = ["type=image,push=true"]
+}
+
+# The builder image preset c recommends (docs/spec.md): Debian with the
+# native and cross compilers. hack/env.sh builds the same for the tests.
+variable "C_TOOLCHAINS_NAME" {
+  default = "mstage/c-toolchains"
+}
+variable "DEBIAN_IMAGE" {
+  default = null
+}
+
+target "c-toolchains" {
+  context    = "hack/c-toolchains"
+  dockerfile = "Dockerfile"
+  args = {
+    DEBIAN_IMAGE = DEBIAN_IMAGE
+  }
+  platforms = ["linux/amd64", "linux/arm64"]
+  tags      = ["${C_TOOLCHAINS_NAME}:bookworm"]
+  output    = ["type=image"]
 }

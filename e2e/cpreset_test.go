@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,37 @@ func testCPreset(t *testing.T, e *env, m mode) {
 			if got, want := strings.TrimSpace(string(files["toolchain"])), triple+"-gcc "+triple+"-g++ "+triple; got != want {
 				t.Errorf("%s: CC CXX MSTAGE_TRIPLE = %q, want %q", p, got, want)
 			}
+			// Plain Debian has no compilers: the setup installed them.
+			cxx := map[string]string{amd64: "g++:amd64", arm64: "g++-aarch64-linux-gnu:amd64"}[p]
+			if installed := aptInstalled(string(files["installed"])); !slices.Contains(installed, cxx) {
+				t.Errorf("%s: on debian the setup did not install %s; apt installed %v", p, cxx, installed)
+			}
+		}
+	})
+	t.Run("toolchain-image", func(t *testing.T) {
+		dest := t.TempDir()
+		mustBuild(t, e, m, buildRequest{
+			dir:       e.testdata("c-preset"),
+			target:    "toolchains",
+			platforms: []string{amd64, arm64},
+			out:       localTo(dest),
+		})
+		for _, p := range []string{amd64, arm64} {
+			files, _ := readTree(t, filepath.Join(dest, strings.ReplaceAll(p, "/", "_")))
+			checkELF(t, p+" greet", files["greet"], p)
+			arch := strings.TrimPrefix(p, "linux/")
+			installed := aptInstalled(string(files["installed"]))
+			if !slices.Contains(installed, "zlib1g-dev:"+arch) {
+				t.Errorf("%s: apt did not install the step's zlib1g-dev:%s; it installed %v", p, arch, installed)
+			}
+			for _, pkg := range installed {
+				// The compilers, native (gcc, g++-12, ...) and cross (anything
+				// named for a triple); not the target's libgcc or gcc-12-base.
+				name, _, _ := strings.Cut(pkg, ":")
+				if slices.Contains([]string{"gcc", "g++", "gcc-12", "g++-12", "cpp", "make", "pkg-config"}, name) || strings.HasSuffix(name, "-linux-gnu") {
+					t.Errorf("%s: apt installed %s, which the toolchain image holds (all: %v)", p, pkg, installed)
+				}
+			}
 		}
 	})
 	t.Run("arch-guard", func(t *testing.T) {
@@ -71,6 +103,22 @@ func testCPreset(t *testing.T, e *env, m mode) {
 			}
 		}
 	})
+}
+
+// aptInstalled lists the packages (name:arch) the Install lines of apt's
+// history.log name.
+func aptInstalled(history string) []string {
+	var pkgs []string
+	for _, line := range strings.Split(history, "\n") {
+		list, ok := strings.CutPrefix(line, "Install: ")
+		if !ok {
+			continue
+		}
+		for _, entry := range strings.Split(list, "), ") {
+			pkgs = append(pkgs, strings.Fields(entry)[0])
+		}
+	}
+	return pkgs
 }
 
 // testInitCMake runs mstage init on the CMake app of testdata/c-preset

@@ -31,6 +31,7 @@ NPM_INTEGRITY=sha512-iriPEPIkoMYUy3F6f3wwSZAU93E0Eg6cHwIR6jzzOXWSy+SD/rOODEs74cV
 YARN_VERSION=1.22.22                # yarn classic (from the npm registry) inside library/node, as in the official images
 YARN_INTEGRITY=sha512-prL3kGtyG7o9Z9Sv8IPfBNrWTDmXB4Qbes8A9rEzt6wkJV8mUvoirjU0Mp3GGAU06Y0XQyA3/2/RQFVuK7MTfg==
 NODE_IMAGE_RECIPE=2                 # library/node's content: bump when it changes (tag mstage-recipe-N)
+C_TOOLCHAINS_RECIPE=1               # mstage/c-toolchains (Debian's gcc/g++ + cross gcc/g++): bump when its content changes
 IMAGE_PLATFORMS="amd64 arm64"       # linux/<arch> of every base image
 IMAGE_RECIPE=1                      # bump to force rebuilding cached image layers
 

@@ -88,6 +88,14 @@ func TestCPresetCrossCompilesOnTheBuildPlatform(t *testing.T) {
 	if add, update := strings.Index(script, "dpkg --add-architecture arm64"), strings.Index(script, "apt-get update"); add < 0 || update < add || strings.Count(script, "apt-get update") != 1 {
 		t.Errorf("toolchain step does not add arm64 before its one apt-get update:\n%s", script)
 	}
+	// On an image that has the target's compiler (mstage/c-toolchains) the
+	// update and the install are skipped; the architecture is still added.
+	guard := strings.Index(script, "if ! { command -v aarch64-linux-gnu-g++ && command -v make && command -v pkg-config; } >/dev/null; then\n")
+	end := strings.Index(script, "\nfi\n")
+	if add := strings.Index(script, "dpkg --add-architecture"); guard < 0 || add > guard || end < guard ||
+		strings.Index(script, "apt-get update") < guard || strings.Index(script, "apt-get install") > end {
+		t.Errorf("toolchain step does not install and update only when aarch64-linux-gnu-g++, make or pkg-config is missing:\n%s", script)
+	}
 	for _, target := range []string{"/var/cache/apt", "/var/lib/apt/lists"} {
 		if m := llbtest.Mount(setup, target); m == nil || !strings.HasSuffix(m.CacheOpt.GetID(), "/aarch64-linux-gnu") {
 			t.Errorf("toolchain step's %s cache is %v, want the arm64 target's own", target, m)

@@ -145,9 +145,14 @@ func cSetup(build, target ocispecs.Platform) (string, error) {
 	if cross {
 		lines = append(lines, "dpkg --add-architecture "+t.dpkgArch)
 	}
+	// A builder image that holds the toolchain (mstage/c-toolchains) pays
+	// for neither the install nor an apt-get update: a spec step that
+	// installs the target's libraries runs its own update.
 	lines = append(lines,
-		"apt-get update -qq",
-		"DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "+pkgs+" make pkg-config >/dev/null",
+		"if ! { command -v "+t.triple+"-g++ && command -v make && command -v pkg-config; } >/dev/null; then",
+		"  apt-get update -qq",
+		"  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "+pkgs+" make pkg-config >/dev/null",
+		"fi",
 		"mkdir -p "+cToolchainDir, "cat > "+cToolchainFile(t)+" <<'EOF'",
 	)
 	lines = append(lines, cmakeToolchain(t, cross)...)

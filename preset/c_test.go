@@ -1,6 +1,9 @@
 package preset
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,5 +65,53 @@ func TestCSetup(t *testing.T) {
 	}
 	if _, err := cSetup(amd64, platforms.MustParse("windows/amd64")); err == nil {
 		t.Error("a windows target was accepted")
+	}
+}
+
+// TestCSetupSkipsPresentToolchain runs the setup's install block with sh,
+// against stand-ins for apt-get and the tools: it calls apt-get (update,
+// then install) when any of the target's g++, make and pkg-config is
+// missing, and not at all when the image has the three.
+func TestCSetupSkipsPresentToolchain(t *testing.T) {
+	script, err := cSetup(platforms.MustParse("linux/amd64"), platforms.MustParse("linux/arm64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := strings.Index(script, "if ! "), strings.Index(script, "\nfi\n")
+	if start < 0 || end < start {
+		t.Fatalf("no install block in the setup:\n%s", script)
+	}
+	block := script[start : end+len("\nfi\n")]
+	all := []string{"aarch64-linux-gnu-g++", "make", "pkg-config"}
+	cases := []struct {
+		present []string
+		want    string
+	}{
+		{all, ""},
+		{[]string{"make", "pkg-config"}, "update\ninstall\n"},
+		{[]string{"aarch64-linux-gnu-g++", "make"}, "update\ninstall\n"},
+		{nil, "update\ninstall\n"},
+	}
+	for _, c := range cases {
+		bin := t.TempDir()
+		calls := filepath.Join(t.TempDir(), "calls")
+		stub := func(name, body string) {
+			if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stub("apt-get", `echo "$1" >>"$CALLS"`+"\n")
+		for _, tool := range c.present {
+			stub(tool, "")
+		}
+		cmd := exec.Command("/bin/sh", "-ec", block)
+		cmd.Env = []string{"PATH=" + bin, "CALLS=" + calls}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("present %v: %v\n%s", c.present, err, out)
+		}
+		got, _ := os.ReadFile(calls)
+		if string(got) != c.want {
+			t.Errorf("present %v: apt-get calls %q, want %q", c.present, got, c.want)
+		}
 	}
 }

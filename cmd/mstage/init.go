@@ -459,8 +459,8 @@ default: app
 
 builders:
   cxx:
-    description: Debian on the build platform; the c preset installs each target's compilers.
-    image: debian:bookworm
+    description: Debian with mstage's native and cross compilers, on the build platform; the c preset installs what a target lacks.
+    image: mstage/c-toolchains:bookworm
     preset: c
     workdir: /src
 {{- if .CMake}}

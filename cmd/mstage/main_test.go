@@ -203,7 +203,7 @@ func TestInitOtherProjects(t *testing.T) {
 		{map[string]string{"package.json": `{"name": "y"}`, "yarn.lock": ""},
 			[]string{"Node.js with yarn", "from yarn.lock"}},
 		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\n", "main.cpp": ""},
-			[]string{"image: debian:bookworm", "preset: c", "install -y --no-install-recommends cmake", "cmake --build", "/tmp/build/calc /out/bin/calc", "entrypoint: [/usr/local/bin/calc]"}},
+			[]string{"image: mstage/c-toolchains:bookworm", "preset: c", "install -y --no-install-recommends cmake", "cmake --build", "/tmp/build/calc /out/bin/calc", "entrypoint: [/usr/local/bin/calc]"}},
 		{map[string]string{"CMakeLists.txt": "project(p)\nadd_executable(calc main.cpp)\ninstall(TARGETS calc)\n", "main.cpp": ""},
 			[]string{"preset: c", "cmake --install /tmp/build --prefix /out", "outputs: [/out/]", "entrypoint: [/usr/local/bin/calc]"}},
 		{map[string]string{"Makefile": "all:\n", "main.c": ""}, []string{"preset: c", "make LDFLAGS=-static"}},

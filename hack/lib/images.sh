@@ -356,6 +356,43 @@ rust_layer() {
   printf '%s\n%s\n' "$l" "$out"
 }
 
+# c_toolchain_debs ARCH: what mstage/c-toolchains holds for ARCH: the native compilers, make,
+# pkg-config and Debian's cross gcc/g++ for the other image platforms (the c preset's
+# targets that are also base image platforms), so its setup installs no toolchain.
+c_toolchain_debs() {
+  local arch=$1 other suffix
+  local debs="gcc g++ make pkg-config"
+  for other in $IMAGE_PLATFORMS; do
+    [[ $other == "$arch" ]] && continue
+    case $other in
+      amd64) suffix=x86-64-linux-gnu ;;
+      arm64) suffix=aarch64-linux-gnu ;;
+      *) die "c-toolchains: no GNU triple for $other" ;;
+    esac
+    debs+=" gcc-$suffix g++-$suffix"
+  done
+  echo "$debs"
+}
+
+c_toolchains_layer() {
+  local arch=$1 l debs
+  debs=$(c_toolchain_debs "$arch") || exit 1
+  # shellcheck disable=SC2086 # a list of package names
+  l=$(extracted_layer "c-toolchains-r$C_TOOLCHAINS_RECIPE" "$arch" $debs) || exit 1
+  # The links gcc's and g++'s maintainer scripts register as alternatives, which
+  # unpack_debs does not run.
+  local out="${l%.tar.gz}-cc.tar.gz"
+  if [[ ! -s "$out" ]]; then
+    local tmp; tmp=$(mktemp -d "$LAYERS/.cc.XXXXXX")
+    mkdir -p "$tmp/usr/bin"
+    ln -s gcc "$tmp/usr/bin/cc"
+    ln -s g++ "$tmp/usr/bin/c++"
+    make_layer "$tmp" "$out"
+    rm -rf "$tmp"
+  fi
+  printf '%s\n%s\n' "$l" "$out"
+}
+
 # The python image's pip installs offline: PyPI is unreachable from the test environment, so
 # /etc/pip.conf points pip, and the build isolation it runs for a pyproject.toml's build
 # backend, at the wheels Debian ships in /usr/share/python-wheels (pip, setuptools, wheel),
@@ -426,6 +463,7 @@ layers_distroless() { distroless_layer; }
 layers_rust() { debian_layer "$1"; rust_layer "$1"; }
 layers_python() { debian_layer "$1"; python_layer "$1"; }
 layers_node() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; npm_layer; yarn_layer; }
+layers_c_toolchains() { debian_layer "$1"; c_toolchains_layer "$1"; }
 layers_node_slim() { debian_layer "$1"; certs_layer; nodejs_layer "$1"; }
 
 ensure_images() {
@@ -445,6 +483,9 @@ ensure_images() {
     -e "PATH=/usr/local/cargo/bin:$path" -e CARGO_HOME=/usr/local/cargo -e RUST_VERSION="$RUST_IMAGE_VERSION" --cmd bash
   publish library/python "$PYTHON_IMAGE_VERSION $PYTHON_IMAGE_VERSION-slim $PYTHON_IMAGE_VERSION-$DEBIAN_SUITE $PYTHON_IMAGE_VERSION-slim-$DEBIAN_SUITE 3 latest mstage-recipe-$PYTHON_IMAGE_RECIPE" layers_python \
     -e "PATH=$path" -e LANG=C.UTF-8 -e PYTHON_VERSION="$PYTHON_IMAGE_VERSION" --cmd python3
+  # mstage's own builder image for the c preset (docs/spec.md, preset c): Debian with the compilers.
+  publish mstage/c-toolchains "$DEBIAN_SUITE mstage-recipe-$C_TOOLCHAINS_RECIPE" layers_c_toolchains \
+    -e "PATH=$path" --cmd bash
   local node_major=${NODE_DEB_VERSION%%.*} node_version=${NODE_DEB_VERSION%%+*}
   # node trusts its built-in roots, not /etc/ssl: the extra file adds the machine's (its proxy's) CAs.
   local node_ca=NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
