@@ -165,43 +165,42 @@ registry_tarball() {
   echo "$tgz"
 }
 
-# npm_layer: npm from the npm registry (one tarball, no dependencies to resolve), checked
-# against NPM_INTEGRITY; Debian's npm package pulls in some 400 node-* packages.
-npm_layer() {
-  local out="$LAYERS/npm-$NPM_VERSION-r$IMAGE_RECIPE.tar.gz"
+# registry_layer NAME VERSION INTEGRITY DIR [EXEC...] -- LINK=TARGET...: a layer holding the
+# npm registry's tarball of NAME@VERSION unpacked into DIR, its EXEC files (relative to DIR)
+# made executable, and each LINK in /usr/local/bin pointing at TARGET.
+registry_layer() {
+  local name=$1 version=$2 integrity=$3 dir=$4; shift 4
+  local out="$LAYERS/$name-$version-r$IMAGE_RECIPE.tar.gz"
   [[ -s "$out" ]] && { echo "$out"; return; }
-  log "building npm $NPM_VERSION layer"
-  local tgz; tgz=$(registry_tarball npm "$NPM_VERSION" "$NPM_INTEGRITY") || exit 1
-  local tmp; tmp=$(mktemp -d "$LAYERS/.npm.XXXXXX")
+  log "building $name $version layer"
+  local tgz; tgz=$(registry_tarball "$name" "$version" "$integrity") || exit 1
+  local tmp; tmp=$(mktemp -d "$LAYERS/.$name.XXXXXX")
   local r="$tmp/rootfs"
-  mkdir -p "$r/usr/local/lib/node_modules/npm" "$r/usr/local/bin"
-  tar -xzf "$tgz" -C "$r/usr/local/lib/node_modules/npm" --strip-components=1 --no-same-owner
-  chmod -R u+w,go-w,a+rX "$r/usr/local/lib/node_modules/npm"
-  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$r/usr/local/bin/npm"
-  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$r/usr/local/bin/npx"
+  mkdir -p "$r/$dir" "$r/usr/local/bin"
+  tar -xzf "$tgz" -C "$r/$dir" --strip-components=1 --no-same-owner
+  chmod -R u+w,go-w,a+rX "$r/$dir"
+  while (($#)) && [[ $1 != -- ]]; do chmod 0755 "$r/$dir/$1"; shift; done
+  (($#)) && shift
+  local link
+  for link in "$@"; do ln -s "${link#*=}" "$r/usr/local/bin/${link%%=*}"; done
   make_layer "$r" "$out"
   rm -rf "$tmp"
   echo "$out"
 }
 
+# npm_layer: npm from the npm registry (one tarball, no dependencies to resolve), checked
+# against NPM_INTEGRITY; Debian's npm package pulls in some 400 node-* packages.
+npm_layer() {
+  registry_layer npm "$NPM_VERSION" "$NPM_INTEGRITY" usr/local/lib/node_modules/npm -- \
+    npm=../lib/node_modules/npm/bin/npm-cli.js npx=../lib/node_modules/npm/bin/npx-cli.js
+}
+
 # yarn_layer: yarn classic from the npm registry (one self-contained tarball), where the
 # official node images put it: /opt/yarn-v<version>, linked as /usr/local/bin/yarn and yarnpkg.
 yarn_layer() {
-  local out="$LAYERS/yarn-$YARN_VERSION-r$IMAGE_RECIPE.tar.gz"
-  [[ -s "$out" ]] && { echo "$out"; return; }
-  log "building yarn $YARN_VERSION layer"
-  local tgz; tgz=$(registry_tarball yarn "$YARN_VERSION" "$YARN_INTEGRITY") || exit 1
-  local tmp; tmp=$(mktemp -d "$LAYERS/.yarn.XXXXXX")
-  local r="$tmp/rootfs" dir="opt/yarn-v$YARN_VERSION"
-  mkdir -p "$r/$dir" "$r/usr/local/bin"
-  tar -xzf "$tgz" -C "$r/$dir" --strip-components=1 --no-same-owner
-  chmod -R u+w,go-w,a+rX "$r/$dir"
-  chmod 0755 "$r/$dir/bin/yarn" "$r/$dir/bin/yarn.js"
-  ln -s "/$dir/bin/yarn" "$r/usr/local/bin/yarn"
-  ln -s "/$dir/bin/yarn" "$r/usr/local/bin/yarnpkg"
-  make_layer "$r" "$out"
-  rm -rf "$tmp"
-  echo "$out"
+  local dir="opt/yarn-v$YARN_VERSION"
+  registry_layer yarn "$YARN_VERSION" "$YARN_INTEGRITY" "$dir" bin/yarn bin/yarn.js -- \
+    yarn="/$dir/bin/yarn" yarnpkg="/$dir/bin/yarn"
 }
 
 # apt_sources_file: the host's Debian apt sources (read from /etc/apt at run time), as one
