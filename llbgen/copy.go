@@ -218,12 +218,7 @@ func (c *compiler) contentSource(sc *stepCtx, cp *spec.Copy, mode spec.Mode) (ll
 func addText(cp *spec.Copy) string {
 	var b strings.Builder
 	b.WriteString("ADD --checksum=sha256:" + strings.ToLower(cp.SHA256))
-	if cp.Chown != "" {
-		fmt.Fprintf(&b, " --chown=%s", cp.Chown)
-	}
-	if cp.Chmod != "" {
-		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
-	}
+	writeOwnership(&b, cp)
 	if cp.Unpack != nil && *cp.Unpack {
 		b.WriteString(" --unpack=true")
 	}
@@ -231,11 +226,7 @@ func addText(cp *spec.Copy) string {
 	if parsed, err := spec.ParseURL(cp.URL); err == nil {
 		u = parsed.Redacted()
 	}
-	to := cp.To
-	if to == "" {
-		to = "./"
-	}
-	b.WriteString(" " + u + " " + to)
+	b.WriteString(" " + u + " " + destText(cp.To))
 	return b.String()
 }
 
@@ -244,23 +235,14 @@ func addText(cp *spec.Copy) string {
 func gitCopyText(cp *spec.Copy, srcs []string) string {
 	var b strings.Builder
 	b.WriteString("ADD")
-	if cp.Chown != "" {
-		fmt.Fprintf(&b, " --chown=%s", cp.Chown)
-	}
-	if cp.Chmod != "" {
-		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
-	}
+	writeOwnership(&b, cp)
 	b.WriteString(" " + gitText(cp.GitSource()))
 	for _, s := range srcs {
 		if s != "/" {
 			b.WriteString(" " + s)
 		}
 	}
-	to := cp.To
-	if to == "" {
-		to = "./"
-	}
-	b.WriteString(" " + to)
+	b.WriteString(" " + destText(cp.To))
 	return b.String()
 }
 
@@ -268,12 +250,7 @@ func gitCopyText(cp *spec.Copy, srcs []string) string {
 func contentText(cp *spec.Copy) string {
 	var b strings.Builder
 	b.WriteString("COPY")
-	if cp.Chown != "" {
-		fmt.Fprintf(&b, " --chown=%s", cp.Chown)
-	}
-	if cp.Chmod != "" {
-		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
-	}
+	writeOwnership(&b, cp)
 	b.WriteString(" <<EOF " + cp.To)
 	return b.String()
 }
@@ -284,20 +261,32 @@ func copyText(cp *spec.Copy, from string, srcs []string, to string) string {
 	if from != "" {
 		fmt.Fprintf(&b, " --from=%s", from)
 	}
-	if cp.Chown != "" {
-		fmt.Fprintf(&b, " --chown=%s", cp.Chown)
-	}
-	if cp.Chmod != "" {
-		fmt.Fprintf(&b, " --chmod=%s", cp.Chmod)
-	}
+	writeOwnership(&b, cp)
 	for _, s := range srcs {
 		b.WriteString(" " + s)
 	}
-	if to == "" {
-		to = "./"
-	}
-	b.WriteString(" " + to)
+	b.WriteString(" " + destText(to))
 	return b.String()
+}
+
+// writeOwnership writes a copy's --chown and --chmod flags, as a
+// Dockerfile's COPY and ADD show them.
+func writeOwnership(b *strings.Builder, cp *spec.Copy) {
+	if cp.Chown != "" {
+		fmt.Fprintf(b, " --chown=%s", cp.Chown)
+	}
+	if cp.Chmod != "" {
+		fmt.Fprintf(b, " --chmod=%s", cp.Chmod)
+	}
+}
+
+// destText is a copy's destination as shown: the working directory when
+// it names none.
+func destText(to string) string {
+	if to == "" {
+		return "./"
+	}
+	return to
 }
 
 // optionalPattern turns a path into a wildcard that matches only itself, so
